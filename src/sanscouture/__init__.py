@@ -1,0 +1,1 @@
+"""Sans Couture: seamless local public services on French official open data."""

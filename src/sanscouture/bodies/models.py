@@ -1,0 +1,67 @@
+"""Public bodies (acteurs): derived from the referential and the law, enriched by the Annuaire."""
+
+from django.db import models
+
+from sanscouture.territories.models import Commune, Departement, Epci, Ept, Region
+
+
+class BodyKind(models.TextChoices):
+    MAIRIE = "mairie", "Mairie"
+    EPCI = "epci", "Intercommunalité"
+    EPT = "ept", "Établissement public territorial"
+    DEPARTEMENT = "departement", "Conseil départemental"
+    REGION = "region", "Conseil régional"
+    COLLECTIVITE = "collectivite", "Collectivité à statut particulier"
+    PREFECTURE = "prefecture", "Représentant de l'État"
+    CAF = "caf", "Caisse d'allocations familiales"
+    CPAM = "cpam", "Assurance maladie"
+    MDPH = "mdph", "Maison départementale des personnes handicapées"
+    OFFICE = "office", "Guichet (Annuaire de l'administration)"
+
+
+class BodyQuerySet(models.QuerySet):
+    def active(self) -> "BodyQuerySet":
+        return self.filter(active=True)
+
+
+class Body(models.Model):
+    """A public body that acts. `key` is stable across imports ('mairie:34274', 'caf:34', 'annuaire:<uuid>').
+
+    The anchor fields say which territory the body serves; offices from the Annuaire list their communes
+    explicitly in `served_communes`. Contact fields left empty are unknown, never guessed.
+    """
+
+    key = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=14, choices=BodyKind.choices)
+    name = models.CharField(max_length=250)
+    siren = models.CharField(max_length=9, blank=True)
+    pivots = models.JSONField(default=list, help_text="Types de guichet service-public.fr auxquels répond la structure")
+    basis = models.CharField(max_length=300, blank=True, help_text="Pourquoi cette structure existe (texte de loi)")
+    commune = models.ForeignKey(Commune, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    epci = models.ForeignKey(Epci, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies")
+    ept = models.ForeignKey(Ept, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies")
+    departement = models.ForeignKey(Departement, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies")
+    region = models.ForeignKey(Region, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies")
+    served_communes = models.ManyToManyField(Commune, blank=True, related_name="offices")
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="offices",
+                               help_text="Structure dont ce guichet est une implantation")
+    # Contact details, from the Annuaire de l'administration when imported.
+    addresses = models.JSONField(default=list)
+    phones = models.JSONField(default=list)
+    emails = models.JSONField(default=list)
+    websites = models.JSONField(default=list)
+    opening_hours = models.JSONField(default=list)
+    annuaire_id = models.CharField(max_length=64, blank=True, db_index=True)
+    annuaire_url = models.URLField(blank=True)
+    source = models.CharField(max_length=20, default="referentiel")
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BodyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "structure"
+
+    def __str__(self) -> str:
+        return self.name

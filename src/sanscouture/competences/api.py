@@ -1,0 +1,110 @@
+import datetime as dt
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.security import django_auth
+
+from sanscouture.bodies.models import Body
+from sanscouture.bodies.services import pivot_labels
+from sanscouture.territories.selectors import commune_resolve
+
+from .catalogue import catalogue
+from .models import Exercise
+from .routing import BodyInfo, Routing, check_pivot, route, route_all, route_pivot
+from .schemas import (BodyOut, CommuneCompetencesOut, CompetenceOut, DeclarationIn, DeclarationOut, GuichetsOut,
+                      PivotOut, ReasonOut, ReferenceOut, RoutingOut)
+from .services import exercise_declare
+
+router = Router(tags=["Compétences"])
+
+
+class DateParam(Schema):
+    date: dt.date | None = None
+
+
+class PivotParams(DateParam):
+    pivot: str
+
+
+def body_out(b: BodyInfo) -> BodyOut:
+    return BodyOut(id=b.id, cle=b.key, nom=b.name, type=b.kind)
+
+
+def reason_out(r: Routing) -> ReasonOut:
+    return ReasonOut(type=r.reason.kind, explication=r.reason.text, references=list(r.reason.references),
+                     declaration=r.reason.exercise_id)
+
+
+def routing_out(r: Routing) -> RoutingOut:
+    return RoutingOut(competence=r.subject, libelle=r.label, structures=[body_out(b) for b in r.bodies],
+                      raison=reason_out(r))
+
+
+@router.get("/competences", response=list[CompetenceOut], summary="Le catalogue des compétences")
+def competences_list(request: HttpRequest) -> list[CompetenceOut]:
+    return [CompetenceOut(code=c.code, libelle=c.label, theme=c.theme, description=c.description, pivots=list(c.pivots),
+                          references=[ReferenceOut(code=r.code, article=r.article, note=r.note, verifiee=r.verified)
+                                      for r in c.references])
+            for c in catalogue().competences.values()]
+
+
+@router.get("/pivots", response=list[PivotOut], summary="Les types de guichet (pivots service-public.fr)")
+def pivots_list(request: HttpRequest) -> list[PivotOut]:
+    return [PivotOut(code=k, libelle=v) for k, v in sorted(pivot_labels().items())]
+
+
+@router.get("/communes/{code}/competences", response=CommuneCompetencesOut,
+            summary="Qui fait quoi : chaque compétence, la structure compétente et la raison")
+def commune_competences(request: HttpRequest, code: str, params: Query[DateParam]) -> CommuneCompetencesOut:
+    res = commune_resolve(code)
+    answers = route_all(commune=res.commune.insee_code, on=params.date)
+    return CommuneCompetencesOut(commune=res.commune.insee_code, nom=res.commune.name,
+                                 date=params.date or dt.date.today(), message=res.message,
+                                 competences=[routing_out(r) for r in answers])
+
+
+@router.get("/communes/{code}/competences/{competence}", response=RoutingOut,
+            summary="Qui est compétent pour une compétence dans une commune")
+def commune_competence(request: HttpRequest, code: str, competence: str, params: Query[DateParam]) -> RoutingOut:
+    comp = catalogue().get(competence)
+    res = commune_resolve(code)
+    return routing_out(route(comp, commune=res.commune.insee_code, on=params.date))
+
+
+@router.get("/communes/{code}/guichets", response=GuichetsOut,
+            summary="Les structures qui répondent pour un type de guichet (pivot) dans une commune")
+def commune_guichets(request: HttpRequest, code: str, params: Query[PivotParams]) -> GuichetsOut:
+    pivot = check_pivot(params.pivot)
+    res = commune_resolve(code)
+    r = route_pivot(pivot, commune=res.commune.insee_code, on=params.date)
+    return GuichetsOut(pivot=r.subject, libelle=r.label, structures=[body_out(b) for b in r.bodies],
+                       raison=reason_out(r))
+
+
+def declaration_out(ex: Exercise) -> DeclarationOut:
+    b = ex.body
+    return DeclarationOut(id=ex.pk, structure=BodyOut(id=b.pk, cle=b.key, nom=b.name, type=b.kind),
+                          competence=ex.competence, communes=sorted(c.insee_code for c in ex.communes.all()),
+                          debut=ex.start, fin=ex.end, fondement=ex.basis, reference=ex.reference)
+
+
+@router.get("/declarations", response=list[DeclarationOut], summary="Les déclarations d'exercice en vigueur")
+def declarations_list(request: HttpRequest, structure: int | None = None) -> list[DeclarationOut]:
+    qs = Exercise.objects.filter(withdrawn_at__isnull=True).select_related("body").prefetch_related("communes")
+    if structure is not None:
+        qs = qs.filter(body_id=structure)
+    return [declaration_out(ex) for ex in qs[:500]]
+
+
+@router.post("/declarations", response={201: DeclarationOut}, auth=django_auth,
+             summary="Déclarer l'exercice d'une compétence (agent habilité de la structure)")
+def declarations_create(request: HttpRequest, payload: DeclarationIn) -> tuple[int, DeclarationOut]:
+    body = get_object_or_404(Body.objects.active(), pk=payload.structure)
+    communes = [commune_resolve(code).commune for code in dict.fromkeys(payload.communes)]
+    with transaction.atomic():
+        ex = exercise_declare(body=body, competence=payload.competence, communes=communes, start=payload.debut,
+                              end=payload.fin, basis=payload.fondement, reference=payload.reference,
+                              actor=request.user)
+    return 201, declaration_out(ex)

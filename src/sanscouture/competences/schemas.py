@@ -1,0 +1,82 @@
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class BodyOut(Schema):
+    id: int
+    cle: str
+    nom: str
+    type: str
+
+
+class ReasonOut(Schema):
+    type: str = Field(description="loi, statut_particulier, declaration, facultative, annuaire, guichet, "
+                                  "competence, non_modelise ou inconnu")
+    explication: str
+    references: list[str]
+    declaration: int | None
+
+
+class RoutingOut(Schema):
+    competence: str
+    libelle: str
+    structures: list[BodyOut]
+    raison: ReasonOut
+
+
+class GuichetsOut(Schema):
+    pivot: str
+    libelle: str
+    structures: list[BodyOut]
+    raison: ReasonOut
+
+
+class CommuneCompetencesOut(Schema):
+    commune: str
+    nom: str
+    date: dt.date
+    message: str
+    competences: list[RoutingOut]
+
+
+class ReferenceOut(Schema):
+    code: str
+    article: str
+    note: str
+    verifiee: bool
+
+
+class CompetenceOut(Schema):
+    code: str
+    libelle: str
+    theme: str
+    description: str
+    pivots: list[str]
+    references: list[ReferenceOut]
+
+
+class PivotOut(Schema):
+    code: str
+    libelle: str
+
+
+class DeclarationIn(Schema):
+    structure: int
+    competence: str
+    communes: list[str] = Field(max_length=2000)
+    debut: dt.date
+    fin: dt.date | None = None
+    fondement: str
+    reference: str = Field("", max_length=300)
+
+
+class DeclarationOut(Schema):
+    id: int
+    structure: BodyOut
+    competence: str
+    communes: list[str]
+    debut: dt.date
+    fin: dt.date | None
+    fondement: str
+    reference: str

@@ -1,0 +1,270 @@
+"""Import of the official découpage administratif (COG/DGCL) as packaged by @etalab/decoupage-administratif.
+
+Reads the package's own JSON files (`regions.json`, `departements.json`, `communes.json`, `epci.json`,
+`ept.json`) from a folder, from the npm tarball, or from the bundled compact file. One transaction:
+a malformed or truncated file changes nothing and the error says where it failed.
+"""
+
+import gzip
+import io
+import json
+import tarfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from sanscouture.errors import ImportFailed
+
+from .models import Commune, CommuneKind, Departement, Edition, Epci, EpciKind, Ept, FormerCode, Postcode, Region
+from .text import normalize
+
+FILES = ("regions", "departements", "communes", "epci", "ept")
+BUNDLED = Path(__file__).parent / "data" / "decoupage-administratif.json.gz"
+KIND_BY_TYPE = {
+    "commune-actuelle": CommuneKind.CURRENT,
+    "commune-deleguee": CommuneKind.DELEGATED,
+    "commune-associee": CommuneKind.ASSOCIATED,
+    "arrondissement-municipal": CommuneKind.ARRONDISSEMENT,
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import changed, per kind of object: created, updated, deleted."""
+
+    source: str
+    version: str
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count(self, kind: str, what: str, n: int = 1) -> None:
+        self.changes.setdefault(kind, {"créés": 0, "modifiés": 0, "supprimés": 0})[what] += n
+
+    @property
+    def changed(self) -> bool:
+        return any(any(v.values()) for v in self.changes.values())
+
+
+def read_source(path: Path | None = None) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """Read the official files; returns (records by file name, version). Default: the bundled edition."""
+    path = path or BUNDLED
+    try:
+        if path.is_dir():
+            data_dir = path / "data" if (path / "data").is_dir() else path
+            data = {name: _load_json((data_dir / f"{name}.json").read_bytes(), f"{name}.json") for name in FILES}
+            version = _version_from_package(path / "package.json") or data_dir.name
+        elif path.name.endswith((".tgz", ".tar.gz")):
+            data, version = _read_tarball(path)
+        elif path.name.endswith(".json.gz"):
+            bundle = _load_json(gzip.decompress(path.read_bytes()), path.name)
+            if not isinstance(bundle, dict) or "files" not in bundle:
+                raise ImportFailed(f"{path.name} : ce n'est pas un fichier de référentiel Sans Couture.")
+            data, version = bundle["files"], str(bundle.get("version", ""))
+        else:
+            raise ImportFailed(
+                f"{path} : format non reconnu. Attendu : le dossier du paquet npm "
+                "@etalab/decoupage-administratif, son archive .tgz, ou un fichier .json.gz."
+            )
+    except FileNotFoundError as exc:
+        raise ImportFailed(f"Fichier introuvable : {exc.filename}") from exc
+    except (OSError, EOFError, tarfile.TarError) as exc:
+        raise ImportFailed(f"{path} : fichier illisible ou tronqué ({exc}).") from exc
+    for name in FILES:
+        if not isinstance(data.get(name), list):
+            raise ImportFailed(f"{name}.json manque ou n'est pas une liste d'enregistrements.")
+    return data, version
+
+
+def _load_json(raw: bytes, where: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ImportFailed(f"{where} : JSON invalide ({exc}).", details={"fichier": where}) from exc
+
+
+def _version_from_package(path: Path) -> str:
+    if not path.exists():
+        return ""
+    return str(_load_json(path.read_bytes(), "package.json").get("version", ""))
+
+
+def _read_tarball(path: Path) -> tuple[dict[str, Any], str]:
+    data: dict[str, Any] = {}
+    version = ""
+    with tarfile.open(path) as tar:
+        for member in tar.getmembers():
+            name = Path(member.name)
+            extracted = tar.extractfile(member) if member.isfile() else None
+            if extracted is None:
+                continue
+            if name.name == "package.json" and name.parent.name == "package":
+                version = str(_load_json(extracted.read(), "package.json").get("version", ""))
+            elif name.parent.name == "data" and name.stem in FILES and name.suffix == ".json":
+                data[name.stem] = _load_json(io.BufferedReader(extracted).read(), name.name)  # type: ignore[arg-type]
+    return data, version
+
+
+def _req(record: dict[str, Any], key: str, where: str) -> Any:
+    value = record.get(key)
+    if value in (None, ""):
+        raise ImportFailed(f"{where} : champ « {key} » manquant dans {json.dumps(record)[:200]}", details={"fichier": where})
+    return value
+
+
+@transaction.atomic
+def referential_import(
+    data: dict[str, list[dict[str, Any]]], *, source: str, version: str, progress: Progress | None = None
+) -> ImportReport:
+    """Create, update or delete regions, départements, EPCI, EPT and communes to match `data`."""
+    report = ImportReport(source=source, version=version)
+    step = progress or (lambda label, done, total: None)
+
+    regions = {
+        _req(r, "code", "regions.json"): Region(
+            code=r["code"], name=_req(r, "nom", "regions.json"), type_liaison=r.get("typeLiaison") or 0,
+            zone=r.get("zone") or "metro", chef_lieu=r.get("chefLieu") or "",
+        )
+        for r in data["regions"]
+    }
+    _sync(Region, regions, report, "régions", ["name", "type_liaison", "zone", "chef_lieu"])
+    step("régions", len(regions), len(regions))
+
+    departements = {}
+    for d in data["departements"]:
+        region_code = _req(d, "region", "departements.json")
+        if region_code not in regions:
+            raise ImportFailed(f"departements.json : région {region_code} inconnue pour le département {d.get('code')}.")
+        departements[_req(d, "code", "departements.json")] = Departement(
+            code=d["code"], name=_req(d, "nom", "departements.json"), region_id=region_code,
+            type_liaison=d.get("typeLiaison") or 0, zone=d.get("zone") or "metro", chef_lieu=d.get("chefLieu") or "",
+        )
+    _sync(Departement, departements, report, "départements", ["name", "region_id", "type_liaison", "zone", "chef_lieu"])
+    step("départements", len(departements), len(departements))
+
+    epcis, epci_of = {}, {}
+    for e in data["epci"]:
+        kind = _req(e, "type", "epci.json")
+        if kind not in EpciKind.values:
+            raise ImportFailed(f"epci.json : type d'EPCI inconnu « {kind} » pour {e.get('code')}.")
+        siren = _req(e, "code", "epci.json")
+        epcis[siren] = Epci(siren=siren, name=_req(e, "nom", "epci.json"), kind=kind,
+                            financing=e.get("modeFinancement") or "", population=e.get("populationTotale"))
+        for member in e.get("membres") or []:
+            epci_of[_req(member, "code", "epci.json")] = siren
+    _sync(Epci, epcis, report, "EPCI", ["name", "kind", "financing", "population"])
+    step("EPCI", len(epcis), len(epcis))
+
+    epts, ept_of = {}, {}
+    for e in data["ept"]:
+        siren = _req(e, "code", "ept.json")
+        epts[siren] = Ept(siren=siren, name=_req(e, "nom", "ept.json"), population=e.get("populationTotale"))
+        for member in e.get("membres") or []:
+            ept_of[_req(member, "code", "ept.json")] = siren
+    _sync(Ept, epts, report, "EPT", ["name", "population"])
+
+    _import_communes(data["communes"], departements, epci_of, ept_of, report, step)
+    Edition.objects.create(source=source, version=version, summary=report.changes)
+    return report
+
+
+def _sync(model: type, wanted: dict[str, Any], report: ImportReport, label: str, fields: list[str]) -> None:
+    existing = {obj.pk: obj for obj in model.objects.all()}  # type: ignore[attr-defined]
+    create, update = [], []
+    for pk, obj in wanted.items():
+        old = existing.get(pk)
+        if old is None:
+            create.append(obj)
+        elif any(getattr(old, f) != getattr(obj, f) for f in fields):
+            update.append(obj)
+    model.objects.bulk_create(create, batch_size=2000)  # type: ignore[attr-defined]
+    model.objects.bulk_update(update, fields, batch_size=2000)  # type: ignore[attr-defined]
+    gone = [pk for pk in existing if pk not in wanted]
+    if gone:
+        model.objects.filter(pk__in=gone).delete()  # type: ignore[attr-defined]
+    report.count(label, "créés", len(create))
+    report.count(label, "modifiés", len(update))
+    report.count(label, "supprimés", len(gone))
+
+
+COMMUNE_FIELDS = ["name", "search_name", "type_liaison", "zone", "departement_id", "region_id", "parent_id",
+                  "epci_id", "ept_id", "siren", "population", "postcodes"]
+
+
+def _import_communes(records: Iterable[dict[str, Any]], departements: dict[str, Any], epci_of: dict[str, str],
+                     ept_of: dict[str, str], report: ImportReport, step: Progress) -> None:
+    records = list(records)
+    by_kind: dict[str, list[dict[str, Any]]] = {k: [] for k in CommuneKind.values}
+    for r in records:
+        kind = KIND_BY_TYPE.get(r.get("type", ""))
+        if kind is None:
+            raise ImportFailed(f"communes.json : type inconnu « {r.get('type')} » pour {r.get('code')}.")
+        by_kind[kind].append(r)
+
+    existing = {(c.insee_code, c.kind): c for c in Commune.objects.all()}
+    seen: set[tuple[str, str]] = set()
+    total, done = len(records), 0
+    current_ids: dict[str, int] = {}
+    # Current communes first: the other kinds point to them.
+    for kind in (CommuneKind.CURRENT, CommuneKind.DELEGATED, CommuneKind.ASSOCIATED, CommuneKind.ARRONDISSEMENT):
+        create, update = [], []
+        for r in by_kind[kind]:
+            code = _req(r, "code", "communes.json")
+            dep = _req(r, "departement", "communes.json")
+            if dep not in departements:
+                raise ImportFailed(f"communes.json : département {dep} inconnu pour la commune {code}.")
+            parent_id = None
+            if kind != CommuneKind.CURRENT:
+                parent_code = r.get("chefLieu") or r.get("commune")
+                parent_id = current_ids.get(parent_code)
+                if parent_id is None:
+                    raise ImportFailed(f"communes.json : {code} ({r.get('nom')}) renvoie à la commune {parent_code}, absente.")
+            key = (code, kind)
+            if key in seen:
+                raise ImportFailed(f"communes.json : la commune {code} ({kind}) apparaît deux fois.")
+            seen.add(key)
+            obj = Commune(
+                insee_code=code, kind=kind, name=_req(r, "nom", "communes.json"), search_name=normalize(r["nom"]),
+                type_liaison=r.get("typeLiaison") or 0, zone=r.get("zone") or "metro", departement_id=dep,
+                region_id=r.get("region") or departements[dep].region_id, parent_id=parent_id,
+                epci_id=epci_of.get(code) if kind == CommuneKind.CURRENT else None,
+                ept_id=ept_of.get(code) if kind == CommuneKind.CURRENT else None,
+                siren=r.get("siren") or "", population=r.get("population"), postcodes=r.get("codesPostaux") or [],
+            )
+            old = existing.get(key)
+            if old is None:
+                create.append(obj)
+            else:
+                obj.pk = old.pk
+                if any(getattr(old, f) != getattr(obj, f) for f in COMMUNE_FIELDS):
+                    update.append(obj)
+        Commune.objects.bulk_create(create, batch_size=2000)
+        Commune.objects.bulk_update(update, COMMUNE_FIELDS, batch_size=2000)
+        report.count("communes", "créés", len(create))
+        report.count("communes", "modifiés", len(update))
+        if kind == CommuneKind.CURRENT:
+            current_ids = dict(Commune.objects.filter(kind=kind).values_list("insee_code", "pk"))
+        done += len(by_kind[kind])
+        step("communes", done, total)
+
+    gone = [c.pk for key, c in existing.items() if key not in seen]
+    if gone:
+        Commune.objects.filter(pk__in=gone).delete()
+        report.count("communes", "supprimés", len(gone))
+
+    # Postcodes and former codes are fully derived from the commune records: rebuild them.
+    Postcode.objects.all().delete()
+    Postcode.objects.bulk_create(
+        [Postcode(code=pc, commune_id=current_ids[r["code"]]) for r in by_kind[CommuneKind.CURRENT]
+         for pc in set(r.get("codesPostaux") or [])],
+        batch_size=5000,
+    )
+    FormerCode.objects.all().delete()
+    FormerCode.objects.bulk_create(
+        [FormerCode(code=old, commune_id=current_ids[r["code"]]) for r in by_kind[CommuneKind.CURRENT]
+         for old in set(r.get("anciensCodes") or [])],
+        batch_size=5000,
+    )

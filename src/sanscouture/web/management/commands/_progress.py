@@ -1,0 +1,35 @@
+"""Long imports show a rich progress bar and end with a summary table of what changed."""
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sanscouture.competences.services import ReferentialReport, referential_load
+
+
+def load_referential_with_progress(path: Path | None, stdout: Any) -> ReferentialReport:
+    console = Console(file=stdout, force_terminal=False)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=total)
+            progress.update(tasks[label], completed=done, total=total)
+
+        report = referential_load(path=path, progress=step)
+    table = Table(title=f"Référentiel {report.territories.source} — version {report.territories.version}")
+    for col in ("objets", "créés", "modifiés", "supprimés"):
+        table.add_column(col, justify="right" if col != "objets" else "left")
+    for kind, counts in report.territories.changes.items():
+        table.add_row(kind, *(str(counts[k]) for k in ("créés", "modifiés", "supprimés")))
+    b = report.bodies
+    table.add_row("structures", str(b.created), str(b.updated), str(b.deactivated))
+    console.print(table)
+    if not report.territories.changed and not (b.created or b.updated or b.deactivated):
+        console.print("Aucun changement : le référentiel était déjà à jour.")
+    return report

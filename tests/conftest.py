@@ -1,0 +1,139 @@
+"""Shared fixtures: the test database holds a real subset of the official referential, loaded once.
+
+`server` starts the real product (`sanscouture serve`, gunicorn) on its own database, loaded with the
+full bundled referential, for HTTP and browser tests.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SUBSET = FIXTURES / "decoupage-subset.json.gz"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+    from sanscouture.competences.services import referential_load
+
+    with django_db_blocker.unblock():
+        referential_load(path=SUBSET)
+
+
+@dataclass
+class Referential:
+    """Handles on the loaded referential, for readable tests."""
+
+    def commune(self, code: str):  # noqa: ANN201
+        from sanscouture.territories.models import Commune
+
+        return Commune.objects.current().get(insee_code=code)
+
+    def body(self, key: str):  # noqa: ANN201
+        from sanscouture.bodies.models import Body
+
+        return Body.objects.get(key=key)
+
+    def agent(self, body_key: str, role: str = "admin", username: str | None = None):  # noqa: ANN201
+        from sanscouture.accounts.models import Membership
+
+        user = get_user_model().objects.create_user(username=username or f"agent-{body_key}-{role}",
+                                                    password="motdepasse-solide-42")
+        Membership.objects.create(user=user, body=self.body(body_key), role=role)
+        return user
+
+
+@pytest.fixture
+def referential(db) -> Referential:  # noqa: ANN001
+    from sanscouture.competences import routing
+
+    routing._drop_local()  # each test sees the database as its transaction left it
+    return Referential()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]
+
+    def manage(self, *args: str) -> str:
+        """Run a `sanscouture` command against the server's database."""
+        done = subprocess.run([sys.executable, "-m", "sanscouture.cli", *args], env=self.env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=30) as resp:  # noqa: S310 (loopback)
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+
+def _server_database(tmp: Path) -> tuple[str, object]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp / 'server.sqlite3'}", None
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    server_db = f"{name}_http_test"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{server_db}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{server_db}"')
+
+    def drop() -> None:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{server_db}" WITH (FORCE)')
+
+    return f"{base}/{server_db}", drop
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("server")
+    db_url, drop = _server_database(tmp)
+    port = _free_port()
+    env = {**os.environ, "SANSCOUTURE_DATA_DIR": str(tmp), "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "sanscouture.cli", "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:  # noqa: S310 (loopback)
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("le serveur n'a pas démarré :\n" + (tmp / "server.log").read_text()[-3000:])
+            time.sleep(0.3)
+        yield Server(url=url, env=env)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        if drop:
+            drop()  # type: ignore[operator]
