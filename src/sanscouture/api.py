@@ -48,7 +48,9 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, "erreur_http", str(exc))
+    code = "csrf_invalide" if exc.status_code == 403 and "CSRF" in str(exc) else "erreur_http"
+    message = "Jeton CSRF absent ou invalide." if code == "csrf_invalide" else str(exc)
+    return _error(request, exc.status_code, code, message)
 
 
 @api.get("/ping", tags=["Service"], summary="Réponse triviale (mesure de référence)")

@@ -2,8 +2,14 @@ from datetime import date
 
 import pytest
 
-from sanscouture.competences.errors import (CompetenceNotFound, DateOutOfRange, ExerciseConflict,
-                                            InvalidDeclaration, NotAuthorised, PivotNotFound)
+from sanscouture.competences.errors import (
+    CompetenceNotFound,
+    DateOutOfRange,
+    ExerciseConflict,
+    InvalidDeclaration,
+    NotAuthorised,
+    PivotNotFound,
+)
 from sanscouture.competences.models import Exercise
 from sanscouture.competences.routing import route, route_all, route_pivot
 from sanscouture.competences.services import exercise_declare, exercise_withdraw

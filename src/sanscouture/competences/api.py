@@ -4,8 +4,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.security import django_auth
 
+from sanscouture.apiauth import agent_session
 from sanscouture.bodies.models import Body
 from sanscouture.bodies.services import pivot_labels
 from sanscouture.territories.selectors import commune_resolve
@@ -13,8 +13,18 @@ from sanscouture.territories.selectors import commune_resolve
 from .catalogue import catalogue
 from .models import Exercise
 from .routing import BodyInfo, Routing, check_pivot, route, route_all, route_pivot
-from .schemas import (BodyOut, CommuneCompetencesOut, CompetenceOut, DeclarationIn, DeclarationOut, GuichetsOut,
-                      PivotOut, ReasonOut, ReferenceOut, RoutingOut)
+from .schemas import (
+    BodyOut,
+    CommuneCompetencesOut,
+    CompetenceOut,
+    DeclarationIn,
+    DeclarationOut,
+    GuichetsOut,
+    PivotOut,
+    ReasonOut,
+    ReferenceOut,
+    RoutingOut,
+)
 from .services import exercise_declare
 
 router = Router(tags=["Compétences"])
@@ -98,7 +108,7 @@ def declarations_list(request: HttpRequest, structure: int | None = None) -> lis
     return [declaration_out(ex) for ex in qs[:500]]
 
 
-@router.post("/declarations", response={201: DeclarationOut}, auth=django_auth,
+@router.post("/declarations", response={201: DeclarationOut}, auth=agent_session,
              summary="Déclarer l'exercice d'une compétence (agent habilité de la structure)")
 def declarations_create(request: HttpRequest, payload: DeclarationIn) -> tuple[int, DeclarationOut]:
     body = get_object_or_404(Body.objects.active(), pk=payload.structure)

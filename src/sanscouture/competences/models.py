@@ -61,3 +61,6 @@ class RoutingVersion(models.Model):
     """One row whose version changes with the referential: each process rebuilds its routing index then."""
 
     version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"version {self.version}"

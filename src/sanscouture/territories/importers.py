@@ -52,6 +52,8 @@ class ImportReport:
 def read_source(path: Path | None = None) -> tuple[dict[str, list[dict[str, Any]]], str]:
     """Read the official files; returns (records by file name, version). Default: the bundled edition."""
     path = path or BUNDLED
+    if not path.exists():
+        raise ImportFailed(f"Fichier introuvable : {path}")
     try:
         if path.is_dir():
             data_dir = path / "data" if (path / "data").is_dir() else path

@@ -166,6 +166,9 @@ class Postcode(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["code", "commune"], name="postcode_commune_unique")]
 
+    def __str__(self) -> str:
+        return self.code
+
 
 class FormerCode(models.Model):
     """An INSEE code that no longer designates a current commune (anciensCodes) and where it went."""
@@ -175,3 +178,6 @@ class FormerCode(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["code", "commune"], name="former_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.commune_id}"

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from dsfr.forms import DsfrBaseForm
 
 from sanscouture.bodies.models import Body
@@ -11,8 +12,24 @@ from sanscouture.territories.models import Commune, CommuneKind
 from sanscouture.territories.selectors import commune_resolve
 
 
+class LoginForm(DsfrBaseForm, AuthenticationForm):
+    """Django's authentication form, rendered with the DSFR field markup, messages in French."""
+
+    error_messages = {
+        "invalid_login": "Identifiant ou mot de passe incorrect. Les deux champs respectent les majuscules.",
+        "inactive": "Ce compte est désactivé.",
+    }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["username"].label = "Identifiant"
+        self.fields["password"].label = "Mot de passe"
+
+
 class DeclarationForm(DsfrBaseForm):
-    body = forms.ModelChoiceField(label="Structure qui exerce la compétence", queryset=Body.objects.none())
+    body = forms.ModelChoiceField(label="Structure qui exerce la compétence", queryset=Body.objects.none(),
+                                  empty_label="Choisir une structure",
+                                  error_messages={"invalid_choice": "Vous ne pouvez pas déclarer pour cette structure."})
     competence = forms.ChoiceField(label="Compétence")
     all_members = forms.BooleanField(label="Sur toutes les communes membres de l'intercommunalité", required=False)
     communes = forms.CharField(label="Communes (codes INSEE)", required=False,
@@ -21,15 +38,17 @@ class DeclarationForm(DsfrBaseForm):
     start = forms.DateField(label="Depuis le", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="Jusqu'au (inclus, facultatif)", required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
-    basis = forms.ChoiceField(label="Fondement", choices=Basis.choices)
+    basis = forms.ChoiceField(label="Fondement", choices=[("", "Choisir un fondement"), *Basis.choices])
     reference = forms.CharField(label="Référence de l'acte", required=False, max_length=300,
                                 help_text="Date, numéro, lien vers les statuts ou la délibération")
 
     def __init__(self, *args: object, bodies: list[Body], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["body"].queryset = Body.objects.filter(pk__in=[b.pk for b in bodies])  # type: ignore[attr-defined]
-        self.fields["competence"].choices = sorted(  # type: ignore[attr-defined]
-            ((c.code, c.label) for c in catalogue().competences.values()), key=lambda x: x[1])
+        if len(bodies) == 1:
+            self.fields["body"].initial = bodies[0].pk
+        self.fields["competence"].choices = [("", "Choisir une compétence"), *sorted(  # type: ignore[attr-defined]
+            ((c.code, c.label) for c in catalogue().competences.values()), key=lambda x: x[1])]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -1,5 +1,6 @@
 """Web pages: thin, they call selectors and services and render DSFR templates."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
@@ -7,18 +8,42 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanscouture.accounts.permissions import bodies_declarable_by
+from sanscouture.bodies.models import BodyKind
 from sanscouture.competences.catalogue import catalogue
 from sanscouture.competences.models import Exercise
-from sanscouture.competences.routing import route_all
+from sanscouture.competences.routing import Routing, route_all
 from sanscouture.competences.services import exercise_declare, exercise_withdraw
 from sanscouture.errors import DomainError
-from sanscouture.territories.errors import AmbiguousCommune
-from sanscouture.territories.selectors import commune_find, commune_search
+from sanscouture.territories.errors import AmbiguousCommune, CommuneNotFound
+from sanscouture.territories.selectors import commune_find, commune_resolve, commune_search
 
 from .forms import DeclarationForm
+
+# Why a body is competent, as a DSFR badge: label and colour modifier.
+REASON_BADGES = {
+    "loi": ("Loi", ""),
+    "declaration": ("Déclaration", "fr-badge--info"),
+    "statut_particulier": ("Statut particulier", "fr-badge--new"),
+    "facultative": ("Compétence facultative", "fr-badge--warning"),
+    "annuaire": ("Annuaire", "fr-badge--blue-ecume"),
+    "guichet": ("Guichet", "fr-badge--blue-ecume"),
+    "non_modelise": ("Non modélisé", "fr-badge--warning"),
+    "inconnu": ("Inconnu", "fr-badge--warning"),
+}
+KIND_LABELS = dict(BodyKind.choices)
+MAX_CANDIDATES = 12
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the competences table, ready to render."""
+
+    answer: Routing
+    bodies: list[tuple[str, str]]  # (name, kind label)
+    badge: tuple[str, str]
 
 
 @require_GET
@@ -32,59 +57,74 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def qui(request: HttpRequest) -> HttpResponse:
     """'Qui fait quoi ?': type a commune, see every competence with its body and the reason."""
     text = (request.GET.get("code") or request.GET.get("commune") or "").strip()[:120]
-    context: dict[str, object] = {"query": request.GET.get("commune", "")[:120], "title": "Qui fait quoi ?"}
-    on_text = request.GET.get("date", "")
-    status = 200
-    if text:
+    on_text = request.GET.get("date", "").strip()[:20]
+    context: dict[str, object] = {"query": request.GET.get("commune", "")[:120], "date_text": on_text,
+                                  "title": "Qui fait quoi ?"}
+    try:
+        on = date.fromisoformat(on_text) if on_text else None
+    except ValueError:
+        context.update(error_title="Date invalide", error_field="date",
+                       error=f"La date « {on_text} » n'est pas une date valide : utilisez le format AAAA-MM-JJ.")
+        return render(request, "web/qui.html", context, status=400)
+    if not text:
+        return render(request, "web/qui.html", context)
+    try:
+        res = commune_find(text)
+        answers = route_all(commune=res.commune.insee_code, on=on)
+    except AmbiguousCommune as exc:
+        context.update(error_title="Plusieurs communes correspondent", error=exc.message, error_field="commune",
+                       candidates=_candidates(exc.details.get("candidats", [])))
+        return render(request, "web/qui.html", context, status=400)
+    except CommuneNotFound as exc:
+        context.update(error_title="Commune non trouvée", error=exc.message, error_field="commune")
+        return render(request, "web/qui.html", context, status=404)
+    except DomainError as exc:
+        context.update(error_title="Demande invalide", error=exc.message,
+                       error_field="date" if exc.code == "date_hors_validite" else "commune")
+        return render(request, "web/qui.html", context, status=exc.status if exc.status < 500 else 400)
+    comps = catalogue().competences
+    themes: dict[str, list[Row]] = {}
+    for answer in answers:
+        row = Row(answer=answer, bodies=[(b.name, KIND_LABELS.get(b.kind, "")) for b in answer.bodies],
+                  badge=REASON_BADGES.get(answer.reason.kind, (answer.reason.kind, "")))
+        themes.setdefault(comps[answer.subject].theme or "Autres compétences", []).append(row)
+    commune = res.commune
+    context.update(resolution=res, commune=commune, themes=themes, on=on or date.today(),
+                   query=context["query"] or f"{commune.name} ({commune.departement_id})",
+                   title=f"Qui fait quoi à {commune.name} ?")
+    return render(request, "web/qui.html", context)
+
+
+def _candidates(codes: list[str]) -> list[object]:
+    """The current communes an ambiguous text may designate, for links."""
+    found = []
+    for code in codes[:MAX_CANDIDATES]:
         try:
-            on = date.fromisoformat(on_text) if on_text else None
-        except ValueError:
-            on = None
-            context["error"] = f"La date « {on_text} » n'est pas une date valide (AAAA-MM-JJ)."
-            status = 400
-        if not context.get("error"):
-            try:
-                res = commune_find(text)
-                answers = route_all(commune=res.commune.insee_code, on=on)
-            except AmbiguousCommune as exc:
-                context["error"] = exc.message
-                context["candidates"] = commune_search_codes(exc.details.get("candidats", []))
-                status = 400
-            except DomainError as exc:
-                context["error"] = exc.message
-                status = exc.status if exc.status < 500 else 400
-            else:
-                themes: dict[str, list[object]] = {}
-                comps = catalogue().competences
-                for answer in answers:
-                    themes.setdefault(comps[answer.subject].theme or "Autres", []).append(answer)
-                context.update(resolution=res, commune=res.commune, themes=themes, on=on or date.today(),
-                               title=f"Qui fait quoi à {res.commune.name} ?")
-    return render(request, "web/qui.html", context, status=status)
-
-
-def commune_search_codes(codes: list[str]) -> list[object]:
-    from sanscouture.territories.models import Commune, CommuneKind
-
-    return list(Commune.objects.filter(kind=CommuneKind.CURRENT, insee_code__in=codes[:20])
-                .select_related("departement").order_by("name"))
+            found.append(commune_resolve(code).commune)
+        except DomainError:
+            continue
+    return sorted({c.pk: c for c in found}.values(), key=lambda c: (c.name, c.departement_id))
 
 
 @require_GET
 def commune_suggestions(request: HttpRequest) -> HttpResponse:
     """Autocomplete (htmx): communes matching a name or a postcode."""
-    q = request.GET.get("commune", "")[:100]
-    return render(request, "web/_suggestions.html", {"communes": commune_search(q, limit=8) if len(q) >= 2 else []})
+    q = request.GET.get("commune", "").strip()[:100]
+    communes = commune_search(q, limit=8) if len(q) >= 2 else []
+    return render(request, "web/_suggestions.html", {"communes": communes, "q": q})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def declarations(request: HttpRequest) -> HttpResponse:
     """Screen where an authorised agent records exercise declarations for their bodies."""
     bodies = bodies_declarable_by(request.user)
     form = DeclarationForm(request.POST or None, bodies=bodies)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if not bodies:
+            status = 403
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 exercise = exercise_declare(body=data["body"], competence=data["competence"],

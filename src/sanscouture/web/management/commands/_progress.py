@@ -3,10 +3,13 @@
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sanscouture.bodies.importers import AnnuaireReport, annuaire_import
+from sanscouture.competences.routing import routing_index_invalidate
 from sanscouture.competences.services import ReferentialReport, referential_load
 
 
@@ -32,4 +35,34 @@ def load_referential_with_progress(path: Path | None, stdout: Any) -> Referentia
     console.print(table)
     if not report.territories.changed and not (b.created or b.updated or b.deactivated):
         console.print("Aucun changement : le référentiel était déjà à jour.")
+    return report
+
+
+def import_annuaire_with_progress(path: Path, stdout: Any, *, full: bool = True) -> AnnuaireReport:
+    """Import the Annuaire in one transaction, then make routing see the new offices at once."""
+    console = Console(file=stdout, force_terminal=False)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=total)
+            progress.update(tasks[label], completed=done, total=total)
+
+        with transaction.atomic():
+            report = annuaire_import(path, full=full, progress=step)
+            routing_index_invalidate()
+    table = Table(title=f"Annuaire de l'administration — {report.records} services lus")
+    for col in ("créés", "modifiés", "inchangés", "désactivés", "avertissements"):
+        table.add_column(col, justify="right")
+    table.add_row(str(report.created), str(report.updated), str(report.unchanged), str(report.deactivated),
+                  str(len(report.warnings)))
+    console.print(table)
+    if report.warnings:
+        console.print(f"Avertissements ({len(report.warnings)}, les 10 premiers) :")
+        for warning in report.warnings[:10]:
+            console.print(f"  • {warning}", markup=False, highlight=False)
+    if not (report.created or report.updated or report.deactivated):
+        console.print("Aucun changement : l'annuaire était déjà à jour.")
     return report

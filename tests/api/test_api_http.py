@@ -1,0 +1,115 @@
+"""The REST API over real HTTP, against the real server (gunicorn) on the full national referential."""
+
+import json
+import urllib.request
+
+import pytest
+
+
+def get_json(server, path):
+    status, body = server.get(path)
+    return status, json.loads(body)
+
+
+def test_healthz_answers_once_ready(server):
+    assert server.get("/healthz")[0] == 200
+
+
+def test_commune_with_its_epci_departement_region_population_and_postcodes(server):
+    status, data = get_json(server, "/api/v1/communes/34274")
+    assert status == 200
+    assert data["nom"] == "Saint-Martin-de-Londres" and data["resolution"] == "current" and data["message"] == ""
+    assert data["epci"] == {"code": "200022986", "nom": "CC du Grand Pic Saint-Loup"}
+    assert data["departement"] == {"code": "34", "nom": "Hérault"}
+    assert data["region"] == {"code": "76", "nom": "Occitanie"}
+    assert data["codes_postaux"] == ["34380"] and data["population"] > 2000
+
+
+@pytest.mark.parametrize(("code", "current", "resolution"), [
+    ("34093", "34144", "delegated"),  # Dio-et-Valquières, commune déléguée of Lunas-les-Châteaux
+    ("44160", "44003", "former"),  # Saint-Géréon, merged into Ancenis-Saint-Géréon
+    ("75101", "75056", "arrondissement"),
+    ("69232", "69123", "former"),
+])
+def test_old_delegated_and_arrondissement_codes_answer_with_the_current_commune_and_say_so(server, code, current,
+                                                                                            resolution):
+    status, data = get_json(server, f"/api/v1/communes/{code}")
+    assert status == 200
+    assert data["code"] == current and data["code_demande"] == code and data["resolution"] == resolution
+    assert code in data["message"] and current in data["message"]
+
+
+def test_commune_without_epci_has_none(server):
+    status, data = get_json(server, "/api/v1/communes/29155")
+    assert status == 200 and data["epci"] is None
+
+
+@pytest.mark.parametrize(("path", "status", "code"), [
+    ("/api/v1/communes/ABC", 400, "code_commune_invalide"),
+    ("/api/v1/communes/99999", 404, "commune_inconnue"),
+    ("/api/v1/communes/99999/competences", 404, "commune_inconnue"),
+    ("/api/v1/communes/34274/competences?date=2010-01-01", 400, "date_hors_validite"),
+    ("/api/v1/communes/34274/competences?date=demain", 422, "requete_invalide"),
+    ("/api/v1/communes/34274/competences/inexistante", 404, "competence_inconnue"),
+    ("/api/v1/communes/34274/guichets?pivot=imaginaire", 404, "pivot_inconnu"),
+    ("/api/v1/communes/34274/guichets", 422, "requete_invalide"),
+])
+def test_bad_input_gets_a_structured_4xx_error_with_a_stable_code(server, path, status, code):
+    got, data = get_json(server, path)
+    assert got == status
+    assert data["erreur"]["code"] == code and data["erreur"]["message"]
+
+
+def test_every_competence_with_its_body_and_reason(server):
+    status, data = get_json(server, "/api/v1/communes/34274/competences?date=2026-06-01")
+    assert status == 200 and data["nom"] == "Saint-Martin-de-Londres"
+    by_code = {c["competence"]: c for c in data["competences"]}
+    assert len(by_code) >= 40
+    dechets = by_code["dechets-menagers"]
+    assert [s["nom"] for s in dechets["structures"]] == ["CC du Grand Pic Saint-Loup"]
+    assert dechets["raison"]["type"] == "loi" and any("L5214-16" in r for r in dechets["raison"]["references"])
+    assert [s["nom"] for s in by_code["lycees"]["structures"]] == ["Région Occitanie"]
+    assert "Département de l'Hérault" in [s["nom"] for s in by_code["rsa"]["structures"]]
+
+
+def test_one_competence_and_the_bodies_for_a_pivot(server):
+    status, data = get_json(server, "/api/v1/communes/44195/competences/dechets-menagers")
+    assert status == 200 and data["structures"][0]["nom"] == "CC Estuaire et Sillon"
+    status, data = get_json(server, "/api/v1/communes/34274/guichets?pivot=caf")
+    assert status == 200
+    assert [s["nom"] for s in data["structures"]] == ["CAF de l'Hérault"] and data["raison"]["explication"]
+
+
+def test_search_by_name_and_postcode(server):
+    status, data = get_json(server, "/api/v1/communes?q=savenay")
+    assert status == 200 and data[0]["code"] == "44195"
+    status, data = get_json(server, "/api/v1/communes?q=34380")
+    assert "34274" in [c["code"] for c in data]
+    status, data = get_json(server, "/api/v1/communes?q=ile%20d%27yeu")
+    assert data[0]["nom"] == "L'Île-d'Yeu"
+
+
+def test_catalogue_and_pivots_are_listed(server):
+    status, data = get_json(server, "/api/v1/competences")
+    assert status == 200 and len(data) >= 40
+    assert all(c["references"] for c in data)
+    status, data = get_json(server, "/api/v1/pivots")
+    assert {"caf", "cpam", "mairie", "maison_handicapees"} <= {p["code"] for p in data}
+
+
+def test_openapi_is_published_at_api_docs(server):
+    with urllib.request.urlopen(server.url + "/api/docs", timeout=10) as resp:  # noqa: S310 (loopback)
+        assert resp.status == 200 and resp.url.endswith("/api/v1/docs")
+    status, spec = get_json(server, "/api/v1/openapi.json")
+    assert status == 200
+    assert "/api/v1/communes/{code}/competences" in spec["paths"]
+    assert "/api/v1/communes/{code}/guichets" in spec["paths"]
+
+
+def test_writing_a_declaration_requires_authentication(server):
+    req = urllib.request.Request(server.url + "/api/v1/declarations", method="POST", data=b"{}",
+                                 headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(req, timeout=10)  # noqa: S310 (loopback)
+    assert exc.value.code == 401
+    assert json.loads(exc.value.read())["erreur"]["code"] == "non_authentifie"
