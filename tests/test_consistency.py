@@ -1,0 +1,82 @@
+"""Conventions turned into tests (see ARCHITECTURE.md and STYLE.md)."""
+
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+
+import sanscouture
+from sanscouture.bodies.services import pivot_labels
+from sanscouture.competences.catalogue import LEVELS, catalogue
+
+SRC = Path(sanscouture.__file__).parent
+APPS = ["territories", "bodies", "accounts", "competences", "web"]
+
+# Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
+PUBLIC = {"healthz", "api/docs", "", "communes/suggestions", "connexion/", "deconnexion/", "accessibilite/",
+          "mentions-legales/"}
+AGENTS_ONLY = {"declarations/", "declarations/<int:pk>/retirer"}
+ADMIN_PREFIX = "admin/"
+API_PREFIX = "api/v1/"
+
+
+def _patterns(resolver, prefix=""):
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            yield from _patterns(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern)
+
+
+def test_every_url_has_a_declared_access():
+    unknown = [p for p in _patterns(get_resolver())
+               if not p.startswith((ADMIN_PREFIX, API_PREFIX)) and p not in PUBLIC | AGENTS_ONLY]
+    assert unknown == [], f"URL sans règle d'accès déclarée dans tests/test_consistency.py : {unknown}"
+
+
+@pytest.mark.parametrize("path", ["/declarations/", "/declarations/1/retirer"])
+def test_agent_pages_redirect_anonymous_people_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+
+
+@pytest.mark.parametrize("app", [a for a in APPS if (SRC / a / "services.py").exists()])
+def test_services_take_keyword_only_arguments(app):
+    module = importlib.import_module(f"sanscouture.{app}.services")
+    for name, fn in inspect.getmembers(module, inspect.isfunction):
+        if fn.__module__ != module.__name__ or name.startswith("_"):
+            continue
+        positional = [p for p in inspect.signature(fn).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        assert not positional, f"{module.__name__}.{name} : arguments positionnels {positional}"
+
+
+def test_every_model_has_a_docstring():
+    for model in apps.get_models():
+        if model.__module__.startswith("sanscouture."):
+            assert (model.__doc__ or "").strip() and not model.__doc__.startswith(model.__name__ + "("), model
+
+
+def test_every_data_folder_says_its_source():
+    folders = list(SRC.glob("*/data"))
+    assert len(folders) >= 3
+    for folder in folders:
+        assert (folder / "SOURCE.md").exists(), folder
+
+
+def test_catalogue_is_consistent():
+    cat = catalogue()
+    assert len(cat.competences) >= 40
+    pivots = pivot_labels()
+    for comp in cat.competences.values():
+        assert comp.references, comp.code
+        assert all(p in pivots for p in comp.pivots), comp.code
+        periods = sorted(((r.since or cat.valid_from), r.until) for r in comp.rules)
+        for (_, until), (next_since, _) in zip(periods, periods[1:], strict=False):
+            assert until is not None and until < next_since, comp.code
+        for rule in comp.rules:
+            assert set(rule.holders) <= set(LEVELS)
+            assert ("epci" in rule.holders) == bool(rule.epci), comp.code
