@@ -113,3 +113,31 @@ def test_writing_a_declaration_requires_authentication(server):
         urllib.request.urlopen(req, timeout=10)  # noqa: S310 (loopback)
     assert exc.value.code == 401
     assert json.loads(exc.value.read())["erreur"]["code"] == "non_authentifie"
+
+
+def _body(server, key):
+    out = server.manage("shell", "-c", f"from sanscouture.bodies.models import Body; print(Body.objects.get(key='{key}').pk)")
+    return int(out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(("key", "count", "member", "absent"), [
+    ("epci:200022986", 36, "34274", "34172"),  # CC du Grand Pic Saint-Loup
+    ("departement:69", None, "69264", "69123"),  # Rhône: not the communes of the Métropole de Lyon
+    ("epci:200046977", None, "69123", "69264"),  # Métropole de Lyon
+    ("caf:971", None, "97801", "97209"),  # CAF de la Guadeloupe also serves Saint-Martin
+    ("mairie:34274", 1, "34274", "34172"),
+])
+def test_a_structure_says_which_communes_it_serves_and_what_is_unknown(server, key, count, member, absent):
+    status, data = get_json(server, f"/api/v1/structures/{_body(server, key)}")
+    assert status == 200 and data["cle"] == key and data["pivots"] and data["fondement"]
+    assert member in data["communes_desservies"] and absent not in data["communes_desservies"]
+    if count is not None:
+        assert data["nombre_communes_desservies"] == count
+    # Nothing imported from the Annuaire yet: contacts are unknown, not invented.
+    assert data["contact"] == {"adresses": None, "telephones": None, "courriels": None, "sites": None,
+                               "horaires": None, "fiche_annuaire": None}
+
+
+def test_unknown_structure_is_a_structured_404(server):
+    status, data = get_json(server, "/api/v1/structures/987654321")
+    assert status == 404 and data["erreur"]["code"] == "introuvable"

@@ -237,12 +237,15 @@ def test_social_and_state_offices_are_linked_to_the_derived_body_of_their_depart
         return record
 
     records = [moved("caf", MONTPELLIER), moved("cpam", MONTPELLIER), moved("maison_handicapees", MONTPELLIER),
-               moved("prefecture", MONTPELLIER), moved("cpam", "97105"), moved("ccas", MONTPELLIER)]
+               moved("prefecture", MONTPELLIER), moved("cpam", "97611"), moved("caf", "97701"),
+               moved("prefecture", "97701"), moved("ccas", MONTPELLIER)]
     annuaire_import(records)
     parents = {r["id"]: office(r).parent.key if office(r).parent else None for r in records}
     assert parents == {"caf-34172": "caf:34", "cpam-34172": "cpam:34", "maison_handicapees-34172": "mdph:34",
                        "prefecture-34172": "prefecture:34",
-                       "cpam-97105": "caf:971",  # the CGSS de la Guadeloupe is CAF and CPAM at once
+                       "cpam-97611": "caf:976",  # the CSSM of Mayotte is CAF and CPAM at once
+                       "caf-97701": "caf:971",  # Saint-Barthélemy is served by the caisses of Guadeloupe
+                       "prefecture-97701": "prefecture:977-978",
                        "ccas-34172": None}
 
 

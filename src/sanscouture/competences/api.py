@@ -12,11 +12,12 @@ from sanscouture.territories.selectors import commune_resolve
 
 from .catalogue import catalogue
 from .models import Exercise
-from .routing import BodyInfo, Routing, check_pivot, route, route_all, route_pivot
+from .routing import BodyInfo, Routing, check_pivot, communes_served, route, route_all, route_pivot
 from .schemas import (
     BodyOut,
     CommuneCompetencesOut,
     CompetenceOut,
+    ContactOut,
     DeclarationIn,
     DeclarationOut,
     GuichetsOut,
@@ -24,6 +25,7 @@ from .schemas import (
     ReasonOut,
     ReferenceOut,
     RoutingOut,
+    StructureOut,
 )
 from .services import exercise_declare
 
@@ -118,3 +120,19 @@ def declarations_create(request: HttpRequest, payload: DeclarationIn) -> tuple[i
                               end=payload.fin, basis=payload.fondement, reference=payload.reference,
                               actor=request.user)
     return 201, declaration_out(ex)
+
+
+@router.get("/structures/{structure_id}", response=StructureOut, summary="Une structure publique",
+            description="Types de guichet auxquels elle répond, fondement, coordonnées (null = inconnues) et "
+                        "communes desservies (celles pour lesquelles le routage l'indique).")
+def structure_detail(request: HttpRequest, structure_id: int) -> StructureOut:
+    b = get_object_or_404(Body, pk=structure_id)
+    served = communes_served(b.key) if b.active else ()
+    return StructureOut(
+        id=b.pk, cle=b.key, nom=b.name, type=b.kind, type_libelle=b.get_kind_display(), siren=b.siren or None,
+        pivots=b.pivots, fondement=b.basis, active=b.active, source=b.source,
+        contact=ContactOut(adresses=b.addresses or None, telephones=b.phones or None, courriels=b.emails or None,
+                           sites=b.websites or None, horaires=b.opening_hours or None,
+                           fiche_annuaire=b.annuaire_url or None),
+        nombre_communes_desservies=len(served), communes_desservies=list(served),
+    )

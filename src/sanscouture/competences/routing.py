@@ -89,6 +89,7 @@ class _Index:
     version: int
     answers: dict[tuple, object] = field(default_factory=dict)
     in_transaction: bool = False
+    served: dict[str, tuple[str, ...]] | None = None  # body key → INSEE codes, built on first use
 
 
 _lock = threading.Lock()
@@ -337,6 +338,23 @@ def _default_reason(comp: Competence, rule: Rule, levels: tuple[str, ...], branc
     if missing:
         text += f" Structure non référencée pour : {', '.join(missing)}."
     return Reason(kind=kind, text=text, references=refs)
+
+
+def communes_served(body_key: str) -> tuple[str, ...]:
+    """The current communes for which routing sends people to this body (at any level), by construction
+    the communes it serves; Annuaire offices add those they list."""
+    index = _index()
+    if index.served is None:
+        served: dict[str, list[str]] = {}
+        for code, pl in index.places.items():
+            for body in dict.fromkeys(b for b in pl.level_bodies if b is not None):
+                served.setdefault(body.key, []).append(code)
+        by_pk = {pl.pk: code for code, pl in index.places.items()}
+        for (_, commune_pk), offices in index.offices.items():
+            for body in offices:
+                served.setdefault(body.key, []).append(by_pk[commune_pk])
+        index.served = {k: tuple(sorted(set(v))) for k, v in served.items()}
+    return index.served.get(body_key, ())
 
 
 def check_pivot(pivot: str) -> str:

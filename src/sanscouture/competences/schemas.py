@@ -80,3 +80,30 @@ class DeclarationOut(Schema):
     fin: dt.date | None
     fondement: str
     reference: str
+
+
+class ContactOut(Schema):
+    """Each field is null when the source does not give it: unknown, never guessed."""
+
+    adresses: list[dict] | None
+    telephones: list[dict] | None
+    courriels: list[str] | None
+    sites: list[dict] | None
+    horaires: list[dict] | None
+    fiche_annuaire: str | None
+
+
+class StructureOut(Schema):
+    id: int
+    cle: str
+    nom: str
+    type: str
+    type_libelle: str
+    siren: str | None
+    pivots: list[str]
+    fondement: str
+    active: bool
+    source: str
+    contact: ContactOut
+    nombre_communes_desservies: int
+    communes_desservies: list[str]
