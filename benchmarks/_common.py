@@ -15,15 +15,14 @@ import shutil
 import sqlite3
 import statistics
 import sys
-import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results"  # gitignored
 # A loaded referential, kept between runs so bench_routing / bench_http do not reload it every time.
-CACHE_CANDIDATES = (RESULTS / "referential.sqlite3", Path("/tmp/sanscouture-bench/referential.sqlite3"))
+CACHE_CANDIDATES = (RESULTS / "referential.sqlite3", Path("/tmp/sanscouture-bench/referential.sqlite3"))  # noqa: S108
 CACHE_DB = CACHE_CANDIDATES[0]
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -110,32 +109,18 @@ def median(values: list[float]) -> float:
 
 def machine() -> dict[str, object]:
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-            "date": datetime.now().isoformat(timespec="seconds")}
+            "date_utc": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def write_results(name: str, payload: dict[str, object]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"benchmark": name, "machine": machine(), **payload}
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")  # UTC: django.setup() changes the local TZ
     path = RESULTS / f"{name}-{stamp}.json"
     text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
     path.write_text(text)
     (RESULTS / f"{name}-latest.json").write_text(text)
     return path
-
-
-def verdict(value: float, target: float, *, lower_is_better: bool = True) -> str:
-    ok = value < target if lower_is_better else value >= target
-    return "OK" if ok else "AU-DELÀ DE LA CIBLE"
-
-
-class Timer:
-    def __enter__(self) -> Timer:
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds = time.perf_counter() - self.start
 
 
 def print_header(title: str) -> None:

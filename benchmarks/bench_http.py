@@ -40,8 +40,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (copy_db, current_commune_codes, find_cached_db, median, percentile,  # noqa: E402
-                     print_header, write_results)
+from _common import copy_db, current_commune_codes, find_cached_db, median, percentile, print_header, write_results  # noqa: E402
 
 TARGET_RATIO = 0.5
 HOST = "127.0.0.1"
@@ -131,10 +130,10 @@ class ServerProcess:
                 self.proc.wait(timeout=10)
         self.log.close()
 
-    def workers_threads(self) -> str:
-        text = self.log_path.read_text(errors="replace")
-        booted = text.count("Booting worker")
-        return f"{booted} workers démarrés"
+    def workers(self) -> int:
+        """gunicorn workers running now: the children of the arbiter."""
+        assert self.proc is not None
+        return len(process_tree(self.proc.pid)) - 1
 
 
 # --------------------------------------------------------------------------- load generator
@@ -208,34 +207,82 @@ def measured(server: ServerProcess, paths: list[str], concurrency: int) -> dict[
 
 # --------------------------------------------------------------------------- in-process profile (optional)
 def profile_views(db: Path, data_dir: Path, codes: list[str], n: int) -> None:
-    """cProfile of both views through Django's full stack, without network or gunicorn (subprocess mode)."""
+    """Where a competences request spends its time, in process (Django test Client: no network, no gunicorn):
+    a breakdown timed without profiler, then cProfile of both views. Runs in its own subprocess."""
     import cProfile
+    import datetime as dt
     import io
     import pstats
+    import warnings
 
     from _common import django_setup
 
+    warnings.filterwarnings("ignore", message="No directory at")
     django_setup(f"sqlite:///{db}", data_dir)
     from django.test import Client
+    from ninja.responses import NinjaJSONEncoder
+
+    from sanscouture.competences.api import routing_out
+    from sanscouture.competences.routing import route_all
+    from sanscouture.competences.schemas import CommuneCompetencesOut
+    from sanscouture.territories.models import Commune
+    from sanscouture.territories.selectors import commune_resolve
 
     client = Client(HTTP_HOST=HOST)
-    client.get("/api/v1/ping")
-    client.get(f"/api/v1/communes/{codes[0]}/competences")
-    for label, paths in (("ping", ["/api/v1/ping"] * n),
-                         ("competences", [f"/api/v1/communes/{c}/competences" for c in codes[:n]])):
+    codes = codes[:n]
+    comp_paths = [f"/api/v1/communes/{c}/competences" for c in codes]
+    for p in ("/api/v1/ping", *comp_paths[:20]):
+        assert client.get(p).status_code == 200
+
+    def per_call_ms(fn, items) -> float:  # noqa: ANN001  (best of 3 passes: the machine may be shared)
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            for item in items:
+                fn(item)
+            best = min(best, time.perf_counter() - t)
+        return 1000 * best / len(items)
+
+    resolved = {c: commune_resolve(c) for c in codes}
+    answers = {c: route_all(commune=c) for c in codes}
+
+    def build(c: str) -> CommuneCompetencesOut:  # what the view does after resolve + route_all
+        r = resolved[c]
+        return CommuneCompetencesOut(commune=r.commune.insee_code, nom=r.commune.name, date=dt.date.today(),
+                                     message=r.message, competences=[routing_out(a) for a in answers[c]])
+
+    built = {c: build(c) for c in codes}
+    dumped = {c: built[c].model_dump() for c in codes}
+    related = ("departement", "region", "epci", "ept")
+    rows = [
+        ("GET /api/v1/ping (requête complète, en process)", per_call_ms(client.get, ["/api/v1/ping"] * n)),
+        ("GET …/competences (requête complète, en process)", per_call_ms(client.get, comp_paths)),
+        ("  commune_resolve(code)  [1 requête SQL, 8 select_related]", per_call_ms(commune_resolve, codes)),
+        ("  route_all(commune=code)  [56 routages]", per_call_ms(lambda c: route_all(commune=c), codes)),
+        ("  schémas de sortie : routing_out ×56 + CommuneCompetencesOut", per_call_ms(build, codes)),
+        ("  model_dump() de la réponse (ninja)", per_call_ms(lambda c: built[c].model_dump(), codes)),
+        ("  json.dumps(…, cls=NinjaJSONEncoder)",
+         per_call_ms(lambda c: json.dumps(dumped[c], cls=NinjaJSONEncoder), codes)),
+        ("pour comparer : Commune.objects.filter(insee_code=…) sans select_related",
+         per_call_ms(lambda c: list(Commune.objects.filter(insee_code=c)), codes)),
+        ("pour comparer : même requête avec les 8 select_related",
+         per_call_ms(lambda c: list(Commune.objects.filter(insee_code=c).select_related(
+             *related, *(f"parent__{r}" for r in related))), codes)),
+    ]
+    print(f"\n--- Répartition d'une requête competences, en process, moyenne sur {n} communes, "
+          "meilleur de 3 passages (sans profileur) ---")
+    for label, ms in rows:
+        print(f"  {label:<72} {ms:7.3f} ms")
+
+    for label, paths in (("ping", ["/api/v1/ping"] * n), ("competences", comp_paths)):
         profiler = cProfile.Profile()
-        t = time.perf_counter()
         profiler.enable()
         for p in paths:
-            assert client.get(p).status_code == 200
+            client.get(p)
         profiler.disable()
-        elapsed = time.perf_counter() - t
-        print(f"\n--- {label} : {n} requêtes en process (Django test Client, sous cProfile) "
-              f"{1000 * elapsed / n:.2f} ms/requête ---")
-        for sort in ("cumulative", "tottime"):
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(sort).print_stats(22)
-            print(f"[{sort}]\n" + out.getvalue())
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(25)
+        print(f"\n--- cProfile {label}, {n} requêtes en process, trié par cumulative ---\n" + out.getvalue())
 
 
 def fmt(r: dict[str, object]) -> str:
@@ -274,12 +321,14 @@ def main() -> None:
     try:
         print(f"démarrage : {' '.join(server.cmd[1:])}  (base {'copiée du cache' if server.preloaded else 'vide'})")
         startup = server.start()
-        print(f"  prêt en {startup:.1f} s ({server.workers_threads()}) sur {server.url}")
+        print(f"  prêt en {startup:.1f} s sur {server.url}")
         load(server.url, ["/api/v1/ping"] * args.warmup, args.concurrency)
         load(server.url, [f"/api/v1/communes/{c}/competences" for c in warm], args.concurrency)
+        print(f"  {server.workers()} workers gunicorn (gthread) en marche")
         ping = measured(server, ping_paths, args.concurrency)
         comp = measured(server, comp_paths, args.concurrency)
-        results = {"ping": ping, "competences": comp, "startup_s": startup, "preloaded_db": server.preloaded}
+        results = {"ping": ping, "competences": comp, "startup_s": startup, "preloaded_db": server.preloaded,
+                   "gunicorn_workers": server.workers()}
     finally:
         server.stop()
         if not results:

@@ -5,6 +5,8 @@ import urllib.request
 
 import pytest
 
+from sanscouture.competences.schemas import CommuneCompetencesOut
+
 
 def get_json(server, path):
     status, body = server.get(path)
@@ -63,6 +65,7 @@ def test_bad_input_gets_a_structured_4xx_error_with_a_stable_code(server, path, 
 def test_every_competence_with_its_body_and_reason(server):
     status, data = get_json(server, "/api/v1/communes/34274/competences?date=2026-06-01")
     assert status == 200 and data["nom"] == "Saint-Martin-de-Londres"
+    CommuneCompetencesOut.model_validate(data)  # the hand-joined JSON matches the published schema
     by_code = {c["competence"]: c for c in data["competences"]}
     assert len(by_code) >= 40
     dechets = by_code["dechets-menagers"]

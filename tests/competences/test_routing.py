@@ -31,7 +31,7 @@ def test_saint_martin_de_londres_has_the_expected_bodies_for_the_done_when_compe
         assert "Département de l'Hérault" in names(answers[code]), code
     for code in ("lycees", "transport-scolaire"):
         assert names(answers[code]) == ["Région Occitanie"], code
-    assert "L5214-16" in answers["dechets-menagers"].reason.text
+    assert "CGCT art. L5214-16 (I 5° (CC))" in answers["dechets-menagers"].reason.references
 
 
 def test_intercommunality_declaration_overrides_the_commune_default(referential):

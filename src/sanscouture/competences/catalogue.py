@@ -60,10 +60,6 @@ class Competence:
     def rule_at(self, on: date) -> Rule | None:
         return next((r for r in self.rules if r.applies(on)), None)
 
-    @property
-    def legal_basis(self) -> str:
-        return " ; ".join(str(r) for r in self.references)
-
 
 @dataclass(frozen=True)
 class Catalogue:

@@ -72,6 +72,7 @@ class Place:
 
     pk: int
     insee_code: str
+    name: str
     departement: str
     epci_regime: str | None
     has_ept: bool
@@ -139,8 +140,8 @@ def _build(version: int) -> _Index:
     }
     places: dict[str, Place] = {}
     rows = Commune.objects.filter(kind=CommuneKind.CURRENT).values_list(
-        "pk", "insee_code", "departement_id", "region_id", "epci_id", "epci__kind", "ept_id")
-    for pk, code, dep, reg, epci, epci_kind, ept in rows:
+        "pk", "insee_code", "name", "departement_id", "region_id", "epci_id", "epci__kind", "ept_id")
+    for pk, code, name, dep, reg, epci, epci_kind, ept in rows:
         notes: list[str | None] = [None] * len(LEVELS)
         keys: list[str | None] = [None] * len(LEVELS)
         not_modelled = st["not_modelled"].get(dep)
@@ -175,7 +176,7 @@ def _build(version: int) -> _Index:
             regime = "MGP" if epci == "200054781" else epci_kind
         level_bodies = tuple(bodies.get(k) if k else None for k in keys)
         places[code] = Place(
-            pk=pk, insee_code=code, departement=dep, epci_regime=regime, has_ept=bool(ept),
+            pk=pk, insee_code=code, name=name, departement=dep, epci_regime=regime, has_ept=bool(ept),
             level_bodies=level_bodies, level_notes=tuple(notes), not_modelled=not_modelled,
             signature=(regime, bool(ept), tuple(notes), tuple(b is None for b in level_bodies)),
         )
@@ -209,6 +210,11 @@ def check_date(on: date | None) -> date:
             details={"date": on.isoformat(), "debut": valid_from.isoformat()},
         )
     return on
+
+
+def place_or_none(insee_code: str) -> Place | None:
+    """The routing view of a current commune, or None (a query-free fast path for current codes)."""
+    return _index().places.get(insee_code)
 
 
 def place(insee_code: str) -> Place:
@@ -318,14 +324,15 @@ def _levels(rule: Rule, pl: Place) -> tuple[tuple[str, ...], str]:
 def _default_reason(comp: Competence, rule: Rule, levels: tuple[str, ...], branch: str,
                     bodies: tuple[BodyInfo | None, ...], notes: tuple[str | None, ...]) -> Reason:
     refs = tuple(str(r) for r in comp.references)
+    basis = str(comp.references[0]) if comp.references else "loi"
     holders = ", ".join(LEVEL_LABELS[lv] for lv in levels)
     text = {
-        "loi": f"Compétence de : {holders}, selon la loi ({comp.legal_basis}).",
-        "ept": f"Exercée par l'établissement public territorial (CGCT L5219-5) ; {comp.legal_basis}.",
+        "loi": f"Compétence de : {holders}, selon la loi ({basis}).",
+        "ept": "Exercée par l'établissement public territorial (CGCT art. L5219-5).",
         "facultative": f"Compétence facultative pour ce type d'intercommunalité : elle reste à la {holders} "
-                       f"sauf transfert déclaré ({comp.legal_basis}).",
+                       f"sauf transfert déclaré ({basis}).",
         "sans_epci": f"La commune n'appartient à aucune intercommunalité : compétence de la {holders} "
-                     f"({comp.legal_basis}).",
+                     f"({basis}).",
     }[branch]
     if rule.note:
         text += " " + rule.note

@@ -11,6 +11,8 @@ from sanscouture.errors import DomainError
 from sanscouture.territories.models import Commune, CommuneKind
 from sanscouture.territories.selectors import commune_resolve
 
+NOT_YOURS = "Vous ne pouvez pas déclarer pour cette structure."
+
 
 class LoginForm(DsfrBaseForm, AuthenticationForm):
     """Django's authentication form, rendered with the DSFR field markup, messages in French."""
@@ -22,14 +24,15 @@ class LoginForm(DsfrBaseForm, AuthenticationForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["username"].label = "Identifiant"
-        self.fields["password"].label = "Mot de passe"
+        for name, label in (("username", "Identifiant"), ("password", "Mot de passe")):
+            self.fields[name].label = label
+            self[name].label = label  # the DSFR base form has already bound the fields
 
 
 class DeclarationForm(DsfrBaseForm):
     body = forms.ModelChoiceField(label="Structure qui exerce la compétence", queryset=Body.objects.none(),
                                   empty_label="Choisir une structure",
-                                  error_messages={"invalid_choice": "Vous ne pouvez pas déclarer pour cette structure."})
+                                  error_messages={"invalid_choice": NOT_YOURS})
     competence = forms.ChoiceField(label="Compétence")
     all_members = forms.BooleanField(label="Sur toutes les communes membres de l'intercommunalité", required=False)
     communes = forms.CharField(label="Communes (codes INSEE)", required=False,

@@ -1,5 +1,6 @@
 """Web pages: thin, they call selectors and services and render DSFR templates."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,6 +36,7 @@ REASON_BADGES = {
 }
 KIND_LABELS = dict(BodyKind.choices)
 MAX_CANDIDATES = 12
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"statut": "ok"})
 
 
+def _param(request: HttpRequest, name: str, size: int) -> str:
+    """A query parameter as typed, without control characters (NUL breaks some databases), bounded."""
+    return CONTROL_CHARS.sub("", request.GET.get(name, "")).strip()[:size]
+
+
 @require_GET
 def qui(request: HttpRequest) -> HttpResponse:
     """'Qui fait quoi ?': type a commune, see every competence with its body and the reason."""
-    text = (request.GET.get("code") or request.GET.get("commune") or "").strip()[:120]
-    on_text = request.GET.get("date", "").strip()[:20]
-    context: dict[str, object] = {"query": request.GET.get("commune", "")[:120], "date_text": on_text,
+    text = _param(request, "code", 120) or _param(request, "commune", 120)
+    on_text = _param(request, "date", 20)
+    context: dict[str, object] = {"query": _param(request, "commune", 120), "date_text": on_text,
                                   "title": "Qui fait quoi ?"}
     try:
         on = date.fromisoformat(on_text) if on_text else None
@@ -109,7 +116,7 @@ def _candidates(codes: list[str]) -> list[object]:
 @require_GET
 def commune_suggestions(request: HttpRequest) -> HttpResponse:
     """Autocomplete (htmx): communes matching a name or a postcode."""
-    q = request.GET.get("commune", "").strip()[:100]
+    q = _param(request, "commune", 100)
     communes = commune_search(q, limit=8) if len(q) >= 2 else []
     return render(request, "web/_suggestions.html", {"communes": communes, "q": q})
 

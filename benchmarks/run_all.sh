@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run the three benchmarks in order (the first one caches a loaded SQLite database that the others reuse).
+#   benchmarks/run_all.sh                      # SQLite + PostgreSQL if reachable (BENCH_POSTGRES_URL or the local default)
+#   benchmarks/run_all.sh --no-postgres        # extra arguments go to bench_referential_load.py
+# Results (JSON) land in benchmarks/results/ (gitignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-.venv/bin/python}"
+status=0
+"$PY" benchmarks/bench_referential_load.py "$@" || status=$?
+"$PY" benchmarks/bench_routing.py || status=$?
+"$PY" benchmarks/bench_http.py || status=$?
+exit "$status"

@@ -1,0 +1,179 @@
+"""Web pages through Django's test client on the referential subset: fast, no browser."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from sanscouture.competences.models import Exercise
+from sanscouture.territories.models import Commune
+
+PIC = "epci:200022986"
+SAINT_MARTIN = "34274"
+QUI = "/"
+DECLARATIONS = "/declarations/"
+
+
+def text(response) -> str:  # noqa: ANN001
+    return response.content.decode()
+
+
+def declaration(body_pk: int, **extra: str) -> dict[str, object]:
+    return {"body": body_pk, "competence": "petite-enfance", "communes": SAINT_MARTIN, "start": "2024-01-01",
+            "end": "", "basis": "statuts", "reference": "", **extra}
+
+
+def test_home_page_is_a_dsfr_page_in_french(client: Client) -> None:
+    response = client.get(QUI)
+    assert response.status_code == 200
+    html = text(response)
+    assert '<html lang="fr"' in html and "dsfr.min.css" in html and 'class="fr-header"' in html
+    assert 'class="fr-footer"' in html and "Accessibilité : non conforme" in html
+    assert 'for="commune"' in html and 'hx-get="/communes/suggestions"' in html
+
+
+def test_a_commune_shows_the_competences_grouped_by_theme(referential, client: Client) -> None:
+    response = client.get(QUI, {"commune": "Saint-Martin-de-Londres"})
+    assert response.status_code == 200
+    html = text(response)
+    assert "Qui fait quoi à Saint-Martin-de-Londres ?" in html
+    assert 'data-competence="gemapi"' in html and "CC du Grand Pic Saint-Loup" in html
+    assert "Intercommunalité" in html and "Conseil départemental" in html  # the kind of each body
+    assert response.context["themes"]["Éducation"]
+
+
+def test_suggestions_are_links_to_the_page(referential, client: Client) -> None:
+    response = client.get(reverse("web:suggestions"), {"commune": "Saint-Martin-de"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Saint-Martin-de-Londres (34)" in text(response)
+    assert f'href="/?code={SAINT_MARTIN}&amp;commune=Saint-Martin-de-Londres%20(34)"' in text(response)
+    empty = client.get(reverse("web:suggestions"), {"commune": "Zzzzq"})
+    assert "Aucune commune ne correspond à « Zzzzq »" in text(empty)
+    assert client.get(reverse("web:suggestions"), {"commune": "S"}).content.strip() == b""
+
+
+def test_unknown_commune_is_a_french_404(referential, client: Client) -> None:
+    response = client.get(QUI, {"commune": "Zzyzx-sur-Rien"})
+    assert response.status_code == 404
+    assert "Aucune commune ne s&#x27;appelle « Zzyzx-sur-Rien »" in text(response)
+
+
+def test_ambiguous_commune_lists_candidates_with_links(referential, client: Client) -> None:
+    response = client.get(QUI, {"commune": "Saint-Denis"})
+    assert response.status_code == 400
+    html = text(response)
+    assert "Plusieurs communes s&#x27;appellent « Saint-Denis »" in html
+    codes = {c.insee_code for c in response.context["candidates"]}
+    assert {"93066", "97411"} <= codes
+    assert 'href="/?code=93066&amp;commune=Saint-Denis%20(93)"' in html
+    assert client.get(QUI, {"commune": "Saint-Denis (93)"}).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["<script>alert(1)</script>", "%%%", "x" * 500, "Saint-Denis (99)", "2C001",
+                                   "99999", "Saint\x00Denis", "(34)"])
+def test_malformed_input_never_crashes(referential, client: Client, typed: str) -> None:
+    response = client.get(QUI, {"commune": typed})
+    assert response.status_code in (400, 404)
+    assert 'role="alert"' in text(response) and "<script>alert" not in text(response)
+    assert client.get(reverse("web:suggestions"), {"commune": typed}).status_code == 200
+
+
+@pytest.mark.parametrize("bad", ["2024-13-45", "demain", "1990-01-01"])
+def test_bad_date_is_a_french_400(referential, client: Client, bad: str) -> None:
+    response = client.get(QUI, {"commune": "Saint-Martin-de-Londres", "date": bad})
+    assert response.status_code == 400
+    assert "date" in text(response) and ("n&#x27;est pas une date valide" in text(response)
+                                         or "hors de la période couverte" in text(response))
+
+
+def test_a_past_date_is_honoured(referential, client: Client) -> None:
+    response = client.get(QUI, {"commune": "Saint-Martin-de-Londres", "date": "2020-06-01"})
+    assert response.status_code == 200 and "Situation au 01/06/2020" in text(response)
+
+
+def test_delegated_code_says_which_commune_it_belongs_to(referential, client: Client) -> None:
+    delegated = (Commune.objects.filter(kind="delegated", departement_id="44").exclude(parent=None)
+                 .select_related("parent").order_by("insee_code"))
+    delegated = next(d for d in delegated if d.insee_code != d.parent.insee_code)
+    response = client.get(QUI, {"commune": delegated.insee_code})
+    assert response.status_code == 200
+    html = text(response)
+    assert f"Le code {delegated.insee_code} ({delegated.name}) est un code d&#x27;une commune déléguée" in html
+    assert f"Qui fait quoi à {delegated.parent.name} ?" in html
+
+
+def test_declarations_require_login(client: Client) -> None:
+    response = client.get(DECLARATIONS)
+    assert response.status_code == 302
+    assert response["Location"] == "/connexion/?next=/declarations/"
+    assert client.post(reverse("web:declaration_withdraw", args=[1])).status_code == 302
+
+
+def test_login_page_is_in_french(client: Client) -> None:
+    response = client.get("/connexion/")
+    assert response.status_code == 200
+    assert "Identifiant" in text(response) and "Mot de passe" in text(response)
+
+
+def test_agent_without_declaring_role_sees_a_french_warning(referential, client: Client) -> None:
+    client.force_login(referential.agent(PIC, role="agent"))
+    response = client.get(DECLARATIONS)
+    assert response.status_code == 200
+    assert "Votre compte n'est habilité à déclarer des compétences pour aucune structure" in text(response)
+    pic = referential.body(PIC)
+    assert client.post(DECLARATIONS, declaration(pic.pk)).status_code == 403
+    assert not Exercise.objects.exists()
+
+
+def test_declaration_post_enforces_csrf(referential) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(referential.agent(PIC))
+    response = client.post(DECLARATIONS, declaration(referential.body(PIC).pk))
+    assert response.status_code == 403
+    assert not Exercise.objects.exists()
+
+
+def test_admin_declares_then_conflict_then_withdraws(referential, client: Client) -> None:
+    client.force_login(referential.agent(PIC))
+    pic = referential.body(PIC)
+    response = client.post(DECLARATIONS, declaration(pic.pk, all_members="on", communes=""), follow=True)
+    assert response.status_code == 200
+    assert "Déclaration enregistrée : CC du Grand Pic Saint-Loup exerce" in text(response)
+    ex = Exercise.objects.get()
+    assert ex.communes.count() == 36 and ex.start == date(2024, 1, 1)
+    again = client.post(DECLARATIONS, declaration(pic.pk, start="2025-01-01"))
+    assert again.status_code == 409
+    assert "Conflit : CC du Grand Pic Saint-Loup exerce déjà" in text(again)
+    assert Exercise.objects.count() == 1
+    page = client.get(QUI, {"code": SAINT_MARTIN})
+    assert "Déclaration" in text(page)
+    withdrawn = client.post(reverse("web:declaration_withdraw", args=[ex.pk]), follow=True)
+    assert "Déclaration retirée" in text(withdrawn)
+    assert Exercise.objects.get().withdrawn_at is not None
+
+
+def test_admin_cannot_declare_for_a_body_they_do_not_belong_to(referential, client: Client) -> None:
+    from sanscouture.bodies.models import Body
+
+    client.force_login(referential.agent(PIC))
+    other = Body.objects.filter(kind="epci").exclude(key=PIC).first()
+    response = client.post(DECLARATIONS, declaration(other.pk))
+    assert response.status_code == 400
+    assert "Vous ne pouvez pas déclarer pour cette structure." in text(response)
+    assert list(response.context["form"].fields["body"].queryset) == [referential.body(PIC)]
+    assert not Exercise.objects.exists()
+
+
+def test_withdrawing_someone_elses_declaration_is_a_404(referential, client: Client) -> None:
+    pic = referential.body(PIC)
+    owner = Client()
+    owner.force_login(referential.agent(PIC, username="proprietaire"))
+    owner.post(DECLARATIONS, declaration(pic.pk))
+    ex = Exercise.objects.get()
+    from sanscouture.bodies.models import Body
+
+    other = Body.objects.filter(kind="epci").exclude(key=PIC).first()
+    client.force_login(referential.agent(other.key))
+    assert client.post(reverse("web:declaration_withdraw", args=[ex.pk])).status_code == 404
+    assert Exercise.objects.get().withdrawn_at is None
