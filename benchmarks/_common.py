@@ -72,8 +72,11 @@ def save_cache(src_db: Path, dst: Path = CACHE_DB) -> Path:
             target.close()
             source.close()
             os.replace(tmp, candidate)
-            candidate.with_suffix(".json").write_text(json.dumps(
-                {"bundled_sha256": bundled_fingerprint(), "saved": datetime.now().isoformat(timespec="seconds")}))
+            candidate.with_suffix(".json").write_text(
+                json.dumps(
+                    {"bundled_sha256": bundled_fingerprint(), "saved": datetime.now().isoformat(timespec="seconds")}
+                )
+            )
             return candidate
         except OSError:
             continue
@@ -108,8 +111,12 @@ def median(values: list[float]) -> float:
 
 
 def machine() -> dict[str, object]:
-    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-            "date_utc": datetime.now(UTC).isoformat(timespec="seconds")}
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "date_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def write_results(name: str, payload: dict[str, object]) -> Path:

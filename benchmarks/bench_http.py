@@ -91,8 +91,14 @@ class ServerProcess:
         self.preloaded = cached is not None
         if cached:
             copy_db(cached, db)
-        self.env = {**os.environ, "SANSCOUTURE_DATA_DIR": str(tmp), "DATABASE_URL": f"sqlite:///{db}",
-                    "PYTHONUNBUFFERED": "1", "SANSCOUTURE_PRODUCTION": "", "SANSCOUTURE_DEBUG": ""}
+        self.env = {
+            **os.environ,
+            "SANSCOUTURE_DATA_DIR": str(tmp),
+            "DATABASE_URL": f"sqlite:///{db}",
+            "PYTHONUNBUFFERED": "1",
+            "SANSCOUTURE_PRODUCTION": "",
+            "SANSCOUTURE_DEBUG": "",
+        }
         self.cmd = [sys.executable, "-m", "sanscouture.cli", "serve", "--host", HOST, "--port", str(self.port)]
         if workers:
             self.cmd += ["--workers", str(workers)]
@@ -104,8 +110,9 @@ class ServerProcess:
     def start(self, timeout: float = 300) -> float:
         self.log = self.log_path.open("w")
         t = time.perf_counter()
-        self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -190,10 +197,19 @@ def load(base: str, paths: list[str], concurrency: int) -> dict[str, object]:
         th.join()
     elapsed = time.perf_counter() - t
     done = len(latencies)
-    return {"requests": done, "seconds": elapsed, "rps": done / elapsed, "p50_s": median(latencies),
-            "p95_s": percentile(latencies, 95), "p99_s": percentile(latencies, 99), "max_s": max(latencies),
-            "statuses": statuses, "errors": len(errors), "error_samples": errors[:5],
-            "mean_bytes": sizes[0] / max(done, 1)}
+    return {
+        "requests": done,
+        "seconds": elapsed,
+        "rps": done / elapsed,
+        "p50_s": median(latencies),
+        "p95_s": percentile(latencies, 95),
+        "p99_s": percentile(latencies, 99),
+        "max_s": max(latencies),
+        "statuses": statuses,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "mean_bytes": sizes[0] / max(done, 1),
+    }
 
 
 def measured(server: ServerProcess, paths: list[str], concurrency: int) -> dict[str, object]:
@@ -248,8 +264,13 @@ def profile_views(db: Path, data_dir: Path, codes: list[str], n: int) -> None:
 
     def build(c: str) -> CommuneCompetencesOut:  # what the view does after resolve + route_all
         r = resolved[c]
-        return CommuneCompetencesOut(commune=r.commune.insee_code, nom=r.commune.name, date=dt.date.today(),
-                                     message=r.message, competences=[routing_out(a) for a in answers[c]])
+        return CommuneCompetencesOut(
+            commune=r.commune.insee_code,
+            nom=r.commune.name,
+            date=dt.date.today(),
+            message=r.message,
+            competences=[routing_out(a) for a in answers[c]],
+        )
 
     built = {c: build(c) for c in codes}
     dumped = {c: built[c].model_dump() for c in codes}
@@ -261,16 +282,28 @@ def profile_views(db: Path, data_dir: Path, codes: list[str], n: int) -> None:
         ("  route_all(commune=code)  [56 routages]", per_call_ms(lambda c: route_all(commune=c), codes)),
         ("  schémas de sortie : routing_out ×56 + CommuneCompetencesOut", per_call_ms(build, codes)),
         ("  model_dump() de la réponse (ninja)", per_call_ms(lambda c: built[c].model_dump(), codes)),
-        ("  json.dumps(…, cls=NinjaJSONEncoder)",
-         per_call_ms(lambda c: json.dumps(dumped[c], cls=NinjaJSONEncoder), codes)),
-        ("pour comparer : Commune.objects.filter(insee_code=…) sans select_related",
-         per_call_ms(lambda c: list(Commune.objects.filter(insee_code=c)), codes)),
-        ("pour comparer : même requête avec les 8 select_related",
-         per_call_ms(lambda c: list(Commune.objects.filter(insee_code=c).select_related(
-             *related, *(f"parent__{r}" for r in related))), codes)),
+        (
+            "  json.dumps(…, cls=NinjaJSONEncoder)",
+            per_call_ms(lambda c: json.dumps(dumped[c], cls=NinjaJSONEncoder), codes),
+        ),
+        (
+            "pour comparer : Commune.objects.filter(insee_code=…) sans select_related",
+            per_call_ms(lambda c: list(Commune.objects.filter(insee_code=c)), codes),
+        ),
+        (
+            "pour comparer : même requête avec les 8 select_related",
+            per_call_ms(
+                lambda c: list(
+                    Commune.objects.filter(insee_code=c).select_related(*related, *(f"parent__{r}" for r in related))
+                ),
+                codes,
+            ),
+        ),
     ]
-    print(f"\n--- Répartition d'une requête competences, en process, moyenne sur {n} communes, "
-          "meilleur de 3 passages (sans profileur) ---")
+    print(
+        f"\n--- Répartition d'une requête competences, en process, moyenne sur {n} communes, "
+        "meilleur de 3 passages (sans profileur) ---"
+    )
     for label, ms in rows:
         print(f"  {label:<72} {ms:7.3f} ms")
 
@@ -286,9 +319,11 @@ def profile_views(db: Path, data_dir: Path, codes: list[str], n: int) -> None:
 
 
 def fmt(r: dict[str, object]) -> str:
-    return (f"{r['rps']:8.0f} req/s   p50 {1000 * r['p50_s']:6.1f} ms   p95 {1000 * r['p95_s']:6.1f} ms   "
-            f"CPU serveur {r['server_cpu_ms_per_request']:5.2f} ms/req   "
-            f"{r['mean_bytes'] / 1024:5.1f} ko   statuts {r['statuses']}   erreurs {r['errors']}")
+    return (
+        f"{r['rps']:8.0f} req/s   p50 {1000 * r['p50_s']:6.1f} ms   p95 {1000 * r['p95_s']:6.1f} ms   "
+        f"CPU serveur {r['server_cpu_ms_per_request']:5.2f} ms/req   "
+        f"{r['mean_bytes'] / 1024:5.1f} ko   statuts {r['statuses']}   erreurs {r['errors']}"
+    )
 
 
 def main() -> None:
@@ -327,23 +362,34 @@ def main() -> None:
         print(f"  {server.workers()} workers gunicorn (gthread) en marche")
         ping = measured(server, ping_paths, args.concurrency)
         comp = measured(server, comp_paths, args.concurrency)
-        results = {"ping": ping, "competences": comp, "startup_s": startup, "preloaded_db": server.preloaded,
-                   "gunicorn_workers": server.workers()}
+        results = {
+            "ping": ping,
+            "competences": comp,
+            "startup_s": startup,
+            "preloaded_db": server.preloaded,
+            "gunicorn_workers": server.workers(),
+        }
     finally:
         server.stop()
         if not results:
             print("journal du serveur :\n" + server.log_path.read_text(errors="replace")[-2000:])
 
     ratio = comp["rps"] / ping["rps"]
-    print(f"\n{args.requests} requêtes par point d'accès, {args.concurrency} connexions keep-alive, "
-          f"serveur {'--workers ' + str(args.workers) if args.workers else 'workers par défaut'}"
-          f"{' --threads ' + str(args.threads) if args.threads else ', threads par défaut'}")
+    print(
+        f"\n{args.requests} requêtes par point d'accès, {args.concurrency} connexions keep-alive, "
+        f"serveur {'--workers ' + str(args.workers) if args.workers else 'workers par défaut'}"
+        f"{' --threads ' + str(args.threads) if args.threads else ', threads par défaut'}"
+    )
     print(f"  GET /api/v1/ping                         {fmt(ping)}")
     print(f"  GET /api/v1/communes/{{code}}/competences  {fmt(comp)}")
-    print(f"  ratio competences / ping (req/s)         {ratio:8.2f}   "
-          f"cible ≥ {TARGET_RATIO} : {'OK' if ratio >= TARGET_RATIO else 'EN DESSOUS DE LA CIBLE'}")
-    print(f"  CPU client (ce processus) : ping {ping['client_cpu_ms_per_request']:.2f} ms/req, "
-          f"competences {comp['client_cpu_ms_per_request']:.2f} ms/req — même machine que le serveur")
+    print(
+        f"  ratio competences / ping (req/s)         {ratio:8.2f}   "
+        f"cible ≥ {TARGET_RATIO} : {'OK' if ratio >= TARGET_RATIO else 'EN DESSOUS DE LA CIBLE'}"
+    )
+    print(
+        f"  CPU client (ce processus) : ping {ping['client_cpu_ms_per_request']:.2f} ms/req, "
+        f"competences {comp['client_cpu_ms_per_request']:.2f} ms/req — même machine que le serveur"
+    )
 
     if args.profile:
         db = tmp / "profile.sqlite3"
@@ -355,9 +401,18 @@ def main() -> None:
             print("--profile : pas de base chargée en cache (lancez bench_referential_load.py d'abord)")
     shutil.rmtree(tmp, ignore_errors=True)
 
-    path = write_results("http", {"target_ratio": TARGET_RATIO, "requests_per_endpoint": args.requests,
-                                  "concurrency": args.concurrency, "workers": args.workers or "défaut",
-                                  "threads": args.threads or "défaut", **results, "ratio": ratio})
+    path = write_results(
+        "http",
+        {
+            "target_ratio": TARGET_RATIO,
+            "requests_per_endpoint": args.requests,
+            "concurrency": args.concurrency,
+            "workers": args.workers or "défaut",
+            "threads": args.threads or "défaut",
+            **results,
+            "ratio": ratio,
+        },
+    )
     print(f"\nRésultats : {path}")
 
 

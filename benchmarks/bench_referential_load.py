@@ -80,6 +80,7 @@ def run_one(backend: str, database_url: str, data_dir: Path, *, profile: bool, s
                 return fn(*args, **kwargs)
             finally:
                 phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
+
         return wrapper
 
     for name in ("read_source", "referential_import", "bodies_sync", "routing_index_invalidate"):
@@ -149,20 +150,20 @@ def run_one(backend: str, database_url: str, data_dir: Path, *, profile: bool, s
 
 
 # --------------------------------------------------------------------------- parent: orchestration, report
-def child(backend: str, database_url: str, data_dir: Path, *, profile: bool = False,
-          save: bool = False) -> dict[str, object]:
+def child(
+    backend: str, database_url: str, data_dir: Path, *, profile: bool = False, save: bool = False
+) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--one", backend, "--database-url", database_url, "--data-dir", str(data_dir)]
     if profile:
         cmd.append("--profile")
     if save:
         cmd.append("--save-cache")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     if proc.stderr.strip():
         print(proc.stderr.rstrip(), file=sys.stderr)
     for line in proc.stdout.splitlines():
         if line.startswith(MARKER):
-            return json.loads(line[len(MARKER):])
+            return json.loads(line[len(MARKER) :])
     raise RuntimeError(f"{backend}: le sous-processus a échoué (code {proc.returncode})\n{proc.stdout[-3000:]}")
 
 
@@ -199,16 +200,20 @@ def postgres_run(admin_url: str) -> dict[str, object] | str:
 
 
 def show(r: dict[str, object]) -> None:
-    print(f"\n[{r['backend']}] {r['current_communes']:,} communes actuelles ({r['all_communes']:,} en tout), "
-          f"{r['bodies']:,} structures")
+    print(
+        f"\n[{r['backend']}] {r['current_communes']:,} communes actuelles ({r['all_communes']:,} en tout), "
+        f"{r['bodies']:,} structures"
+    )
     print(f"  migrate (non compté)            {r['migrate_s']:8.2f} s")
     print(f"  référence read_source()         {r['parse_s']:8.2f} s   (lecture + gunzip + JSON, meilleur de 3)")
     print(f"  referential_load()              {r['load_s']:8.2f} s   = {r['ratio_load_to_parse']:.1f} × la référence")
     print("  répartition :")
     for name, sec in r["phases_s"].items():  # type: ignore[union-attr]
         print(f"    {name:<28}  {sec:8.2f} s  {100 * sec / r['load_s']:5.1f} %")
-    print(f"    {'commit + reste':<28}  {r['commit_and_rest_s']:8.2f} s  "
-          f"{100 * r['commit_and_rest_s'] / r['load_s']:5.1f} %")
+    print(
+        f"    {'commit + reste':<28}  {r['commit_and_rest_s']:8.2f} s  "
+        f"{100 * r['commit_and_rest_s'] / r['load_s']:5.1f} %"
+    )
     print("  étapes de l'import (durée depuis l'étape précédente) :")
     for step in r["import_steps"]:  # type: ignore[union-attr]
         print(f"    {step['step']:<28}  {step['seconds']:8.2f} s")
@@ -226,8 +231,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.one:
-        result = run_one(args.one, args.database_url, Path(args.data_dir), profile=args.profile,
-                         save=args.save_cache)
+        result = run_one(args.one, args.database_url, Path(args.data_dir), profile=args.profile, save=args.save_cache)
         print(MARKER + json.dumps(result, default=str))
         return
 
@@ -236,8 +240,10 @@ def main() -> None:
     sqlite = sqlite_run(save=True)
     results["sqlite"] = sqlite
     show(sqlite)
-    print(f"  cible < {TARGET_SQLITE_S:.0f} s sur SQLite : "
-          f"{'OK' if sqlite['load_s'] < TARGET_SQLITE_S else 'AU-DELÀ DE LA CIBLE'}")
+    print(
+        f"  cible < {TARGET_SQLITE_S:.0f} s sur SQLite : "
+        f"{'OK' if sqlite['load_s'] < TARGET_SQLITE_S else 'AU-DELÀ DE LA CIBLE'}"
+    )
     if sqlite.get("cached_db"):
         print(f"  (base chargée gardée pour bench_routing / bench_http : {sqlite['cached_db']})")
 

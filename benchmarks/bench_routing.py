@@ -135,21 +135,25 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
 
     print(f"\n{n_places:,} communes actuelles × {n_comp} compétences = {n:,} routages")
     print(f"  construction de l'index (1er appel après _drop_local) {build_s:8.3f} s")
-    print(f"  route_everywhere() à froid (index compris)             {cold_s:8.3f} s   "
-          f"{n / cold_s:>12,.0f} routages/s")
-    print(f"  route_everywhere(), index neuf (cache des réponses vide) {fresh_s:6.3f} s   "
-          f"{n / fresh_s:>12,.0f} routages/s")
-    print(f"  route_everywhere() à chaud (meilleur de 2)             {warm_s:8.3f} s   "
-          f"{n / warm_s:>12,.0f} routages/s")
-    print(f"  référence : boucle Python, 1 lookup dict par couple    {baseline_s:8.3f} s   "
-          f"{n / baseline_s:>12,.0f} couples/s")
+    print(f"  route_everywhere() à froid (index compris)             {cold_s:8.3f} s   {n / cold_s:>12,.0f} routages/s")
+    print(
+        f"  route_everywhere(), index neuf (cache des réponses vide) {fresh_s:6.3f} s   "
+        f"{n / fresh_s:>12,.0f} routages/s"
+    )
+    print(f"  route_everywhere() à chaud (meilleur de 2)             {warm_s:8.3f} s   {n / warm_s:>12,.0f} routages/s")
+    print(
+        f"  référence : boucle Python, 1 lookup dict par couple    {baseline_s:8.3f} s   "
+        f"{n / baseline_s:>12,.0f} couples/s"
+    )
     print(f"  ratio route_everywhere à chaud / référence             {warm_s / baseline_s:8.1f} ×")
     print(f"  ratio route_everywhere à froid / référence             {cold_s / baseline_s:8.1f} ×")
     verdict = "OK" if cold_s < TARGET_S else "AU-DELÀ DE LA CIBLE"
     print(f"  cible < {TARGET_S:.0f} s (à froid, index compris) : {verdict}")
     print(f"\nroute_all(commune=…) sur {SAMPLE} communes au hasard (graine 42), index chaud :")
-    print(f"  médiane {p50 * 1e6:8.0f} µs   p95 {p95 * 1e6:8.0f} µs   max {max(lat) * 1e6:8.0f} µs   "
-          f"({n_comp} routages par appel)")
+    print(
+        f"  médiane {p50 * 1e6:8.0f} µs   p95 {p95 * 1e6:8.0f} µs   max {max(lat) * 1e6:8.0f} µs   "
+        f"({n_comp} routages par appel)"
+    )
 
     if args.profile:
         import cProfile
@@ -165,15 +169,34 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(15)
         print("\n--- cProfile d'un passage à froid, trié par tottime ---\n" + out.getvalue())
 
-    path = write_results("routing", {
-        "target_s": TARGET_S, "communes": n_places, "competences": n_comp, "routings": n,
-        "index_build_s": build_s, "index_build_runs_s": builds, "cold_s": cold_s, "fresh_index_s": fresh_s,
-        "warm_s": warm_s, "warm_runs_s": warm, "routings_per_s_cold": n / cold_s, "routings_per_s_warm": n / warm_s,
-        "baseline_dict_loop_s": baseline_s, "ratio_warm_to_baseline": warm_s / baseline_s,
-        "ratio_cold_to_baseline": cold_s / baseline_s,
-        "route_all": {"sample": SAMPLE, "seed": 42, "p50_s": p50, "p95_s": p95, "max_s": max(lat),
-                      "mean_s": sum(lat) / len(lat)},
-    })
+    path = write_results(
+        "routing",
+        {
+            "target_s": TARGET_S,
+            "communes": n_places,
+            "competences": n_comp,
+            "routings": n,
+            "index_build_s": build_s,
+            "index_build_runs_s": builds,
+            "cold_s": cold_s,
+            "fresh_index_s": fresh_s,
+            "warm_s": warm_s,
+            "warm_runs_s": warm,
+            "routings_per_s_cold": n / cold_s,
+            "routings_per_s_warm": n / warm_s,
+            "baseline_dict_loop_s": baseline_s,
+            "ratio_warm_to_baseline": warm_s / baseline_s,
+            "ratio_cold_to_baseline": cold_s / baseline_s,
+            "route_all": {
+                "sample": SAMPLE,
+                "seed": 42,
+                "p50_s": p50,
+                "p95_s": p95,
+                "max_s": max(lat),
+                "mean_s": sum(lat) / len(lat),
+            },
+        },
+    )
     print(f"\nRésultats : {path}")
 
 

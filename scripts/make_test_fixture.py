@@ -13,8 +13,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src/sanscouture/territories/data/decoupage-administratif.json.gz"
 OUT = ROOT / "tests/fixtures/decoupage-subset.json.gz"
-DEPARTEMENTS = {"971", "974", "34", "44", "75", "69", "92", "93", "2A", "2B", "972", "973", "976", "29", "22", "85", "977", "978",
-                "987"}
+DEPARTEMENTS = {
+    "971",
+    "974",
+    "34",
+    "44",
+    "75",
+    "69",
+    "92",
+    "93",
+    "2A",
+    "2B",
+    "972",
+    "973",
+    "976",
+    "29",
+    "22",
+    "85",
+    "977",
+    "978",
+    "987",
+}
 
 
 def main() -> None:

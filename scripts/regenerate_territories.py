@@ -22,8 +22,12 @@ FILES = ("regions", "departements", "communes", "epci", "ept")
 def main() -> None:
     version = sys.argv[1] if len(sys.argv) > 1 else "6.0.0"
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", f"@etalab/decoupage-administratif@{version}", "--silent"],
-                       cwd=tmp, check=True, capture_output=True)
+        subprocess.run(
+            ["npm", "pack", f"@etalab/decoupage-administratif@{version}", "--silent"],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+        )
         tgz = next(Path(tmp).glob("*.tgz"))
         with tarfile.open(tgz) as tar:
             tar.extractall(tmp, filter="data")
@@ -40,8 +44,10 @@ def main() -> None:
     }
     raw = json.dumps(bundle, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     OUT.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-    print(f"{OUT.relative_to(ROOT)}: {len(raw) / 1e6:.1f} MB JSON → {OUT.stat().st_size / 1e6:.2f} MB gz; "
-          + ", ".join(f"{k}={len(v)}" for k, v in files.items()))
+    print(
+        f"{OUT.relative_to(ROOT)}: {len(raw) / 1e6:.1f} MB JSON → {OUT.stat().st_size / 1e6:.2f} MB gz; "
+        + ", ".join(f"{k}={len(v)}" for k, v in files.items())
+    )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ class Referential:
     def agent(self, body_key: str, role: str = "admin", username: str | None = None):  # noqa: ANN201
         from sanscouture.accounts.models import Membership
 
-        user = get_user_model().objects.create_user(username=username or f"agent-{body_key}-{role}",
-                                                    password="motdepasse-solide-42")
+        user = get_user_model().objects.create_user(
+            username=username or f"agent-{body_key}-{role}", password="motdepasse-solide-42"
+        )
         Membership.objects.create(user=user, body=self.body(body_key), role=role)
         return user
 
@@ -73,8 +74,14 @@ class Server:
 
     def manage(self, *args: str) -> str:
         """Run a `sanscouture` command against the server's database."""
-        done = subprocess.run([sys.executable, "-m", "sanscouture.cli", *args], env=self.env, capture_output=True,
-                              text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "sanscouture.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
 
@@ -112,8 +119,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     env = {**os.environ, "SANSCOUTURE_DATA_DIR": str(tmp), "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
     log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "sanscouture.cli", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sanscouture.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     try:

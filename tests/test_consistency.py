@@ -16,8 +16,16 @@ SRC = Path(sanscouture.__file__).parent
 APPS = ["territories", "bodies", "accounts", "competences", "web"]
 
 # Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
-PUBLIC = {"healthz", "api/docs", "", "communes/suggestions", "connexion/", "deconnexion/", "accessibilite/",
-          "mentions-legales/"}
+PUBLIC = {
+    "healthz",
+    "api/docs",
+    "",
+    "communes/suggestions",
+    "connexion/",
+    "deconnexion/",
+    "accessibilite/",
+    "mentions-legales/",
+}
 AGENTS_ONLY = {"declarations/", "declarations/<int:pk>/retirer"}
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"
@@ -32,8 +40,11 @@ def _patterns(resolver, prefix=""):
 
 
 def test_every_url_has_a_declared_access():
-    unknown = [p for p in _patterns(get_resolver())
-               if not p.startswith((ADMIN_PREFIX, API_PREFIX)) and p not in PUBLIC | AGENTS_ONLY]
+    unknown = [
+        p
+        for p in _patterns(get_resolver())
+        if not p.startswith((ADMIN_PREFIX, API_PREFIX)) and p not in PUBLIC | AGENTS_ONLY
+    ]
     assert unknown == [], f"URL sans règle d'accès déclarée dans tests/test_consistency.py : {unknown}"
 
 
@@ -49,8 +60,11 @@ def test_services_take_keyword_only_arguments(app):
     for name, fn in inspect.getmembers(module, inspect.isfunction):
         if fn.__module__ != module.__name__ or name.startswith("_"):
             continue
-        positional = [p for p in inspect.signature(fn).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        positional = [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
         assert not positional, f"{module.__name__}.{name} : arguments positionnels {positional}"
 
 

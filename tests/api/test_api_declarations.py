@@ -22,8 +22,11 @@ class Agent:
         page = self.opener.open(server.url + "/connexion/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
         form = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
-        self.opener.open(urllib.request.Request(server.url + "/connexion/", data=form.encode(),
-                                                headers={"Referer": server.url + "/connexion/"}))
+        self.opener.open(
+            urllib.request.Request(
+                server.url + "/connexion/", data=form.encode(), headers={"Referer": server.url + "/connexion/"}
+            )
+        )
 
     @property
     def csrf(self):
@@ -44,24 +47,39 @@ class Agent:
 
 @pytest.fixture(scope="module")
 def agent(server):
-    server.manage("shell", "-c", (
-        "from django.contrib.auth import get_user_model; from sanscouture.accounts.models import Membership;"
-        "from sanscouture.bodies.models import Body;"
-        "u = get_user_model().objects.create_user('api-estuaire', password='motdepasse-solide-42');"
-        f"Membership.objects.create(user=u, body=Body.objects.get(key='{ESTUAIRE_ET_SILLON}'), role='referent')"))
+    server.manage(
+        "shell",
+        "-c",
+        (
+            "from django.contrib.auth import get_user_model; from sanscouture.accounts.models import Membership;"
+            "from sanscouture.bodies.models import Body;"
+            "u = get_user_model().objects.create_user('api-estuaire', password='motdepasse-solide-42');"
+            f"Membership.objects.create(user=u, body=Body.objects.get(key='{ESTUAIRE_ET_SILLON}'), role='referent')"
+        ),
+    )
     return Agent(server, "api-estuaire", "motdepasse-solide-42")
 
 
 def body_id(server, key):
-    out = server.manage("shell", "-c", f"from sanscouture.bodies.models import Body; print(Body.objects.get(key='{key}').pk)")
+    out = server.manage(
+        "shell", "-c", f"from sanscouture.bodies.models import Body; print(Body.objects.get(key='{key}').pk)"
+    )
     return int(out.strip().splitlines()[-1])
 
 
 def test_declaration_through_the_api_changes_routing(server, agent):
     structure = body_id(server, ESTUAIRE_ET_SILLON)
-    status, data = agent.post("/api/v1/declarations", {
-        "structure": structure, "competence": "eau-potable", "communes": ["44195", "44019"],
-        "debut": "2025-06-01", "fondement": "statuts", "reference": "Statuts du 1er juin 2025"})
+    status, data = agent.post(
+        "/api/v1/declarations",
+        {
+            "structure": structure,
+            "competence": "eau-potable",
+            "communes": ["44195", "44019"],
+            "debut": "2025-06-01",
+            "fondement": "statuts",
+            "reference": "Statuts du 1er juin 2025",
+        },
+    )
     assert status == 201, data
     assert data["communes"] == ["44019", "44195"] and data["structure"]["nom"] == "CC Estuaire et Sillon"
     # Every gunicorn worker must see it within a few seconds (its routing index checks the version row).
@@ -77,26 +95,41 @@ def test_declaration_through_the_api_changes_routing(server, agent):
     assert json.loads(answer)["structures"][0]["nom"] == "CC Estuaire et Sillon"
 
 
-@pytest.mark.parametrize(("payload", "status", "code"), [
-    ({"competence": "inexistante"}, 404, "competence_inconnue"),
-    ({"communes": ["99999"]}, 404, "commune_inconnue"),
-    ({"fondement": "rumeur"}, 400, "declaration_invalide"),
-    ({"debut": "2012-01-01"}, 400, "date_hors_validite"),
-    ({"debut": "pas-une-date"}, 422, "requete_invalide"),
-    ({"structure": 999999999}, 404, "introuvable"),
-])
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        ({"competence": "inexistante"}, 404, "competence_inconnue"),
+        ({"communes": ["99999"]}, 404, "commune_inconnue"),
+        ({"fondement": "rumeur"}, 400, "declaration_invalide"),
+        ({"debut": "2012-01-01"}, 400, "date_hors_validite"),
+        ({"debut": "pas-une-date"}, 422, "requete_invalide"),
+        ({"structure": 999999999}, 404, "introuvable"),
+    ],
+)
 def test_bad_declarations_are_refused_with_a_stable_code(server, agent, payload, status, code):
-    base = {"structure": body_id(server, ESTUAIRE_ET_SILLON), "competence": "assainissement-collectif",
-            "communes": ["44195"], "debut": "2025-06-01", "fondement": "statuts"}
+    base = {
+        "structure": body_id(server, ESTUAIRE_ET_SILLON),
+        "competence": "assainissement-collectif",
+        "communes": ["44195"],
+        "debut": "2025-06-01",
+        "fondement": "statuts",
+    }
     got, data = agent.post("/api/v1/declarations", base | payload)
     assert got == status, data
     assert data["erreur"]["code"] == code
 
 
 def test_an_agent_cannot_declare_for_another_body(server, agent):
-    got, data = agent.post("/api/v1/declarations", {
-        "structure": body_id(server, "epci:200022986"), "competence": "assainissement-collectif",
-        "communes": ["34274"], "debut": "2025-06-01", "fondement": "statuts"})
+    got, data = agent.post(
+        "/api/v1/declarations",
+        {
+            "structure": body_id(server, "epci:200022986"),
+            "competence": "assainissement-collectif",
+            "communes": ["34274"],
+            "debut": "2025-06-01",
+            "fondement": "statuts",
+        },
+    )
     assert got == 403 and data["erreur"]["code"] == "non_autorise"
 
 

@@ -27,14 +27,18 @@ def test_commune_with_its_epci_departement_region_population_and_postcodes(serve
     assert data["codes_postaux"] == ["34380"] and data["population"] > 2000
 
 
-@pytest.mark.parametrize(("code", "current", "resolution"), [
-    ("34093", "34144", "delegated"),  # Dio-et-Valquières, commune déléguée of Lunas-les-Châteaux
-    ("44160", "44003", "former"),  # Saint-Géréon, merged into Ancenis-Saint-Géréon
-    ("75101", "75056", "arrondissement"),
-    ("69232", "69123", "former"),
-])
-def test_old_delegated_and_arrondissement_codes_answer_with_the_current_commune_and_say_so(server, code, current,
-                                                                                            resolution):
+@pytest.mark.parametrize(
+    ("code", "current", "resolution"),
+    [
+        ("34093", "34144", "delegated"),  # Dio-et-Valquières, commune déléguée of Lunas-les-Châteaux
+        ("44160", "44003", "former"),  # Saint-Géréon, merged into Ancenis-Saint-Géréon
+        ("75101", "75056", "arrondissement"),
+        ("69232", "69123", "former"),
+    ],
+)
+def test_old_delegated_and_arrondissement_codes_answer_with_the_current_commune_and_say_so(
+    server, code, current, resolution
+):
     status, data = get_json(server, f"/api/v1/communes/{code}")
     assert status == 200
     assert data["code"] == current and data["code_demande"] == code and data["resolution"] == resolution
@@ -46,16 +50,19 @@ def test_commune_without_epci_has_none(server):
     assert status == 200 and data["epci"] is None
 
 
-@pytest.mark.parametrize(("path", "status", "code"), [
-    ("/api/v1/communes/ABC", 400, "code_commune_invalide"),
-    ("/api/v1/communes/99999", 404, "commune_inconnue"),
-    ("/api/v1/communes/99999/competences", 404, "commune_inconnue"),
-    ("/api/v1/communes/34274/competences?date=2010-01-01", 400, "date_hors_validite"),
-    ("/api/v1/communes/34274/competences?date=demain", 422, "requete_invalide"),
-    ("/api/v1/communes/34274/competences/inexistante", 404, "competence_inconnue"),
-    ("/api/v1/communes/34274/guichets?pivot=imaginaire", 404, "pivot_inconnu"),
-    ("/api/v1/communes/34274/guichets", 422, "requete_invalide"),
-])
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/v1/communes/ABC", 400, "code_commune_invalide"),
+        ("/api/v1/communes/99999", 404, "commune_inconnue"),
+        ("/api/v1/communes/99999/competences", 404, "commune_inconnue"),
+        ("/api/v1/communes/34274/competences?date=2010-01-01", 400, "date_hors_validite"),
+        ("/api/v1/communes/34274/competences?date=demain", 422, "requete_invalide"),
+        ("/api/v1/communes/34274/competences/inexistante", 404, "competence_inconnue"),
+        ("/api/v1/communes/34274/guichets?pivot=imaginaire", 404, "pivot_inconnu"),
+        ("/api/v1/communes/34274/guichets", 422, "requete_invalide"),
+    ],
+)
 def test_bad_input_gets_a_structured_4xx_error_with_a_stable_code(server, path, status, code):
     got, data = get_json(server, path)
     assert got == status
@@ -110,8 +117,9 @@ def test_openapi_is_published_at_api_docs(server):
 
 
 def test_writing_a_declaration_requires_authentication(server):
-    req = urllib.request.Request(server.url + "/api/v1/declarations", method="POST", data=b"{}",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        server.url + "/api/v1/declarations", method="POST", data=b"{}", headers={"Content-Type": "application/json"}
+    )
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(req, timeout=10)  # noqa: S310 (loopback)
     assert exc.value.code == 401
@@ -119,17 +127,22 @@ def test_writing_a_declaration_requires_authentication(server):
 
 
 def _body(server, key):
-    out = server.manage("shell", "-c", f"from sanscouture.bodies.models import Body; print(Body.objects.get(key='{key}').pk)")
+    out = server.manage(
+        "shell", "-c", f"from sanscouture.bodies.models import Body; print(Body.objects.get(key='{key}').pk)"
+    )
     return int(out.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize(("key", "count", "member", "absent"), [
-    ("epci:200022986", 36, "34274", "34172"),  # CC du Grand Pic Saint-Loup
-    ("departement:69", None, "69264", "69123"),  # Rhône: not the communes of the Métropole de Lyon
-    ("epci:200046977", None, "69123", "69264"),  # Métropole de Lyon
-    ("caf:971", None, "97801", "97209"),  # CAF de la Guadeloupe also serves Saint-Martin
-    ("mairie:34274", 1, "34274", "34172"),
-])
+@pytest.mark.parametrize(
+    ("key", "count", "member", "absent"),
+    [
+        ("epci:200022986", 36, "34274", "34172"),  # CC du Grand Pic Saint-Loup
+        ("departement:69", None, "69264", "69123"),  # Rhône: not the communes of the Métropole de Lyon
+        ("epci:200046977", None, "69123", "69264"),  # Métropole de Lyon
+        ("caf:971", None, "97801", "97209"),  # CAF de la Guadeloupe also serves Saint-Martin
+        ("mairie:34274", 1, "34274", "34172"),
+    ],
+)
 def test_a_structure_says_which_communes_it_serves_and_what_is_unknown(server, key, count, member, absent):
     status, data = get_json(server, f"/api/v1/structures/{_body(server, key)}")
     assert status == 200 and data["cle"] == key and data["pivots"] and data["fondement"]
@@ -137,8 +150,14 @@ def test_a_structure_says_which_communes_it_serves_and_what_is_unknown(server, k
     if count is not None:
         assert data["nombre_communes_desservies"] == count
     # Nothing imported from the Annuaire yet: contacts are unknown, not invented.
-    assert data["contact"] == {"adresses": None, "telephones": None, "courriels": None, "sites": None,
-                               "horaires": None, "fiche_annuaire": None}
+    assert data["contact"] == {
+        "adresses": None,
+        "telephones": None,
+        "courriels": None,
+        "sites": None,
+        "horaires": None,
+        "fiche_annuaire": None,
+    }
 
 
 def test_unknown_structure_is_a_structured_404(server):

@@ -72,13 +72,26 @@ def office(record: dict) -> Body:
     return Body.objects.get(key=f"annuaire:{record['id']}")
 
 
-CONTACT_FIELDS = ("name", "siren", "pivots", "commune_id", "addresses", "phones", "emails", "websites",
-                  "opening_hours", "annuaire_id", "annuaire_url", "parent_id")
+CONTACT_FIELDS = (
+    "name",
+    "siren",
+    "pivots",
+    "commune_id",
+    "addresses",
+    "phones",
+    "emails",
+    "websites",
+    "opening_hours",
+    "annuaire_id",
+    "annuaire_url",
+    "parent_id",
+)
 
 
 def contact(body: Body) -> dict:
-    return {f: getattr(body, f) for f in CONTACT_FIELDS} | {"served": sorted(body.served_communes.values_list(
-        "insee_code", flat=True))}
+    return {f: getattr(body, f) for f in CONTACT_FIELDS} | {
+        "served": sorted(body.served_communes.values_list("insee_code", flat=True))
+    }
 
 
 def test_imported_mairie_answers_the_mairie_pivot_with_the_contact_details_as_given(referential):
@@ -98,15 +111,26 @@ def test_imported_mairie_answers_the_mairie_pivot_with_the_contact_details_as_gi
     assert body.pivots == ["mairie"]
     assert body.commune == referential.commune(SAINT_MARTIN)
     assert list(body.served_communes.values_list("insee_code", flat=True)) == [SAINT_MARTIN]
-    assert body.addresses == [{
-        "type": "Adresse", "lines": ["10 ancienne route du Mans", "Le Bourg"], "postcode": "27570",
-        "city": "Breux-sur-Avre", "country": "", "lat": 48.76231, "lon": 1.081901,
-        "accessibility": "Accessible", "accessibility_note": "rampe d'accès"}]
+    assert body.addresses == [
+        {
+            "type": "Adresse",
+            "lines": ["10 ancienne route du Mans", "Le Bourg"],
+            "postcode": "27570",
+            "city": "Breux-sur-Avre",
+            "country": "",
+            "lat": 48.76231,
+            "lon": 1.081901,
+            "accessibility": "Accessible",
+            "accessibility_note": "rampe d'accès",
+        }
+    ]
     assert body.phones == [{"number": "02 32 32 50 76", "description": ""}]
     assert body.emails == ["mairie@breux-sur-avre.fr"]
     assert body.websites == [{"url": "https://www.breux-sur-avre.fr", "label": ""}]  # trailing space stripped
-    assert body.opening_hours == [{"jours": "Lundi", "plages": ["16:30–18:30"], "commentaire": ""},
-                                  {"jours": "Jeudi", "plages": ["16:30–18:30"], "commentaire": ""}]
+    assert body.opening_hours == [
+        {"jours": "Lundi", "plages": ["16:30–18:30"], "commentaire": ""},
+        {"jours": "Jeudi", "plages": ["16:30–18:30"], "commentaire": ""},
+    ]
     # Located in C and serving exactly C: an office of the derived mairie of C.
     assert body.parent.key == f"mairie:{SAINT_MARTIN}"
     # The derived body itself is left untouched.
@@ -122,9 +146,11 @@ def test_2023_shape_with_insee_list_siret_and_two_slots(referential):
     assert body.commune.insee_code == MONTPELLIER
     assert body.addresses[0]["accessibility"] == "Accessible sur demande"  # DEM
     assert body.addresses[0]["lat"] == pytest.approx(48.4868011475)
-    assert body.opening_hours[0] == {"jours": "Mardi", "plages": ["09:00–12:00", "18:00–19:00"],
-                                     "commentaire": "Accueil ouvert uniquement hors vacances scolaires "
-                                                    "l'après-midi."}
+    assert body.opening_hours[0] == {
+        "jours": "Mardi",
+        "plages": ["09:00–12:00", "18:00–19:00"],
+        "commentaire": "Accueil ouvert uniquement hors vacances scolaires l'après-midi.",
+    }
     assert body.opening_hours[1] == {"jours": "Mercredi", "plages": ["09:00–12:00"], "commentaire": ""}
     assert body.emails == ["mairie-xxxxx@yyyy.fr"]
     routing_index_invalidate()
@@ -217,8 +243,10 @@ def test_full_import_deactivates_absent_offices_and_partial_does_not(referential
 def test_hierarchy_links_the_child_to_its_parent_after_all_records_exist(referential):
     child = breux_2021(MONTPELLIER, id_="child-annexe")  # listed first: the parent does not exist yet
     parent = fontaine_2023(MONTPELLIER, id_="parent-mairie")
-    parent["hierarchie"] = [{"type_hierarchie": "Service Fils", "service": "child-annexe"},
-                            {"type_hierarchie": "Autre hiérarchie", "service": "ailleurs"}]
+    parent["hierarchie"] = [
+        {"type_hierarchie": "Service Fils", "service": "child-annexe"},
+        {"type_hierarchie": "Autre hiérarchie", "service": "ailleurs"},
+    ]
     report = annuaire_import([child, parent])
     assert report.warnings == []
     assert office(child).parent == office(parent)
@@ -236,29 +264,45 @@ def test_social_and_state_offices_are_linked_to_the_derived_body_of_their_depart
         record["pivot"][0]["type_service_local"] = pivot  # changed: the pivot of the office
         return record
 
-    records = [moved("caf", MONTPELLIER), moved("cpam", MONTPELLIER), moved("maison_handicapees", MONTPELLIER),
-               moved("prefecture", MONTPELLIER), moved("cpam", "97611"), moved("caf", "97701"),
-               moved("prefecture", "97701"), moved("ccas", MONTPELLIER)]
+    records = [
+        moved("caf", MONTPELLIER),
+        moved("cpam", MONTPELLIER),
+        moved("maison_handicapees", MONTPELLIER),
+        moved("prefecture", MONTPELLIER),
+        moved("cpam", "97611"),
+        moved("caf", "97701"),
+        moved("prefecture", "97701"),
+        moved("ccas", MONTPELLIER),
+    ]
     annuaire_import(records)
     parents = {r["id"]: office(r).parent.key if office(r).parent else None for r in records}
-    assert parents == {"caf-34172": "caf:34", "cpam-34172": "cpam:34", "maison_handicapees-34172": "mdph:34",
-                       "prefecture-34172": "prefecture:34",
-                       "cpam-97611": "caf:976",  # the CSSM of Mayotte is CAF and CPAM at once
-                       "caf-97701": "caf:971",  # Saint-Barthélemy is served by the caisses of Guadeloupe
-                       "prefecture-97701": "prefecture:977-978",
-                       "ccas-34172": None}
+    assert parents == {
+        "caf-34172": "caf:34",
+        "cpam-34172": "cpam:34",
+        "maison_handicapees-34172": "mdph:34",
+        "prefecture-34172": "prefecture:34",
+        "cpam-97611": "caf:976",  # the CSSM of Mayotte is CAF and CPAM at once
+        "caf-97701": "caf:971",  # Saint-Barthélemy is served by the caisses of Guadeloupe
+        "prefecture-97701": "prefecture:977-978",
+        "ccas-34172": None,
+    }
 
 
-@pytest.mark.parametrize("content, message", [
-    (b'{"service": [{"id": "x", "nom": "Mairie"', "JSON invalide"),
-    (gzip.compress(json.dumps({"service": [breux_2021()]}).encode())[:-30], "tronqué"),
-    (json.dumps({"service": [breux_2021(), {"nom": "Sans identifiant"}]}).encode(), "n° 2 : champ « id »"),
-    (json.dumps({"service": [breux_2021(), ["pas", "un", "objet"]]}).encode(), "n° 2 : ce n'est pas un objet"),
-    (json.dumps({"service": [breux_2021(), breux_2021(id_="sans-nom") | {"nom": ""}]}).encode(),
-     "n° 2 (id sans-nom) : champ « nom »"),
-    (json.dumps({"service": [breux_2021() | {"telephone": "[{\"valeur\": "}]}).encode(), "telephone"),
-    (json.dumps({"autre": []}).encode(), "structure non reconnue"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b'{"service": [{"id": "x", "nom": "Mairie"', "JSON invalide"),
+        (gzip.compress(json.dumps({"service": [breux_2021()]}).encode())[:-30], "tronqué"),
+        (json.dumps({"service": [breux_2021(), {"nom": "Sans identifiant"}]}).encode(), "n° 2 : champ « id »"),
+        (json.dumps({"service": [breux_2021(), ["pas", "un", "objet"]]}).encode(), "n° 2 : ce n'est pas un objet"),
+        (
+            json.dumps({"service": [breux_2021(), breux_2021(id_="sans-nom") | {"nom": ""}]}).encode(),
+            "n° 2 (id sans-nom) : champ « nom »",
+        ),
+        (json.dumps({"service": [breux_2021() | {"telephone": '[{"valeur": '}]}).encode(), "telephone"),
+        (json.dumps({"autre": []}).encode(), "structure non reconnue"),
+    ],
+)
 def test_a_bad_file_or_record_fails_and_changes_nothing(referential, tmp_path, content, message):
     annuaire_import([fontaine_2023(MONTPELLIER)])
     before = list(Body.objects.filter(source="annuaire").values_list("key", "active", "updated_at"))
@@ -298,28 +342,51 @@ def test_old_xml_organisme_format(referential, tmp_path):
     assert body.name == "Mutualité sociale agricole (MSA) Ain-Rhône - accueil de Bourg-en-Bresse"
     assert body.pivots == ["msa"] and body.commune is None
     assert body.addresses == [
-        {"type": "physique", "lines": ["15 avenue du Champ-de-Foire"], "postcode": "01059",
-         "city": "Bourg-en-Bresse Cedex 9", "country": "", "lat": 46.2069614, "lon": 5.2306651,
-         "accessibility": "", "accessibility_note": ""},
-        {"type": "postale", "lines": ["Mutualité sociale agricole Ain-Rhône", "35-37 rue du Plat", "BP 2612"],
-         "postcode": "69232", "city": "Lyon Cedex 2", "country": "", "lat": None, "lon": None,
-         "accessibility": "", "accessibility_note": ""}]
+        {
+            "type": "physique",
+            "lines": ["15 avenue du Champ-de-Foire"],
+            "postcode": "01059",
+            "city": "Bourg-en-Bresse Cedex 9",
+            "country": "",
+            "lat": 46.2069614,
+            "lon": 5.2306651,
+            "accessibility": "",
+            "accessibility_note": "",
+        },
+        {
+            "type": "postale",
+            "lines": ["Mutualité sociale agricole Ain-Rhône", "35-37 rue du Plat", "BP 2612"],
+            "postcode": "69232",
+            "city": "Lyon Cedex 2",
+            "country": "",
+            "lat": None,
+            "lon": None,
+            "accessibility": "",
+            "accessibility_note": "",
+        },
+    ]
     assert body.phones == [{"number": "04 74 45 99 00", "description": ""}]
     assert body.websites == [{"url": "http://www.msa01-69.fr", "label": ""}]
     assert body.opening_hours == [
         {"jours": "Vendredi", "plages": ["08:30–12:00"], "commentaire": "Après-midi sur rendez-vous exclusivement."},
-        {"jours": "Lundi–Mercredi", "plages": ["08:30–12:00"],
-         "commentaire": "Après-midi sur rendez-vous exclusivement. Jeudi sur rendez-vous exclusivement."}]
+        {
+            "jours": "Lundi–Mercredi",
+            "plages": ["08:30–12:00"],
+            "commentaire": "Après-midi sur rendez-vous exclusivement. Jeudi sur rendez-vous exclusivement.",
+        },
+    ]
 
     # A folder of the old export: organisme file moved to Saint-Martin (only codeInsee changed) and a
     # commune file (DATA_FORMATS §1.5 shape) that gives the served commune.
     folder = tmp_path / "34"
     folder.mkdir()
-    (folder / "organisme.xml").write_text(ORGANISME_XML.read_text().replace('codeInsee="01053"',
-                                                                            f'codeInsee="{SAINT_MARTIN}"'))
+    (folder / "organisme.xml").write_text(
+        ORGANISME_XML.read_text().replace('codeInsee="01053"', f'codeInsee="{SAINT_MARTIN}"')
+    )
     (folder / "commune.xml").write_text(
         f'<Commune codeInsee="{SAINT_MARTIN}"><Nom>Saint-Martin-de-Londres</Nom>'
-        '<TypeOrganisme pivotLocal="msa"><Organisme id="msa-01053-01"/></TypeOrganisme></Commune>')
+        '<TypeOrganisme pivotLocal="msa"><Organisme id="msa-01053-01"/></TypeOrganisme></Commune>'
+    )
     report = annuaire_import(folder)
     assert (report.updated, report.warnings) == (1, [])
     routing_index_invalidate()

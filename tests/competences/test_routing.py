@@ -40,8 +40,15 @@ def test_intercommunality_declaration_overrides_the_commune_default(referential)
     assert before.body.key == f"mairie:{SAINT_MARTIN}" and before.reason.kind == "facultative"
     communes = list(pic.epci.communes.all())
     assert len(communes) == 36
-    exercise_declare(body=pic, competence="petite-enfance", communes=communes, start=date(2024, 1, 1),
-                     basis="statuts", reference="Arrêté préfectoral du 12/12/2023", actor=referential.agent(PIC_SAINT_LOUP))
+    exercise_declare(
+        body=pic,
+        competence="petite-enfance",
+        communes=communes,
+        start=date(2024, 1, 1),
+        basis="statuts",
+        reference="Arrêté préfectoral du 12/12/2023",
+        actor=referential.agent(PIC_SAINT_LOUP),
+    )
     answer = route("petite-enfance", commune=SAINT_MARTIN, on=date(2025, 6, 1))
     assert answer.body.key == PIC_SAINT_LOUP and answer.reason.kind == "declaration"
     assert "Statuts" in answer.reason.text
@@ -52,8 +59,15 @@ def test_intercommunality_declaration_overrides_the_commune_default(referential)
 def test_a_withdrawn_or_ended_declaration_no_longer_routes(referential):
     pic = referential.body(PIC_SAINT_LOUP)
     agent = referential.agent(PIC_SAINT_LOUP)
-    ex = exercise_declare(body=pic, competence="eau-potable", communes=[referential.commune(SAINT_MARTIN)],
-                          start=date(2025, 6, 1), end=date(2026, 12, 31), basis="statuts", actor=agent)
+    ex = exercise_declare(
+        body=pic,
+        competence="eau-potable",
+        communes=[referential.commune(SAINT_MARTIN)],
+        start=date(2025, 6, 1),
+        end=date(2026, 12, 31),
+        basis="statuts",
+        actor=agent,
+    )
     assert route("eau-potable", commune=SAINT_MARTIN, on=date(2026, 12, 31)).body.key == PIC_SAINT_LOUP
     assert route("eau-potable", commune=SAINT_MARTIN, on=date(2027, 1, 1)).body.key == f"mairie:{SAINT_MARTIN}"
     exercise_withdraw(exercise=ex, actor=agent)
@@ -64,31 +78,58 @@ def test_conflicting_declaration_is_refused_and_changes_nothing(referential):
     pic = referential.body(PIC_SAINT_LOUP)
     agent = referential.agent(PIC_SAINT_LOUP)
     commune = referential.commune(SAINT_MARTIN)
-    exercise_declare(body=pic, competence="voirie-communale", communes=[commune], start=date(2022, 1, 1),
-                     basis="statuts", actor=agent)
+    exercise_declare(
+        body=pic,
+        competence="voirie-communale",
+        communes=[commune],
+        start=date(2022, 1, 1),
+        basis="statuts",
+        actor=agent,
+    )
     mairie = referential.body(f"mairie:{SAINT_MARTIN}")
     mayor = referential.agent(f"mairie:{SAINT_MARTIN}")
     with pytest.raises(ExerciseConflict) as exc:
-        exercise_declare(body=mairie, competence="voirie-communale", communes=[commune], start=date(2024, 1, 1),
-                         basis="deliberation", actor=mayor)
+        exercise_declare(
+            body=mairie,
+            competence="voirie-communale",
+            communes=[commune],
+            start=date(2024, 1, 1),
+            basis="deliberation",
+            actor=mayor,
+        )
     assert "CC du Grand Pic Saint-Loup" in exc.value.message and exc.value.status == 409
     assert Exercise.objects.filter(competence="voirie-communale").count() == 1
     # Adjacent periods do not conflict.
-    exercise_declare(body=mairie, competence="voirie-communale", communes=[commune], start=date(2020, 1, 1),
-                     end=date(2021, 12, 31), basis="deliberation", actor=mayor)
+    exercise_declare(
+        body=mairie,
+        competence="voirie-communale",
+        communes=[commune],
+        start=date(2020, 1, 1),
+        end=date(2021, 12, 31),
+        basis="deliberation",
+        actor=mayor,
+    )
 
 
-@pytest.mark.parametrize(("kwargs", "error"), [
-    ({"competence": "inexistante"}, CompetenceNotFound),
-    ({"basis": "rumeur"}, InvalidDeclaration),
-    ({"start": date(2010, 1, 1)}, DateOutOfRange),
-    ({"start": date(2024, 1, 1), "end": date(2023, 1, 1)}, InvalidDeclaration),
-    ({"communes": []}, InvalidDeclaration),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"competence": "inexistante"}, CompetenceNotFound),
+        ({"basis": "rumeur"}, InvalidDeclaration),
+        ({"start": date(2010, 1, 1)}, DateOutOfRange),
+        ({"start": date(2024, 1, 1), "end": date(2023, 1, 1)}, InvalidDeclaration),
+        ({"communes": []}, InvalidDeclaration),
+    ],
+)
 def test_bad_declarations_get_a_clear_error_and_change_nothing(referential, kwargs, error):
-    args = {"body": referential.body(PIC_SAINT_LOUP), "competence": "petite-enfance",
-            "communes": [referential.commune(SAINT_MARTIN)], "start": date(2024, 1, 1), "basis": "statuts",
-            "actor": referential.agent(PIC_SAINT_LOUP)} | kwargs
+    args = {
+        "body": referential.body(PIC_SAINT_LOUP),
+        "competence": "petite-enfance",
+        "communes": [referential.commune(SAINT_MARTIN)],
+        "start": date(2024, 1, 1),
+        "basis": "statuts",
+        "actor": referential.agent(PIC_SAINT_LOUP),
+    } | kwargs
     with pytest.raises(error) as exc:
         exercise_declare(**args)
     assert exc.value.message and exc.value.code
@@ -97,32 +138,45 @@ def test_bad_declarations_get_a_clear_error_and_change_nothing(referential, kwar
 
 def test_only_an_authorised_agent_of_the_body_may_declare(referential):
     with pytest.raises(NotAuthorised):
-        exercise_declare(body=referential.body(PIC_SAINT_LOUP), competence="petite-enfance",
-                         communes=[referential.commune(SAINT_MARTIN)], start=date(2024, 1, 1), basis="statuts",
-                         actor=referential.agent("mairie:34274"))
+        exercise_declare(
+            body=referential.body(PIC_SAINT_LOUP),
+            competence="petite-enfance",
+            communes=[referential.commune(SAINT_MARTIN)],
+            start=date(2024, 1, 1),
+            basis="statuts",
+            actor=referential.agent("mairie:34274"),
+        )
     with pytest.raises(NotAuthorised):
-        exercise_declare(body=referential.body(PIC_SAINT_LOUP), competence="petite-enfance",
-                         communes=[referential.commune(SAINT_MARTIN)], start=date(2024, 1, 1), basis="statuts",
-                         actor=referential.agent(PIC_SAINT_LOUP, role="agent"))
+        exercise_declare(
+            body=referential.body(PIC_SAINT_LOUP),
+            competence="petite-enfance",
+            communes=[referential.commune(SAINT_MARTIN)],
+            start=date(2024, 1, 1),
+            basis="statuts",
+            actor=referential.agent(PIC_SAINT_LOUP, role="agent"),
+        )
     assert not Exercise.objects.exists()
 
 
-@pytest.mark.parametrize(("commune", "competence", "expected", "kind"), [
-    ("69123", "colleges", "Métropole de Lyon", "statut_particulier"),  # MAPTAM: departmental competences
-    ("69264", "colleges", "Département du Rhône", "loi"),  # Villefranche-sur-Saône, outside the Métropole
-    ("75056", "colleges", "Ville de Paris", "statut_particulier"),
-    ("75056", "dechets-menagers", "Ville de Paris", "facultative"),  # not in an EPT, MGP does not hold it
-    ("93066", "dechets-menagers", "Plaine Commune", "loi"),  # the EPT holds it (L5219-5)
-    ("2A004", "lycees", "Collectivité de Corse", "statut_particulier"),
-    ("2B033", "colleges", "Collectivité de Corse", "statut_particulier"),
-    ("97209", "colleges", "Collectivité territoriale de Martinique", "statut_particulier"),
-    ("97302", "lycees", "Collectivité territoriale de Guyane", "statut_particulier"),
-    ("97611", "lycees", "Département de Mayotte", "statut_particulier"),
-    ("29155", "dechets-menagers", "Mairie d'Ouessant", "loi"),  # island commune without EPCI
-    ("22016", "gemapi", "Mairie d'Île-de-Bréhat", "loi"),
-    ("85113", "dechets-menagers", "Mairie de L'Île-d'Yeu", "loi"),
-    ("97701", "colleges", "Collectivité de Saint-Barthélemy", "statut_particulier"),
-])
+@pytest.mark.parametrize(
+    ("commune", "competence", "expected", "kind"),
+    [
+        ("69123", "colleges", "Métropole de Lyon", "statut_particulier"),  # MAPTAM: departmental competences
+        ("69264", "colleges", "Département du Rhône", "loi"),  # Villefranche-sur-Saône, outside the Métropole
+        ("75056", "colleges", "Ville de Paris", "statut_particulier"),
+        ("75056", "dechets-menagers", "Ville de Paris", "facultative"),  # not in an EPT, MGP does not hold it
+        ("93066", "dechets-menagers", "Plaine Commune", "loi"),  # the EPT holds it (L5219-5)
+        ("2A004", "lycees", "Collectivité de Corse", "statut_particulier"),
+        ("2B033", "colleges", "Collectivité de Corse", "statut_particulier"),
+        ("97209", "colleges", "Collectivité territoriale de Martinique", "statut_particulier"),
+        ("97302", "lycees", "Collectivité territoriale de Guyane", "statut_particulier"),
+        ("97611", "lycees", "Département de Mayotte", "statut_particulier"),
+        ("29155", "dechets-menagers", "Mairie d'Ouessant", "loi"),  # island commune without EPCI
+        ("22016", "gemapi", "Mairie d'Île-de-Bréhat", "loi"),
+        ("85113", "dechets-menagers", "Mairie de L'Île-d'Yeu", "loi"),
+        ("97701", "colleges", "Collectivité de Saint-Barthélemy", "statut_particulier"),
+    ],
+)
 def test_special_statuses_and_communes_without_epci(referential, commune, competence, expected, kind):
     answer = route(competence, commune=commune, on=date(2026, 6, 1))
     assert names(answer) == [expected]

@@ -68,7 +68,8 @@ def test_declare_route_conflict_withdraw(page: Page, agent: str) -> None:
     login(page, agent)
     declare_petite_enfance(page)
     expect(page.get_by_role("status").first).to_contain_text(
-        re.compile(r"Déclaration enregistrée : CC du Grand Pic Saint-Loup exerce « Petite enfance.* sur 36 commune"))
+        re.compile(r"Déclaration enregistrée : CC du Grand Pic Saint-Loup exerce « Petite enfance.* sur 36 commune")
+    )
     existing = page.locator('#declarations-en-vigueur tr[data-competence="petite-enfance"]')
     expect(existing).to_have_count(1)
 
@@ -81,7 +82,8 @@ def test_declare_route_conflict_withdraw(page: Page, agent: str) -> None:
     page.goto("/declarations/")
     declare_petite_enfance(page)
     expect(page.get_by_role("alert").first).to_contain_text(
-        re.compile(r"Conflit : CC du Grand Pic Saint-Loup exerce déjà « Petite enfance.* depuis le 01/01/2024"))
+        re.compile(r"Conflit : CC du Grand Pic Saint-Loup exerce déjà « Petite enfance.* depuis le 01/01/2024")
+    )
     expect(existing).to_have_count(1)
 
     page.get_by_role("button", name=re.compile(r"^Retirer")).click()

@@ -11,9 +11,14 @@ PIC = "CC du Grand Pic Saint-Loup"
 HERAULT = "Département de l'Hérault"
 OCCITANIE = "Région Occitanie"
 EXPECTED = {
-    "dechets-menagers": PIC, "gemapi": PIC, "gens-du-voyage": PIC,
-    "rsa": HERAULT, "pmi": HERAULT, "colleges": HERAULT,
-    "lycees": OCCITANIE, "transport-scolaire": OCCITANIE,
+    "dechets-menagers": PIC,
+    "gemapi": PIC,
+    "gens-du-voyage": PIC,
+    "rsa": HERAULT,
+    "pmi": HERAULT,
+    "colleges": HERAULT,
+    "lycees": OCCITANIE,
+    "transport-scolaire": OCCITANIE,
 }
 
 

@@ -75,15 +75,40 @@ def test_the_npm_tarball_and_folder_formats_are_read(tmp_path):
     assert version == "9.9.9" and from_tarball == data
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d["communes"].append({"code": "99999", "nom": "Nulle part", "type": "commune-actuelle",
-                                     "departement": "00", "region": "76", "zone": "metro"}), "département 00"),
-    (lambda d: d["communes"].append({"code": "34999", "type": "commune-actuelle", "departement": "34"}), "nom"),
-    (lambda d: d["epci"][0].update(type="SIVOM"), "type d'EPCI inconnu"),
-    (lambda d: d["communes"].append({"code": "34998", "nom": "Orpheline", "type": "commune-deleguee",
-                                     "chefLieu": "00000", "departement": "34", "region": "76"}), "absente"),
-    (lambda d: d.pop("epci"), "epci.json"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda d: d["communes"].append(
+                {
+                    "code": "99999",
+                    "nom": "Nulle part",
+                    "type": "commune-actuelle",
+                    "departement": "00",
+                    "region": "76",
+                    "zone": "metro",
+                }
+            ),
+            "département 00",
+        ),
+        (lambda d: d["communes"].append({"code": "34999", "type": "commune-actuelle", "departement": "34"}), "nom"),
+        (lambda d: d["epci"][0].update(type="SIVOM"), "type d'EPCI inconnu"),
+        (
+            lambda d: d["communes"].append(
+                {
+                    "code": "34998",
+                    "nom": "Orpheline",
+                    "type": "commune-deleguee",
+                    "chefLieu": "00000",
+                    "departement": "34",
+                    "region": "76",
+                }
+            ),
+            "absente",
+        ),
+        (lambda d: d.pop("epci"), "epci.json"),
+    ],
+)
 def test_a_malformed_edition_changes_nothing_and_says_where(referential, tmp_path, mutate, message):
     data, _ = read_source(SUBSET)
     data = copy.deepcopy(data)

@@ -4,19 +4,22 @@ from sanscouture.territories.errors import AmbiguousCommune, CommuneNotFound, Ma
 from sanscouture.territories.selectors import commune_find, commune_resolve, commune_search
 
 
-@pytest.mark.parametrize(("typed", "code"), [
-    ("Savenay", "44195"),
-    ("savenay", "44195"),
-    ("SAINT MARTIN DE LONDRES", "34274"),
-    ("St-Martin-de-Londres", "34274"),
-    ("l'ile d'yeu", "85113"),
-    ("Ile-de-Brehat", "22016"),
-    ("Saint-Denis (93)", "93066"),
-    ("saint denis (974)", "97411"),
-    ("29242", "29155"),  # the postcode of one commune only
-    ("34274", "34274"),
-    ("2A004", "2A004"),
-])
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Savenay", "44195"),
+        ("savenay", "44195"),
+        ("SAINT MARTIN DE LONDRES", "34274"),
+        ("St-Martin-de-Londres", "34274"),
+        ("l'ile d'yeu", "85113"),
+        ("Ile-de-Brehat", "22016"),
+        ("Saint-Denis (93)", "93066"),
+        ("saint denis (974)", "97411"),
+        ("29242", "29155"),  # the postcode of one commune only
+        ("34274", "34274"),
+        ("2A004", "2A004"),
+    ],
+)
 def test_what_a_person_types_finds_one_commune(referential, typed, code):
     assert commune_find(typed).commune.insee_code == code
 
@@ -34,10 +37,13 @@ def test_a_postcode_shared_by_several_communes_lists_them(referential):
     assert "44195" in exc.value.details["candidats"]
 
 
-@pytest.mark.parametrize(("typed", "error"), [
-    ("Atlantide", CommuneNotFound),
-    ("", MalformedCode),
-])
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("Atlantide", CommuneNotFound),
+        ("", MalformedCode),
+    ],
+)
 def test_unknown_or_empty_input_is_a_clear_error(referential, typed, error):
     with pytest.raises(error) as exc:
         commune_find(typed)

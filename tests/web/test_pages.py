@@ -20,8 +20,16 @@ def text(response) -> str:  # noqa: ANN001
 
 
 def declaration(body_pk: int, **extra: str) -> dict[str, object]:
-    return {"body": body_pk, "competence": "petite-enfance", "communes": SAINT_MARTIN, "start": "2024-01-01",
-            "end": "", "basis": "statuts", "reference": "", **extra}
+    return {
+        "body": body_pk,
+        "competence": "petite-enfance",
+        "communes": SAINT_MARTIN,
+        "start": "2024-01-01",
+        "end": "",
+        "basis": "statuts",
+        "reference": "",
+        **extra,
+    }
 
 
 def test_home_page_is_a_dsfr_page_in_french(client: Client) -> None:
@@ -70,8 +78,10 @@ def test_ambiguous_commune_lists_candidates_with_links(referential, client: Clie
     assert client.get(QUI, {"commune": "Saint-Denis (93)"}).status_code == 200
 
 
-@pytest.mark.parametrize("typed", ["<script>alert(1)</script>", "%%%", "x" * 500, "Saint-Denis (99)", "2C001",
-                                   "99999", "Saint\x00Denis", "(34)"])
+@pytest.mark.parametrize(
+    "typed",
+    ["<script>alert(1)</script>", "%%%", "x" * 500, "Saint-Denis (99)", "2C001", "99999", "Saint\x00Denis", "(34)"],
+)
 def test_malformed_input_never_crashes(referential, client: Client, typed: str) -> None:
     response = client.get(QUI, {"commune": typed})
     assert response.status_code in (400, 404)
@@ -83,8 +93,9 @@ def test_malformed_input_never_crashes(referential, client: Client, typed: str) 
 def test_bad_date_is_a_french_400(referential, client: Client, bad: str) -> None:
     response = client.get(QUI, {"commune": "Saint-Martin-de-Londres", "date": bad})
     assert response.status_code == 400
-    assert "date" in text(response) and ("n&#x27;est pas une date valide" in text(response)
-                                         or "hors de la période couverte" in text(response))
+    assert "date" in text(response) and (
+        "n&#x27;est pas une date valide" in text(response) or "hors de la période couverte" in text(response)
+    )
 
 
 def test_a_past_date_is_honoured(referential, client: Client) -> None:
@@ -93,8 +104,12 @@ def test_a_past_date_is_honoured(referential, client: Client) -> None:
 
 
 def test_delegated_code_says_which_commune_it_belongs_to(referential, client: Client) -> None:
-    delegated = (Commune.objects.filter(kind="delegated", departement_id="44").exclude(parent=None)
-                 .select_related("parent").order_by("insee_code"))
+    delegated = (
+        Commune.objects.filter(kind="delegated", departement_id="44")
+        .exclude(parent=None)
+        .select_related("parent")
+        .order_by("insee_code")
+    )
     delegated = next(d for d in delegated if d.insee_code != d.parent.insee_code)
     response = client.get(QUI, {"commune": delegated.insee_code})
     assert response.status_code == 200

@@ -13,8 +13,12 @@ def bodies_declarable_by(user: AbstractBaseUser | AnonymousUser) -> list[Body]:
     """Bodies on whose behalf the user may record competence exercise declarations."""
     if not user.is_authenticated:
         return []
-    return [m.body for m in Membership.objects.filter(user=user, role__in=DECLARING_ROLES, body__active=True)
-            .select_related("body").order_by("body__name")]
+    return [
+        m.body
+        for m in Membership.objects.filter(user=user, role__in=DECLARING_ROLES, body__active=True)
+        .select_related("body")
+        .order_by("body__name")
+    ]
 
 
 def can_declare_for(user: AbstractBaseUser | AnonymousUser, body: Body) -> bool:

@@ -237,9 +237,7 @@ def _load_json(raw: bytes, where: str) -> list[Any]:
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ImportFailed(
-            f"{where} : JSON invalide ou tronqué ({exc}).", details={"fichier": where}
-        ) from exc
+        raise ImportFailed(f"{where} : JSON invalide ou tronqué ({exc}).", details={"fichier": where}) from exc
     return _records_of(data, where)
 
 
@@ -265,9 +263,7 @@ def _read_path(path: Path) -> list[Any]:
         if name.endswith(".json"):
             return _load_json(path.read_bytes(), path.name)
     except FileNotFoundError as exc:
-        raise ImportFailed(
-            f"Fichier introuvable : {exc.filename or path}", details={"fichier": str(path)}
-        ) from exc
+        raise ImportFailed(f"Fichier introuvable : {exc.filename or path}", details={"fichier": str(path)}) from exc
     except (OSError, EOFError, ValueError, tarfile.TarError) as exc:
         raise ImportFailed(
             f"{path.name} : fichier illisible ou tronqué ({exc}).", details={"fichier": path.name}
@@ -459,9 +455,7 @@ class _Communes:
     """INSEE code → current commune pk, through `commune_resolve` for old/delegated codes (cached)."""
 
     def __init__(self) -> None:
-        rows = Commune.objects.filter(kind=CommuneKind.CURRENT).values_list(
-            "pk", "insee_code", "departement_id"
-        )
+        rows = Commune.objects.filter(kind=CommuneKind.CURRENT).values_list("pk", "insee_code", "departement_id")
         self.current = {code: pk for pk, code, _ in rows}
         self.info = {pk: (code, dep) for pk, code, dep in rows}
         self.cache: dict[str, int | str] = {}
@@ -489,9 +483,7 @@ def _parse(index: int, record: Any) -> ServiceIn:
     where = _where(index, record)
     details = {"enregistrement": index + 1}
     if not isinstance(record, dict):
-        raise ImportFailed(
-            f"{where} : ce n'est pas un objet JSON ({type(record).__name__}).", details=details
-        )
+        raise ImportFailed(f"{where} : ce n'est pas un objet JSON ({type(record).__name__}).", details=details)
     details["id"] = record.get("id")
     for key in ("id", "nom"):
         if record.get(key) in (None, "") or (isinstance(record.get(key), str) and not record[key].strip()):
@@ -506,9 +498,7 @@ def _parse(index: int, record: Any) -> ServiceIn:
     return service
 
 
-def _derived_candidates(
-    pivots: list[str], commune_pk: int | None, served: set[int], communes: _Communes
-) -> set[str]:
+def _derived_candidates(pivots: list[str], commune_pk: int | None, served: set[int], communes: _Communes) -> set[str]:
     if commune_pk is None or commune_pk not in communes.info:
         return set()
     code, dep = communes.info[commune_pk]
@@ -527,9 +517,7 @@ def _derived_candidates(
 
 
 @transaction.atomic
-def annuaire_import(
-    records_or_path: Any, *, full: bool = True, progress: Progress | None = None
-) -> AnnuaireReport:
+def annuaire_import(records_or_path: Any, *, full: bool = True, progress: Progress | None = None) -> AnnuaireReport:
     """Create or update one `Body` (kind office) per record of the Annuaire; see the module docstring.
 
     `full`: the input is the whole Annuaire, so offices absent from it are deactivated. A partial import
@@ -548,9 +536,7 @@ def annuaire_import(
         where = f"Enregistrement n° {i + 1} (id {s.id}, « {s.nom} »)"
         key = f"annuaire:{s.id}"
         if key in wanted:
-            report.warnings.append(
-                f"{where} : identifiant en double, l'enregistrement précédent est remplacé."
-            )
+            report.warnings.append(f"{where} : identifiant en double, l'enregistrement précédent est remplacé.")
         pivots = _unique(p.type_service_local for p in s.pivot)
         for p in pivots:
             report.pivots[p] = report.pivots.get(p, 0) + 1
@@ -639,15 +625,11 @@ def annuaire_import(
     annuaire_pks = set(pks.values())
     for child, (_parent, where) in children.items():
         if f"annuaire:{child}" not in pks:
-            report.warnings.append(
-                f"{where} : service fils {child} absent de l'Annuaire importé ; lien ignoré."
-            )
+            report.warnings.append(f"{where} : service fils {child} absent de l'Annuaire importé ; lien ignoré.")
 
     through = Body.served_communes.through
     old_served: dict[int, set[int]] = {}
-    for body_id, commune_id in through.objects.filter(body__source=SOURCE).values_list(
-        "body_id", "commune_id"
-    ):
+    for body_id, commune_id in through.objects.filter(body__source=SOURCE).values_list("body_id", "commune_id"):
         old_served.setdefault(body_id, set()).add(commune_id)
 
     to_update: list[Body] = []
@@ -657,12 +639,7 @@ def annuaire_import(
         parent = children.get(w.fields["annuaire_id"])
         if parent and f"annuaire:{parent[0]}" in pks:
             parent_id = pks[f"annuaire:{parent[0]}"]
-        elif (
-            not full
-            and key in existing
-            and existing[key].parent_id
-            and existing[key].parent_id in annuaire_pks
-        ):
+        elif not full and key in existing and existing[key].parent_id and existing[key].parent_id in annuaire_pks:
             parent_id = existing[key].parent_id  # set by an earlier import of the parent's record
         elif w.derived_parent:
             parent_id = derived.get(w.derived_parent)

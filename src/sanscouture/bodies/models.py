@@ -40,11 +40,19 @@ class Body(models.Model):
     commune = models.ForeignKey(Commune, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     epci = models.ForeignKey(Epci, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies")
     ept = models.ForeignKey(Ept, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies")
-    departement = models.ForeignKey(Departement, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies")
+    departement = models.ForeignKey(
+        Departement, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies"
+    )
     region = models.ForeignKey(Region, on_delete=models.SET_NULL, null=True, blank=True, related_name="bodies")
     served_communes = models.ManyToManyField(Commune, blank=True, related_name="offices")
-    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="offices",
-                               help_text="Structure dont ce guichet est une implantation")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offices",
+        help_text="Structure dont ce guichet est une implantation",
+    )
     # Contact details, from the Annuaire de l'administration when imported.
     addresses = models.JSONField(default=list)
     phones = models.JSONField(default=list)

@@ -36,8 +36,20 @@ class SyncReport:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-FIELDS = ["kind", "name", "siren", "pivots", "basis", "commune_id", "epci_id", "ept_id", "departement_id",
-          "region_id", "source", "active"]
+FIELDS = [
+    "kind",
+    "name",
+    "siren",
+    "pivots",
+    "basis",
+    "commune_id",
+    "epci_id",
+    "ept_id",
+    "departement_id",
+    "region_id",
+    "source",
+    "active",
+]
 
 
 def _wanted_bodies() -> list[Body]:
@@ -47,19 +59,37 @@ def _wanted_bodies() -> list[Body]:
     collectivite_communes = {c.get("commune") for c in st["collectivites"] if c.get("commune")}
     bodies: list[Body] = []
 
-    communes = Commune.objects.filter(kind=CommuneKind.CURRENT).values_list("pk", "insee_code", "name", "siren",
-                                                                             "departement_id")
+    communes = Commune.objects.filter(kind=CommuneKind.CURRENT).values_list(
+        "pk", "insee_code", "name", "siren", "departement_id"
+    )
     for pk, code, name, siren, dep in communes:
         if dep in no_communes or code in collectivite_communes:
             continue
         if code == "75056":
-            bodies.append(Body(key="mairie:75056", kind=BodyKind.MAIRIE, name="Ville de Paris", siren=siren,
-                               pivots=["mairie", "paris_mairie", "cg"], commune_id=pk, departement_id="75",
-                               basis=st["departements"]["75"]["basis"]))
+            bodies.append(
+                Body(
+                    key="mairie:75056",
+                    kind=BodyKind.MAIRIE,
+                    name="Ville de Paris",
+                    siren=siren,
+                    pivots=["mairie", "paris_mairie", "cg"],
+                    commune_id=pk,
+                    departement_id="75",
+                    basis=st["departements"]["75"]["basis"],
+                )
+            )
             continue
-        bodies.append(Body(key=f"mairie:{code}", kind=BodyKind.MAIRIE, name=f"Mairie {of_commune(name)}",
-                           siren=siren, pivots=["mairie"], commune_id=pk,
-                           basis="Commune (CGCT L2121-1) : le maire, officier d'état civil et agent de l'État."))
+        bodies.append(
+            Body(
+                key=f"mairie:{code}",
+                kind=BodyKind.MAIRIE,
+                name=f"Mairie {of_commune(name)}",
+                siren=siren,
+                pivots=["mairie"],
+                commune_id=pk,
+                basis="Commune (CGCT L2121-1) : le maire, officier d'état civil et agent de l'État.",
+            )
+        )
 
     for epci in Epci.objects.all():
         pivots = ["epci"]
@@ -67,28 +97,65 @@ def _wanted_bodies() -> list[Body]:
         if epci.kind == EpciKind.MET69:
             pivots.append("cg")
             basis = st["metropole_de_lyon"]["basis"]
-        bodies.append(Body(key=f"epci:{epci.siren}", kind=BodyKind.EPCI, name=epci.name, siren=epci.siren,
-                           pivots=pivots, epci_id=epci.siren, basis=basis))
+        bodies.append(
+            Body(
+                key=f"epci:{epci.siren}",
+                kind=BodyKind.EPCI,
+                name=epci.name,
+                siren=epci.siren,
+                pivots=pivots,
+                epci_id=epci.siren,
+                basis=basis,
+            )
+        )
     for ept in Ept.objects.all():
-        bodies.append(Body(key=f"ept:{ept.siren}", kind=BodyKind.EPT, name=ept.name, siren=ept.siren, pivots=["epci"],
-                           ept_id=ept.siren, basis="Établissement public territorial du Grand Paris (CGCT L5219-2)."))
+        bodies.append(
+            Body(
+                key=f"ept:{ept.siren}",
+                kind=BodyKind.EPT,
+                name=ept.name,
+                siren=ept.siren,
+                pivots=["epci"],
+                ept_id=ept.siren,
+                basis="Établissement public territorial du Grand Paris (CGCT L5219-2).",
+            )
+        )
 
     for c in st["collectivites"]:
         commune_pk = None
         if c.get("commune"):
-            commune_pk = Commune.objects.filter(kind=CommuneKind.CURRENT, insee_code=c["commune"]).values_list(
-                "pk", flat=True).first()
-        bodies.append(Body(key=c["key"], kind=BodyKind.COLLECTIVITE, name=c["name"], pivots=list(c["pivots"]),
-                           region_id=c["region"], departement_id=c.get("departement"), commune_id=commune_pk,
-                           basis=c["basis"]))
+            commune_pk = (
+                Commune.objects.filter(kind=CommuneKind.CURRENT, insee_code=c["commune"])
+                .values_list("pk", flat=True)
+                .first()
+            )
+        bodies.append(
+            Body(
+                key=c["key"],
+                kind=BodyKind.COLLECTIVITE,
+                name=c["name"],
+                pivots=list(c["pivots"]),
+                region_id=c["region"],
+                departement_id=c.get("departement"),
+                commune_id=commune_pk,
+                basis=c["basis"],
+            )
+        )
 
     regions_replaced = set(st["regions"])
     for region in Region.objects.all():
         if region.code in regions_replaced or region.zone == Zone.COM:
             continue
-        bodies.append(Body(key=f"region:{region.code}", kind=BodyKind.REGION, name=f"Région {region.name}",
-                           pivots=["cr"], region_id=region.code,
-                           basis="Région, collectivité territoriale (CGCT L4111-1)."))
+        bodies.append(
+            Body(
+                key=f"region:{region.code}",
+                kind=BodyKind.REGION,
+                name=f"Région {region.name}",
+                pivots=["cr"],
+                region_id=region.code,
+                basis="Région, collectivité territoriale (CGCT L4111-1).",
+            )
+        )
 
     departements_replaced = set(st["departements"])
     representatives = st["state_representatives"]
@@ -96,35 +163,86 @@ def _wanted_bodies() -> list[Body]:
     for dep in Departement.objects.all():
         of = of_territory(dep.name, dep.type_liaison)
         if dep.code not in departements_replaced and dep.zone != Zone.COM:
-            pivots = ["cg", "cr"] if st["regions"].get(dep.region_id, {}).get("body") == f"departement:{dep.code}" else ["cg"]
-            bodies.append(Body(key=f"departement:{dep.code}", kind=BodyKind.DEPARTEMENT, name=f"Département {of}",
-                               pivots=pivots, departement_id=dep.code, region_id=dep.region_id,
-                               basis="Département, collectivité territoriale (CGCT L3211-1)."))
+            pivots = (
+                ["cg", "cr"]
+                if st["regions"].get(dep.region_id, {}).get("body") == f"departement:{dep.code}"
+                else ["cg"]
+            )
+            bodies.append(
+                Body(
+                    key=f"departement:{dep.code}",
+                    kind=BodyKind.DEPARTEMENT,
+                    name=f"Département {of}",
+                    pivots=pivots,
+                    departement_id=dep.code,
+                    region_id=dep.region_id,
+                    basis="Département, collectivité territoriale (CGCT L3211-1).",
+                )
+            )
         if dep.code in representatives:
             key = "prefecture:977-978" if dep.code in ("977", "978") else f"prefecture:{dep.code}"
-            bodies.append(Body(key=key, kind=BodyKind.PREFECTURE, name=representatives[dep.code],
-                               pivots=["prefecture"], departement_id=dep.code if key.endswith(dep.code) else None,
-                               region_id=dep.region_id if key.endswith(dep.code) else None,
-                               basis="Représentant de l'État (Constitution, art. 72 et 74)."))
+            bodies.append(
+                Body(
+                    key=key,
+                    kind=BodyKind.PREFECTURE,
+                    name=representatives[dep.code],
+                    pivots=["prefecture"],
+                    departement_id=dep.code if key.endswith(dep.code) else None,
+                    region_id=dep.region_id if key.endswith(dep.code) else None,
+                    basis="Représentant de l'État (Constitution, art. 72 et 74).",
+                )
+            )
         elif dep.zone != Zone.COM:
-            bodies.append(Body(key=f"prefecture:{dep.code}", kind=BodyKind.PREFECTURE, name=f"Préfecture {of}",
-                               pivots=["prefecture"], departement_id=dep.code, region_id=dep.region_id,
-                               basis="Préfet de département, représentant de l'État (décret n° 2004-374)."))
+            bodies.append(
+                Body(
+                    key=f"prefecture:{dep.code}",
+                    kind=BodyKind.PREFECTURE,
+                    name=f"Préfecture {of}",
+                    pivots=["prefecture"],
+                    departement_id=dep.code,
+                    region_id=dep.region_id,
+                    basis="Préfet de département, représentant de l'État (décret n° 2004-374).",
+                )
+            )
         if dep.code in none_social:
             continue
         caf_name = caf_names.get(dep.code, f"CAF {of}")
         cpam_name = cpam_names.get(dep.code, f"CPAM {of}")
         caf_pivots = ["caf", "cpam"] if caf_name == cpam_name else ["caf"]
-        bodies.append(Body(key=f"caf:{dep.code}", kind=BodyKind.CAF, name=caf_name, pivots=caf_pivots,
-                           departement_id=dep.code, region_id=dep.region_id,
-                           basis="Caisse d'allocations familiales (code de la sécurité sociale L212-1)."))
+        bodies.append(
+            Body(
+                key=f"caf:{dep.code}",
+                kind=BodyKind.CAF,
+                name=caf_name,
+                pivots=caf_pivots,
+                departement_id=dep.code,
+                region_id=dep.region_id,
+                basis="Caisse d'allocations familiales (code de la sécurité sociale L212-1).",
+            )
+        )
         if caf_name != cpam_name:
-            bodies.append(Body(key=f"cpam:{dep.code}", kind=BodyKind.CPAM, name=cpam_name, pivots=["cpam"],
-                               departement_id=dep.code, region_id=dep.region_id,
-                               basis="Organisme d'assurance maladie (code de la sécurité sociale L211-1, L752-1)."))
-        bodies.append(Body(key=f"mdph:{dep.code}", kind=BodyKind.MDPH, name=f"MDPH {of}",
-                           pivots=["maison_handicapees"], departement_id=dep.code, region_id=dep.region_id,
-                           basis="Maison départementale des personnes handicapées (CASF L146-3)."))
+            bodies.append(
+                Body(
+                    key=f"cpam:{dep.code}",
+                    kind=BodyKind.CPAM,
+                    name=cpam_name,
+                    pivots=["cpam"],
+                    departement_id=dep.code,
+                    region_id=dep.region_id,
+                    basis="Organisme d'assurance maladie (code de la sécurité sociale L211-1, L752-1).",
+                )
+            )
+        bodies.append(
+            Body(
+                key=f"mdph:{dep.code}",
+                kind=BodyKind.MDPH,
+                name=f"MDPH {of}",
+                pivots=["maison_handicapees"],
+                departement_id=dep.code,
+                region_id=dep.region_id,
+                basis="Maison départementale des personnes handicapées (CASF L146-3).",
+            )
+        )
     # Two COM share one préfecture: keep a single row.
     return list({b.key: b for b in bodies}.values())
 

@@ -57,21 +57,35 @@ def body_out(b: BodyInfo) -> BodyOut:
 
 
 def reason_out(r: Routing) -> ReasonOut:
-    return ReasonOut(type=r.reason.kind, explication=r.reason.text, references=list(r.reason.references),
-                     declaration=r.reason.exercise_id)
+    return ReasonOut(
+        type=r.reason.kind,
+        explication=r.reason.text,
+        references=list(r.reason.references),
+        declaration=r.reason.exercise_id,
+    )
 
 
 def routing_out(r: Routing) -> RoutingOut:
-    return RoutingOut(competence=r.subject, libelle=r.label, structures=[body_out(b) for b in r.bodies],
-                      raison=reason_out(r))
+    return RoutingOut(
+        competence=r.subject, libelle=r.label, structures=[body_out(b) for b in r.bodies], raison=reason_out(r)
+    )
 
 
 @router.get("/competences", response=list[CompetenceOut], summary="Le catalogue des compétences")
 def competences_list(request: HttpRequest) -> list[CompetenceOut]:
-    return [CompetenceOut(code=c.code, libelle=c.label, theme=c.theme, description=c.description, pivots=list(c.pivots),
-                          references=[ReferenceOut(code=r.code, article=r.article, note=r.note, verifiee=r.verified)
-                                      for r in c.references])
-            for c in catalogue().competences.values()]
+    return [
+        CompetenceOut(
+            code=c.code,
+            libelle=c.label,
+            theme=c.theme,
+            description=c.description,
+            pivots=list(c.pivots),
+            references=[
+                ReferenceOut(code=r.code, article=r.article, note=r.note, verifiee=r.verified) for r in c.references
+            ],
+        )
+        for c in catalogue().competences.values()
+    ]
 
 
 @router.get("/pivots", response=list[PivotOut], summary="Les types de guichet (pivots service-public.fr)")
@@ -79,8 +93,11 @@ def pivots_list(request: HttpRequest) -> list[PivotOut]:
     return [PivotOut(code=k, libelle=v) for k, v in sorted(pivot_labels().items())]
 
 
-@router.get("/communes/{code}/competences", response=CommuneCompetencesOut,
-            summary="Qui fait quoi : chaque compétence, la structure compétente et la raison")
+@router.get(
+    "/communes/{code}/competences",
+    response=CommuneCompetencesOut,
+    summary="Qui fait quoi : chaque compétence, la structure compétente et la raison",
+)
 def commune_competences(request: HttpRequest, code: str, params: Query[DateParam]) -> HttpResponse:
     # Hot path: a current code is answered from the routing index without a query, and the JSON is joined
     # from cached fragments (the response schema documents it; building 180 schema objects per request cost
@@ -93,12 +110,14 @@ def commune_competences(request: HttpRequest, code: str, params: Query[DateParam
         res = commune_resolve(code)
         commune, name, message = res.commune.insee_code, res.commune.name, res.message
     answers = route_all(commune=commune, on=on)
-    head = json.dumps({"commune": commune, "nom": name, "date": on.isoformat(), "message": message},
-                      ensure_ascii=False)[:-1]
+    head = json.dumps(
+        {"commune": commune, "nom": name, "date": on.isoformat(), "message": message}, ensure_ascii=False
+    )[:-1]
     items = ",".join(
         f'{_head_json(r.subject, r.label)},"structures":[{",".join(_body_json(b) for b in r.bodies)}],'
         f'"raison":{_reason_json(r.reason)}}}'
-        for r in answers)
+        for r in answers
+    )
     return HttpResponse(f'{head},"competences":[{items}]}}', content_type="application/json")
 
 
@@ -115,33 +134,49 @@ def _body_json(b: BodyInfo) -> str:
 
 @lru_cache(maxsize=8192)
 def _reason_json(r: Reason) -> str:
-    return json.dumps({"type": r.kind, "explication": r.text, "references": list(r.references),
-                       "declaration": r.exercise_id}, ensure_ascii=False)
+    return json.dumps(
+        {"type": r.kind, "explication": r.text, "references": list(r.references), "declaration": r.exercise_id},
+        ensure_ascii=False,
+    )
 
 
-@router.get("/communes/{code}/competences/{competence}", response=RoutingOut,
-            summary="Qui est compétent pour une compétence dans une commune")
+@router.get(
+    "/communes/{code}/competences/{competence}",
+    response=RoutingOut,
+    summary="Qui est compétent pour une compétence dans une commune",
+)
 def commune_competence(request: HttpRequest, code: str, competence: str, params: Query[DateParam]) -> RoutingOut:
     comp = catalogue().get(competence)
     res = commune_resolve(code)
     return routing_out(route(comp, commune=res.commune.insee_code, on=params.date))
 
 
-@router.get("/communes/{code}/guichets", response=GuichetsOut,
-            summary="Les structures qui répondent pour un type de guichet (pivot) dans une commune")
+@router.get(
+    "/communes/{code}/guichets",
+    response=GuichetsOut,
+    summary="Les structures qui répondent pour un type de guichet (pivot) dans une commune",
+)
 def commune_guichets(request: HttpRequest, code: str, params: Query[PivotParams]) -> GuichetsOut:
     pivot = check_pivot(params.pivot)
     res = commune_resolve(code)
     r = route_pivot(pivot, commune=res.commune.insee_code, on=params.date)
-    return GuichetsOut(pivot=r.subject, libelle=r.label, structures=[body_out(b) for b in r.bodies],
-                       raison=reason_out(r))
+    return GuichetsOut(
+        pivot=r.subject, libelle=r.label, structures=[body_out(b) for b in r.bodies], raison=reason_out(r)
+    )
 
 
 def declaration_out(ex: Exercise) -> DeclarationOut:
     b = ex.body
-    return DeclarationOut(id=ex.pk, structure=BodyOut(id=b.pk, cle=b.key, nom=b.name, type=b.kind),
-                          competence=ex.competence, communes=sorted(c.insee_code for c in ex.communes.all()),
-                          debut=ex.start, fin=ex.end, fondement=ex.basis, reference=ex.reference)
+    return DeclarationOut(
+        id=ex.pk,
+        structure=BodyOut(id=b.pk, cle=b.key, nom=b.name, type=b.kind),
+        competence=ex.competence,
+        communes=sorted(c.insee_code for c in ex.communes.all()),
+        debut=ex.start,
+        fin=ex.end,
+        fondement=ex.basis,
+        reference=ex.reference,
+    )
 
 
 @router.get("/declarations", response=list[DeclarationOut], summary="Les déclarations d'exercice en vigueur")
@@ -152,29 +187,58 @@ def declarations_list(request: HttpRequest, structure: int | None = None) -> lis
     return [declaration_out(ex) for ex in qs[:500]]
 
 
-@router.post("/declarations", response={201: DeclarationOut}, auth=agent_session,
-             summary="Déclarer l'exercice d'une compétence (agent habilité de la structure)")
+@router.post(
+    "/declarations",
+    response={201: DeclarationOut},
+    auth=agent_session,
+    summary="Déclarer l'exercice d'une compétence (agent habilité de la structure)",
+)
 def declarations_create(request: HttpRequest, payload: DeclarationIn) -> tuple[int, DeclarationOut]:
     body = get_object_or_404(Body.objects.active(), pk=payload.structure)
     communes = [commune_resolve(code).commune for code in dict.fromkeys(payload.communes)]
     with transaction.atomic():
-        ex = exercise_declare(body=body, competence=payload.competence, communes=communes, start=payload.debut,
-                              end=payload.fin, basis=payload.fondement, reference=payload.reference,
-                              actor=request.user)
+        ex = exercise_declare(
+            body=body,
+            competence=payload.competence,
+            communes=communes,
+            start=payload.debut,
+            end=payload.fin,
+            basis=payload.fondement,
+            reference=payload.reference,
+            actor=request.user,
+        )
     return 201, declaration_out(ex)
 
 
-@router.get("/structures/{structure_id}", response=StructureOut, summary="Une structure publique",
-            description="Types de guichet auxquels elle répond, fondement, coordonnées (null = inconnues) et "
-                        "communes desservies (celles pour lesquelles le routage l'indique).")
+@router.get(
+    "/structures/{structure_id}",
+    response=StructureOut,
+    summary="Une structure publique",
+    description="Types de guichet auxquels elle répond, fondement, coordonnées (null = inconnues) et "
+    "communes desservies (celles pour lesquelles le routage l'indique).",
+)
 def structure_detail(request: HttpRequest, structure_id: int) -> StructureOut:
     b = get_object_or_404(Body, pk=structure_id)
     served = communes_served(b.key) if b.active else ()
     return StructureOut(
-        id=b.pk, cle=b.key, nom=b.name, type=b.kind, type_libelle=b.get_kind_display(), siren=b.siren or None,
-        pivots=b.pivots, fondement=b.basis, active=b.active, source=b.source,
-        contact=ContactOut(adresses=b.addresses or None, telephones=b.phones or None, courriels=b.emails or None,
-                           sites=b.websites or None, horaires=b.opening_hours or None,
-                           fiche_annuaire=b.annuaire_url or None),
-        nombre_communes_desservies=len(served), communes_desservies=list(served),
+        id=b.pk,
+        cle=b.key,
+        nom=b.name,
+        type=b.kind,
+        type_libelle=b.get_kind_display(),
+        siren=b.siren or None,
+        pivots=b.pivots,
+        fondement=b.basis,
+        active=b.active,
+        source=b.source,
+        contact=ContactOut(
+            adresses=b.addresses or None,
+            telephones=b.phones or None,
+            courriels=b.emails or None,
+            sites=b.websites or None,
+            horaires=b.opening_hours or None,
+            fiche_annuaire=b.annuaire_url or None,
+        ),
+        nombre_communes_desservies=len(served),
+        communes_desservies=list(served),
     )

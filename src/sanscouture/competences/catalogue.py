@@ -13,9 +13,15 @@ from .errors import CompetenceNotFound
 CATALOGUE_FILE = Path(__file__).parent / "data" / "competences.yaml"
 LEVELS = ("commune", "epci", "ept", "departement", "region", "etat", "caf", "cpam", "mdph")
 LEVEL_LABELS = {
-    "commune": "commune", "epci": "intercommunalité", "ept": "établissement public territorial",
-    "departement": "département", "region": "région", "etat": "État (préfecture)", "caf": "CAF",
-    "cpam": "assurance maladie (CPAM)", "mdph": "MDPH",
+    "commune": "commune",
+    "epci": "intercommunalité",
+    "ept": "établissement public territorial",
+    "departement": "département",
+    "region": "région",
+    "etat": "État (préfecture)",
+    "caf": "CAF",
+    "cpam": "assurance maladie (CPAM)",
+    "mdph": "MDPH",
 }
 
 
@@ -94,26 +100,47 @@ def parse_catalogue(raw: dict[str, Any]) -> Catalogue:
             bad = [h for h in (*holders, r.get("otherwise")) if h and h not in LEVELS]
             if bad:
                 raise ValueError(f"{item['code']}: niveau inconnu {bad}")
-            rules.append(Rule(since=_date(r.get("since")), until=_date(r.get("until")), holders=holders,
-                              epci=dict(r.get("epci") or {}), ept=r.get("ept"), otherwise=r.get("otherwise"),
-                              note=str(r.get("note") or "")))
+            rules.append(
+                Rule(
+                    since=_date(r.get("since")),
+                    until=_date(r.get("until")),
+                    holders=holders,
+                    epci=dict(r.get("epci") or {}),
+                    ept=r.get("ept"),
+                    otherwise=r.get("otherwise"),
+                    note=str(r.get("note") or ""),
+                )
+            )
         if item["code"] in competences:
             raise ValueError(f"compétence en double : {item['code']}")
         competences[item["code"]] = Competence(
-            code=item["code"], label=item["label"], theme=item.get("theme", ""),
-            description=item.get("description", ""), pivots=tuple(item.get("pivots") or ()),
+            code=item["code"],
+            label=item["label"],
+            theme=item.get("theme", ""),
+            description=item.get("description", ""),
+            pivots=tuple(item.get("pivots") or ()),
             banatic=tuple(item.get("banatic") or ()),
-            references=tuple(Reference(code=str(ref["code"]), article=str(ref.get("article", "")),
-                                       note=str(ref.get("note") or ""), verified=bool(ref.get("verified", True)))
-                             for ref in item.get("references") or ()),
+            references=tuple(
+                Reference(
+                    code=str(ref["code"]),
+                    article=str(ref.get("article", "")),
+                    note=str(ref.get("note") or ""),
+                    verified=bool(ref.get("verified", True)),
+                )
+                for ref in item.get("references") or ()
+            ),
             rules=tuple(rules),
         )
     by_pivot: dict[str, list[Competence]] = {}
     for comp in competences.values():
         for pivot in comp.pivots:
             by_pivot.setdefault(pivot, []).append(comp)
-    return Catalogue(edition=str(raw.get("edition", "")), valid_from=_date(raw["valid_from"]) or date(2015, 8, 9),
-                     competences=competences, by_pivot={k: tuple(v) for k, v in by_pivot.items()})
+    return Catalogue(
+        edition=str(raw.get("edition", "")),
+        valid_from=_date(raw["valid_from"]) or date(2015, 8, 9),
+        competences=competences,
+        by_pivot={k: tuple(v) for k, v in by_pivot.items()},
+    )
 
 
 @cache

@@ -49,8 +49,9 @@ class Exercise(models.Model):
         ordering = ["-start"]
         verbose_name = "exercice de compétence"
         constraints = [
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
-                                   name="exercise_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="exercise_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

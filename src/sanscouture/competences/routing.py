@@ -26,9 +26,18 @@ from .models import Basis, Exercise, RoutingVersion
 LATEST_DATE = date(2099, 12, 31)
 ANNUAIRE_NAVIGATION = "https://lannuaire.service-public.fr/navigation/{pivot}"
 # Pivots that designate a kind of body directly, and the level that body sits at.
-PIVOT_LEVELS = {"mairie": "commune", "paris_mairie": "commune", "mairie_com": "commune", "epci": "epci",
-                "cg": "departement", "cr": "region", "prefecture": "etat", "caf": "caf", "cpam": "cpam",
-                "maison_handicapees": "mdph"}
+PIVOT_LEVELS = {
+    "mairie": "commune",
+    "paris_mairie": "commune",
+    "mairie_com": "commune",
+    "epci": "epci",
+    "cg": "departement",
+    "cr": "region",
+    "prefecture": "etat",
+    "caf": "caf",
+    "cpam": "cpam",
+    "maison_handicapees": "mdph",
+}
 PIVOT_SYNONYMS = {"msap": "france_services", "france_services": "msap"}
 _LEVEL_INDEX = {level: i for i, level in enumerate(LEVELS)}
 
@@ -140,7 +149,8 @@ def _build(version: int) -> _Index:
     }
     places: dict[str, Place] = {}
     rows = Commune.objects.filter(kind=CommuneKind.CURRENT).values_list(
-        "pk", "insee_code", "name", "departement_id", "region_id", "epci_id", "epci__kind", "ept_id")
+        "pk", "insee_code", "name", "departement_id", "region_id", "epci_id", "epci__kind", "ept_id"
+    )
     for pk, code, name, dep, reg, epci, epci_kind, ept in rows:
         notes: list[str | None] = [None] * len(LEVELS)
         keys: list[str | None] = [None] * len(LEVELS)
@@ -176,27 +186,46 @@ def _build(version: int) -> _Index:
             regime = "MGP" if epci == "200054781" else epci_kind
         level_bodies = tuple(bodies.get(k) if k else None for k in keys)
         places[code] = Place(
-            pk=pk, insee_code=code, name=name, departement=dep, epci_regime=regime, has_ept=bool(ept),
-            level_bodies=level_bodies, level_notes=tuple(notes), not_modelled=not_modelled,
+            pk=pk,
+            insee_code=code,
+            name=name,
+            departement=dep,
+            epci_regime=regime,
+            has_ept=bool(ept),
+            level_bodies=level_bodies,
+            level_notes=tuple(notes),
+            not_modelled=not_modelled,
             signature=(regime, bool(ept), tuple(notes), tuple(b is None for b in level_bodies)),
         )
 
     declarations: dict[tuple[str, int], list[tuple[date, date | None, BodyInfo, int, str]]] = {}
     through = Exercise.communes.through.objects.filter(exercise__withdrawn_at__isnull=True, exercise__body__active=True)
     for ex_id, commune_pk, comp, start, end, body_key, basis, ref in through.values_list(
-            "exercise_id", "commune_id", "exercise__competence", "exercise__start", "exercise__end",
-            "exercise__body__key", "exercise__basis", "exercise__reference"):
+        "exercise_id",
+        "commune_id",
+        "exercise__competence",
+        "exercise__start",
+        "exercise__end",
+        "exercise__body__key",
+        "exercise__basis",
+        "exercise__reference",
+    ):
         text = f"{Basis(basis).label}" + (f" : {ref}" if ref else "")
         declarations.setdefault((comp, commune_pk), []).append((start, end, bodies[body_key], ex_id, text))
 
     offices: dict[tuple[str, int], list[BodyInfo]] = {}
-    served = Body.served_communes.through.objects.filter(body__active=True).values_list("body__key", "body__pivots",
-                                                                                           "commune_id")
+    served = Body.served_communes.through.objects.filter(body__active=True).values_list(
+        "body__key", "body__pivots", "commune_id"
+    )
     for body_key, pivots, commune_pk in served:
         for pivot in pivots or ():
             offices.setdefault((pivot, commune_pk), []).append(bodies[body_key])
-    return _Index(places=places, declarations=declarations, version=version,
-                  offices={k: tuple(sorted(v, key=lambda b: b.name)) for k, v in offices.items()})
+    return _Index(
+        places=places,
+        declarations=declarations,
+        version=version,
+        offices={k: tuple(sorted(v, key=lambda b: b.name)) for k, v in offices.items()},
+    )
 
 
 def check_date(on: date | None) -> date:
@@ -224,8 +253,9 @@ def place(insee_code: str) -> Place:
     except KeyError:
         from sanscouture.territories.errors import CommuneNotFound
 
-        raise CommuneNotFound(f"Aucune commune actuelle ne porte le code {insee_code}.",
-                              details={"code": insee_code}) from None
+        raise CommuneNotFound(
+            f"Aucune commune actuelle ne porte le code {insee_code}.", details={"code": insee_code}
+        ) from None
 
 
 def route(competence: str | Competence, *, commune: str | Place, on: date | None = None) -> Routing:
@@ -262,10 +292,17 @@ def _route(index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | No
                 key = ("decl", comp.code, ex_id)
                 answer = index.answers.get(key)
                 if answer is None:
-                    answer = Routing(comp.code, (body,), Reason(
-                        kind="declaration", exercise_id=ex_id,
-                        text=f"Exercice déclaré par {body.name} depuis le {start.strftime('%d/%m/%Y')} ({text}).",
-                        references=(text,)), comp.label)
+                    answer = Routing(
+                        comp.code,
+                        (body,),
+                        Reason(
+                            kind="declaration",
+                            exercise_id=ex_id,
+                            text=f"Exercice déclaré par {body.name} depuis le {start.strftime('%d/%m/%Y')} ({text}).",
+                            references=(text,),
+                        ),
+                        comp.label,
+                    )
                     index.answers[key] = answer
                 return answer  # type: ignore[return-value]
     rule = rule or comp.rule_at(on)
@@ -321,8 +358,14 @@ def _levels(rule: Rule, pl: Place) -> tuple[tuple[str, ...], str]:
     return tuple(dict.fromkeys(levels)), branch
 
 
-def _default_reason(comp: Competence, rule: Rule, levels: tuple[str, ...], branch: str,
-                    bodies: tuple[BodyInfo | None, ...], notes: tuple[str | None, ...]) -> Reason:
+def _default_reason(
+    comp: Competence,
+    rule: Rule,
+    levels: tuple[str, ...],
+    branch: str,
+    bodies: tuple[BodyInfo | None, ...],
+    notes: tuple[str | None, ...],
+) -> Reason:
     refs = tuple(str(r) for r in comp.references)
     basis = str(comp.references[0]) if comp.references else "loi"
     holders = ", ".join(LEVEL_LABELS[lv] for lv in levels)
@@ -330,9 +373,8 @@ def _default_reason(comp: Competence, rule: Rule, levels: tuple[str, ...], branc
         "loi": f"Compétence de : {holders}, selon la loi ({basis}).",
         "ept": "Exercée par l'établissement public territorial (CGCT art. L5219-5).",
         "facultative": f"Compétence facultative pour ce type d'intercommunalité : elle reste à la {holders} "
-                       f"sauf transfert déclaré ({basis}).",
-        "sans_epci": f"La commune n'appartient à aucune intercommunalité : compétence de la {holders} "
-                     f"({basis}).",
+        f"sauf transfert déclaré ({basis}).",
+        "sans_epci": f"La commune n'appartient à aucune intercommunalité : compétence de la {holders} ({basis}).",
     }[branch]
     if rule.note:
         text += " " + rule.note
@@ -367,8 +409,9 @@ def communes_served(body_key: str) -> tuple[str, ...]:
 def check_pivot(pivot: str) -> str:
     pivot = (pivot or "").strip().lower()
     if pivot not in pivot_labels() and pivot not in PIVOT_SYNONYMS:
-        raise PivotNotFound(f"Type de guichet inconnu : « {pivot} ». La liste est sur /api/v1/pivots.",
-                            details={"pivot": pivot})
+        raise PivotNotFound(
+            f"Type de guichet inconnu : « {pivot} ». La liste est sur /api/v1/pivots.", details={"pivot": pivot}
+        )
     return pivot
 
 
@@ -381,8 +424,14 @@ def route_pivot(pivot: str, *, commune: str | Place, on: date | None = None) -> 
     label = pivot_labels().get(pivot) or pivot_labels().get(PIVOT_SYNONYMS.get(pivot, ""), pivot)
     offices = index.offices.get((pivot, pl.pk)) or index.offices.get((PIVOT_SYNONYMS.get(pivot, ""), pl.pk))
     if offices:
-        return Routing(subject=pivot, label=label, bodies=offices, reason=Reason(
-            kind="annuaire", text="Guichet(s) de l'Annuaire de l'administration compétent(s) pour cette commune."))
+        return Routing(
+            subject=pivot,
+            label=label,
+            bodies=offices,
+            reason=Reason(
+                kind="annuaire", text="Guichet(s) de l'Annuaire de l'administration compétent(s) pour cette commune."
+            ),
+        )
     level = PIVOT_LEVELS.get(pivot)
     if level == "epci" and pl.has_ept:
         level = "ept"
@@ -391,8 +440,15 @@ def route_pivot(pivot: str, *, commune: str | Place, on: date | None = None) -> 
         note = pl.level_notes[_LEVEL_INDEX[level]]
         if body is not None:
             text = f"{label} : structure de niveau {LEVEL_LABELS[level]} pour cette commune."
-            return Routing(subject=pivot, label=label, bodies=(body,), reason=Reason(
-                kind="statut_particulier" if note else "guichet", text=text + (f" Statut particulier : {note}" if note else "")))
+            return Routing(
+                subject=pivot,
+                label=label,
+                bodies=(body,),
+                reason=Reason(
+                    kind="statut_particulier" if note else "guichet",
+                    text=text + (f" Statut particulier : {note}" if note else ""),
+                ),
+            )
     comps = catalogue().by_pivot.get(pivot, ())
     found: list[BodyInfo] = []
     reasons: list[str] = []
@@ -401,9 +457,17 @@ def route_pivot(pivot: str, *, commune: str | Place, on: date | None = None) -> 
         found += [b for b in answer.bodies if b not in found]
         reasons.append(f"{comp.label} : {answer.reason.text}")
     if found:
-        return Routing(subject=pivot, label=label, bodies=tuple(found), reason=Reason(
-            kind="competence", text=" ".join(reasons)))
-    return Routing(subject=pivot, label=label, bodies=(), reason=Reason(
-        kind="inconnu", text=f"Aucune structure de type « {label} » n'est référencée pour cette commune. "
-                             f"Cherchez-la dans l'Annuaire de l'administration : "
-                             f"{ANNUAIRE_NAVIGATION.format(pivot=pivot)}"))
+        return Routing(
+            subject=pivot, label=label, bodies=tuple(found), reason=Reason(kind="competence", text=" ".join(reasons))
+        )
+    return Routing(
+        subject=pivot,
+        label=label,
+        bodies=(),
+        reason=Reason(
+            kind="inconnu",
+            text=f"Aucune structure de type « {label} » n'est référencée pour cette commune. "
+            f"Cherchez-la dans l'Annuaire de l'administration : "
+            f"{ANNUAIRE_NAVIGATION.format(pivot=pivot)}",
+        ),
+    )

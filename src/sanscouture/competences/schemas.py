@@ -11,8 +11,10 @@ class BodyOut(Schema):
 
 
 class ReasonOut(Schema):
-    type: str = Field(description="loi, statut_particulier, declaration, facultative, annuaire, guichet, "
-                                  "competence, non_modelise ou inconnu")
+    type: str = Field(
+        description="loi, statut_particulier, declaration, facultative, annuaire, guichet, "
+        "competence, non_modelise ou inconnu"
+    )
     explication: str
     references: list[str]
     declaration: int | None

@@ -21,21 +21,33 @@ from .routing import check_date, routing_index_invalidate
 
 
 @transaction.atomic
-def exercise_declare(*, body: Body, competence: str, communes: list[Commune], start: date, end: date | None = None,
-                     basis: str, reference: str = "", actor: AbstractBaseUser) -> Exercise:
+def exercise_declare(
+    *,
+    body: Body,
+    competence: str,
+    communes: list[Commune],
+    start: date,
+    end: date | None = None,
+    basis: str,
+    reference: str = "",
+    actor: AbstractBaseUser,
+) -> Exercise:
     """Record that `body` exercises `competence` on `communes` from `start` (to `end`, inclusive)."""
     if not can_declare_for(actor, body):
         raise NotAuthorised(f"Vous n'êtes pas habilité à déclarer des compétences pour {body.name}.")
     comp = catalogue().get(competence)
     if basis not in Basis.values:
-        raise InvalidDeclaration(f"Fondement inconnu : « {basis} ». Valeurs possibles : {', '.join(Basis.values)}.",
-                                 details={"fondement": basis})
+        raise InvalidDeclaration(
+            f"Fondement inconnu : « {basis} ». Valeurs possibles : {', '.join(Basis.values)}.",
+            details={"fondement": basis},
+        )
     check_date(start)
     if end is not None:
         check_date(end)
         if end < start:
-            raise InvalidDeclaration("La date de fin précède la date de début.",
-                                     details={"debut": start.isoformat(), "fin": end.isoformat()})
+            raise InvalidDeclaration(
+                "La date de fin précède la date de début.", details={"debut": start.isoformat(), "fin": end.isoformat()}
+            )
     if not communes:
         raise InvalidDeclaration("Indiquez au moins une commune.")
     if not body.active:
@@ -53,8 +65,9 @@ def exercise_declare(*, body: Body, competence: str, communes: list[Commune], st
             + ". Retirez ou bornez cette déclaration d'abord.",
             details={"declaration_existante": conflict.pk},
         )
-    exercise = Exercise.objects.create(body=body, competence=comp.code, start=start, end=end, basis=basis,
-                                       reference=reference[:300], created_by=actor)
+    exercise = Exercise.objects.create(
+        body=body, competence=comp.code, start=start, end=end, basis=basis, reference=reference[:300], created_by=actor
+    )
     exercise.communes.set(communes)
     routing_index_invalidate()
     return exercise

@@ -15,24 +15,42 @@ class SearchParams(Schema):
 def commune_out(res: Resolution) -> CommuneOut:
     c = res.commune
     return CommuneOut(
-        code=c.insee_code, nom=c.name, type=c.kind, population=c.population, codes_postaux=c.postcodes, siren=c.siren,
+        code=c.insee_code,
+        nom=c.name,
+        type=c.kind,
+        population=c.population,
+        codes_postaux=c.postcodes,
+        siren=c.siren,
         departement=TerritoryRef(code=c.departement_id, nom=c.departement.name),
         region=TerritoryRef(code=c.region_id, nom=c.region.name),
         epci=TerritoryRef(code=c.epci_id, nom=c.epci.name) if c.epci_id else None,
         ept=TerritoryRef(code=c.ept_id, nom=c.ept.name) if c.ept_id else None,
-        code_demande=res.requested_code, resolution=res.via, message=res.message,
+        code_demande=res.requested_code,
+        resolution=res.via,
+        message=res.message,
     )
 
 
 @router.get("/communes", response=list[CommuneSuggestion], summary="Chercher une commune (nom ou code postal)")
 def communes_search(request: HttpRequest, params: Query[SearchParams]) -> list[CommuneSuggestion]:
-    return [CommuneSuggestion(code=c.insee_code, nom=c.name, departement=c.departement_id, codes_postaux=c.postcodes,
-                              population=c.population)
-            for c in commune_search(params.q[:100], limit=max(1, min(params.limite, 50)))]
+    return [
+        CommuneSuggestion(
+            code=c.insee_code,
+            nom=c.name,
+            departement=c.departement_id,
+            codes_postaux=c.postcodes,
+            population=c.population,
+        )
+        for c in commune_search(params.q[:100], limit=max(1, min(params.limite, 50)))
+    ]
 
 
-@router.get("/communes/{code}", response=CommuneOut, summary="Une commune, avec son EPCI, son département, sa région",
-            description="Un ancien code, un code de commune déléguée ou associée ou d'arrondissement municipal "
-                        "répond avec la commune actuelle et le dit (`resolution`, `message`).")
+@router.get(
+    "/communes/{code}",
+    response=CommuneOut,
+    summary="Une commune, avec son EPCI, son département, sa région",
+    description="Un ancien code, un code de commune déléguée ou associée ou d'arrondissement municipal "
+    "répond avec la commune actuelle et le dit (`resolution`, `message`).",
+)
 def commune_detail(request: HttpRequest, code: str) -> CommuneOut:
     return commune_out(commune_resolve(code))

@@ -113,7 +113,9 @@ def _read_tarball(path: Path) -> tuple[dict[str, Any], str]:
 def _req(record: dict[str, Any], key: str, where: str) -> Any:
     value = record.get(key)
     if value in (None, ""):
-        raise ImportFailed(f"{where} : champ « {key} » manquant dans {json.dumps(record)[:200]}", details={"fichier": where})
+        raise ImportFailed(
+            f"{where} : champ « {key} » manquant dans {json.dumps(record)[:200]}", details={"fichier": where}
+        )
     return value
 
 
@@ -127,8 +129,11 @@ def referential_import(
 
     regions = {
         _req(r, "code", "regions.json"): Region(
-            code=r["code"], name=_req(r, "nom", "regions.json"), type_liaison=r.get("typeLiaison") or 0,
-            zone=r.get("zone") or "metro", chef_lieu=r.get("chefLieu") or "",
+            code=r["code"],
+            name=_req(r, "nom", "regions.json"),
+            type_liaison=r.get("typeLiaison") or 0,
+            zone=r.get("zone") or "metro",
+            chef_lieu=r.get("chefLieu") or "",
         )
         for r in data["regions"]
     }
@@ -139,10 +144,16 @@ def referential_import(
     for d in data["departements"]:
         region_code = _req(d, "region", "departements.json")
         if region_code not in regions:
-            raise ImportFailed(f"departements.json : région {region_code} inconnue pour le département {d.get('code')}.")
+            raise ImportFailed(
+                f"departements.json : région {region_code} inconnue pour le département {d.get('code')}."
+            )
         departements[_req(d, "code", "departements.json")] = Departement(
-            code=d["code"], name=_req(d, "nom", "departements.json"), region_id=region_code,
-            type_liaison=d.get("typeLiaison") or 0, zone=d.get("zone") or "metro", chef_lieu=d.get("chefLieu") or "",
+            code=d["code"],
+            name=_req(d, "nom", "departements.json"),
+            region_id=region_code,
+            type_liaison=d.get("typeLiaison") or 0,
+            zone=d.get("zone") or "metro",
+            chef_lieu=d.get("chefLieu") or "",
         )
     _sync(Departement, departements, report, "départements", ["name", "region_id", "type_liaison", "zone", "chef_lieu"])
     step("départements", len(departements), len(departements))
@@ -153,8 +164,13 @@ def referential_import(
         if kind not in EpciKind.values:
             raise ImportFailed(f"epci.json : type d'EPCI inconnu « {kind} » pour {e.get('code')}.")
         siren = _req(e, "code", "epci.json")
-        epcis[siren] = Epci(siren=siren, name=_req(e, "nom", "epci.json"), kind=kind,
-                            financing=e.get("modeFinancement") or "", population=e.get("populationTotale"))
+        epcis[siren] = Epci(
+            siren=siren,
+            name=_req(e, "nom", "epci.json"),
+            kind=kind,
+            financing=e.get("modeFinancement") or "",
+            population=e.get("populationTotale"),
+        )
         for member in e.get("membres") or []:
             epci_of[_req(member, "code", "epci.json")] = siren
     _sync(Epci, epcis, report, "EPCI", ["name", "kind", "financing", "population"])
@@ -192,12 +208,30 @@ def _sync(model: type, wanted: dict[str, Any], report: ImportReport, label: str,
     report.count(label, "supprimés", len(gone))
 
 
-COMMUNE_FIELDS = ["name", "search_name", "type_liaison", "zone", "departement_id", "region_id", "parent_id",
-                  "epci_id", "ept_id", "siren", "population", "postcodes"]
+COMMUNE_FIELDS = [
+    "name",
+    "search_name",
+    "type_liaison",
+    "zone",
+    "departement_id",
+    "region_id",
+    "parent_id",
+    "epci_id",
+    "ept_id",
+    "siren",
+    "population",
+    "postcodes",
+]
 
 
-def _import_communes(records: Iterable[dict[str, Any]], departements: dict[str, Any], epci_of: dict[str, str],
-                     ept_of: dict[str, str], report: ImportReport, step: Progress) -> None:
+def _import_communes(
+    records: Iterable[dict[str, Any]],
+    departements: dict[str, Any],
+    epci_of: dict[str, str],
+    ept_of: dict[str, str],
+    report: ImportReport,
+    step: Progress,
+) -> None:
     records = list(records)
     by_kind: dict[str, list[dict[str, Any]]] = {k: [] for k in CommuneKind.values}
     for r in records:
@@ -223,18 +257,28 @@ def _import_communes(records: Iterable[dict[str, Any]], departements: dict[str, 
                 parent_code = r.get("chefLieu") or r.get("commune")
                 parent_id = current_ids.get(parent_code)
                 if parent_id is None:
-                    raise ImportFailed(f"communes.json : {code} ({r.get('nom')}) renvoie à la commune {parent_code}, absente.")
+                    raise ImportFailed(
+                        f"communes.json : {code} ({r.get('nom')}) renvoie à la commune {parent_code}, absente."
+                    )
             key = (code, kind)
             if key in seen:
                 raise ImportFailed(f"communes.json : la commune {code} ({kind}) apparaît deux fois.")
             seen.add(key)
             obj = Commune(
-                insee_code=code, kind=kind, name=_req(r, "nom", "communes.json"), search_name=normalize(r["nom"]),
-                type_liaison=r.get("typeLiaison") or 0, zone=r.get("zone") or "metro", departement_id=dep,
-                region_id=r.get("region") or departements[dep].region_id, parent_id=parent_id,
+                insee_code=code,
+                kind=kind,
+                name=_req(r, "nom", "communes.json"),
+                search_name=normalize(r["nom"]),
+                type_liaison=r.get("typeLiaison") or 0,
+                zone=r.get("zone") or "metro",
+                departement_id=dep,
+                region_id=r.get("region") or departements[dep].region_id,
+                parent_id=parent_id,
                 epci_id=epci_of.get(code) if kind == CommuneKind.CURRENT else None,
                 ept_id=ept_of.get(code) if kind == CommuneKind.CURRENT else None,
-                siren=r.get("siren") or "", population=r.get("population"), postcodes=r.get("codesPostaux") or [],
+                siren=r.get("siren") or "",
+                population=r.get("population"),
+                postcodes=r.get("codesPostaux") or [],
             )
             old = existing.get(key)
             if old is None:
@@ -260,13 +304,19 @@ def _import_communes(records: Iterable[dict[str, Any]], departements: dict[str, 
     # Postcodes and former codes are fully derived from the commune records: rebuild them.
     Postcode.objects.all().delete()
     Postcode.objects.bulk_create(
-        [Postcode(code=pc, commune_id=current_ids[r["code"]]) for r in by_kind[CommuneKind.CURRENT]
-         for pc in set(r.get("codesPostaux") or [])],
+        [
+            Postcode(code=pc, commune_id=current_ids[r["code"]])
+            for r in by_kind[CommuneKind.CURRENT]
+            for pc in set(r.get("codesPostaux") or [])
+        ],
         batch_size=5000,
     )
     FormerCode.objects.all().delete()
     FormerCode.objects.bulk_create(
-        [FormerCode(code=old, commune_id=current_ids[r["code"]]) for r in by_kind[CommuneKind.CURRENT]
-         for old in set(r.get("anciensCodes") or [])],
+        [
+            FormerCode(code=old, commune_id=current_ids[r["code"]])
+            for r in by_kind[CommuneKind.CURRENT]
+            for old in set(r.get("anciensCodes") or [])
+        ],
         batch_size=5000,
     )

@@ -36,7 +36,8 @@ class Resolution:
             return ""
         what = VIA_LABELS[self.via]
         name = f" ({self.matched.name})" if self.matched else ""
-        return f"Le code {self.requested_code}{name} est un {what} : la commune actuelle est {self.commune.name} ({self.commune.insee_code})."
+        current = f"{self.commune.name} ({self.commune.insee_code})"
+        return f"Le code {self.requested_code}{name} est un {what} : la commune actuelle est {current}."
 
 
 def _check_code(code: str) -> str:
@@ -54,8 +55,10 @@ def commune_resolve(code: str) -> Resolution:
     arrondissement municipal or a former code."""
     code = _check_code(code)
     related = ("departement", "region", "epci", "ept")
-    rows = {c.kind: c for c in Commune.objects.filter(insee_code=code).select_related(
-        *related, *(f"parent__{r}" for r in related))}
+    rows = {
+        c.kind: c
+        for c in Commune.objects.filter(insee_code=code).select_related(*related, *(f"parent__{r}" for r in related))
+    }
     if CommuneKind.CURRENT in rows:
         return Resolution(commune=rows[CommuneKind.CURRENT], requested_code=code, via="current")
     for kind in (CommuneKind.ARRONDISSEMENT, CommuneKind.DELEGATED, CommuneKind.ASSOCIATED):
@@ -67,7 +70,8 @@ def commune_resolve(code: str) -> Resolution:
     if len(heirs) > 1:
         raise AmbiguousCommune(
             f"L'ancien code {code} a été réparti entre plusieurs communes : "
-            + ", ".join(f"{c.name} ({c.insee_code})" for c in heirs) + ". Précisez le code actuel.",
+            + ", ".join(f"{c.name} ({c.insee_code})" for c in heirs)
+            + ". Précisez le code actuel.",
             details={"candidats": [c.insee_code for c in heirs]},
         )
     raise CommuneNotFound(f"Aucune commune ne porte le code INSEE {code}.", details={"code": code})
@@ -89,8 +93,11 @@ def commune_search(query: str, *, limit: int = 10) -> list[Commune]:
     prefix = list(base.filter(search_name__startswith=norm).order_by("-population", "name")[:limit])
     if len(prefix) < limit:
         seen = {c.pk for c in prefix}
-        prefix += [c for c in base.filter(search_name__contains=norm).order_by("-population", "name")[: limit * 2]
-                   if c.pk not in seen][: limit - len(prefix)]
+        prefix += [
+            c
+            for c in base.filter(search_name__contains=norm).order_by("-population", "name")[: limit * 2]
+            if c.pk not in seen
+        ][: limit - len(prefix)]
     return prefix
 
 
@@ -116,7 +123,8 @@ def commune_find(text: str) -> Resolution:
             return commune_resolve(text)
         raise AmbiguousCommune(
             f"Le code postal {text} couvre plusieurs communes : "
-            + ", ".join(f"{c.name} ({c.insee_code})" for c in found[:10]) + ". Choisissez-en une.",
+            + ", ".join(f"{c.name} ({c.insee_code})" for c in found[:10])
+            + ". Choisissez-en une.",
             details={"candidats": [c.insee_code for c in found]},
         )
     m = _WITH_DEPARTEMENT.match(text)
@@ -131,7 +139,8 @@ def commune_find(text: str) -> Resolution:
         raise CommuneNotFound(f"Aucune commune ne s'appelle « {text} ».", details={"recherche": text})
     raise AmbiguousCommune(
         f"Plusieurs communes s'appellent « {name} » : "
-        + ", ".join(f"{c.name} ({c.departement_id})" for c in found) + ". Précisez le département, par exemple "
+        + ", ".join(f"{c.name} ({c.departement_id})" for c in found)
+        + ". Précisez le département, par exemple "
         f"« {found[0].name} ({found[0].departement_id}) ».",
         details={"candidats": [c.insee_code for c in found]},
     )

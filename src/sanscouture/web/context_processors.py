@@ -5,7 +5,7 @@ SITE = {
     "site_tagline": "Services publics locaux sans couture",
     "footer_brand": "République<br>Française",
     "footer_description": "Sans Couture est un logiciel libre qui aide les acteurs publics locaux à coopérer "
-                          "autour des moments de vie des personnes, sur les données publiques officielles.",
+    "autour des moments de vie des personnes, sur les données publiques officielles.",
     "accessibility_status": "Non conforme (audit à venir)",
     "mourning": False,
 }

@@ -30,28 +30,43 @@ class LoginForm(DsfrBaseForm, AuthenticationForm):
 
 
 class DeclarationForm(DsfrBaseForm):
-    body = forms.ModelChoiceField(label="Structure qui exerce la compétence", queryset=Body.objects.none(),
-                                  empty_label="Choisir une structure",
-                                  error_messages={"invalid_choice": NOT_YOURS})
+    body = forms.ModelChoiceField(
+        label="Structure qui exerce la compétence",
+        queryset=Body.objects.none(),
+        empty_label="Choisir une structure",
+        error_messages={"invalid_choice": NOT_YOURS},
+    )
     competence = forms.ChoiceField(label="Compétence")
     all_members = forms.BooleanField(label="Sur toutes les communes membres de l'intercommunalité", required=False)
-    communes = forms.CharField(label="Communes (codes INSEE)", required=False,
-                               help_text="Séparés par des espaces ou des virgules, par exemple 34274 34247",
-                               widget=forms.Textarea(attrs={"rows": 2}))
+    communes = forms.CharField(
+        label="Communes (codes INSEE)",
+        required=False,
+        help_text="Séparés par des espaces ou des virgules, par exemple 34274 34247",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     start = forms.DateField(label="Depuis le", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="Jusqu'au (inclus, facultatif)", required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label="Jusqu'au (inclus, facultatif)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     basis = forms.ChoiceField(label="Fondement", choices=[("", "Choisir un fondement"), *Basis.choices])
-    reference = forms.CharField(label="Référence de l'acte", required=False, max_length=300,
-                                help_text="Date, numéro, lien vers les statuts ou la délibération")
+    reference = forms.CharField(
+        label="Référence de l'acte",
+        required=False,
+        max_length=300,
+        help_text="Date, numéro, lien vers les statuts ou la délibération",
+    )
 
     def __init__(self, *args: object, bodies: list[Body], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["body"].queryset = Body.objects.filter(pk__in=[b.pk for b in bodies])  # type: ignore[attr-defined]
         if len(bodies) == 1:
             self.fields["body"].initial = bodies[0].pk
-        self.fields["competence"].choices = [("", "Choisir une compétence"), *sorted(  # type: ignore[attr-defined]
-            ((c.code, c.label) for c in catalogue().competences.values()), key=lambda x: x[1])]
+        self.fields["competence"].choices = [
+            ("", "Choisir une compétence"),
+            *sorted(  # type: ignore[attr-defined]
+                ((c.code, c.label) for c in catalogue().competences.values()), key=lambda x: x[1]
+            ),
+        ]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -11,13 +11,24 @@ urlpatterns = [
     path("communes/suggestions", views.commune_suggestions, name="suggestions"),
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/<int:pk>/retirer", views.declaration_withdraw, name="declaration_withdraw"),
-    path("connexion/", auth_views.LoginView.as_view(template_name="web/login.html", authentication_form=LoginForm,
-                                                    extra_context={"title": "Connexion à l'espace agent"}),
-         name="login"),
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html",
+            authentication_form=LoginForm,
+            extra_context={"title": "Connexion à l'espace agent"},
+        ),
+        name="login",
+    ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accessibilite/", TemplateView.as_view(template_name="web/accessibilite.html",
-                                                extra_context={"title": "Accessibilité"}), name="accessibilite"),
-    path("mentions-legales/", TemplateView.as_view(template_name="web/mentions_legales.html",
-                                                   extra_context={"title": "Mentions légales"}),
-         name="mentions_legales"),
+    path(
+        "accessibilite/",
+        TemplateView.as_view(template_name="web/accessibilite.html", extra_context={"title": "Accessibilité"}),
+        name="accessibilite",
+    ),
+    path(
+        "mentions-legales/",
+        TemplateView.as_view(template_name="web/mentions_legales.html", extra_context={"title": "Mentions légales"}),
+        name="mentions_legales",
+    ),
 ]

@@ -65,13 +65,19 @@ def qui(request: HttpRequest) -> HttpResponse:
     """'Qui fait quoi ?': type a commune, see every competence with its body and the reason."""
     text = _param(request, "code", 120) or _param(request, "commune", 120)
     on_text = _param(request, "date", 20)
-    context: dict[str, object] = {"query": _param(request, "commune", 120), "date_text": on_text,
-                                  "title": "Qui fait quoi ?"}
+    context: dict[str, object] = {
+        "query": _param(request, "commune", 120),
+        "date_text": on_text,
+        "title": "Qui fait quoi ?",
+    }
     try:
         on = date.fromisoformat(on_text) if on_text else None
     except ValueError:
-        context.update(error_title="Date invalide", error_field="date",
-                       error=f"La date « {on_text} » n'est pas une date valide : utilisez le format AAAA-MM-JJ.")
+        context.update(
+            error_title="Date invalide",
+            error_field="date",
+            error=f"La date « {on_text} » n'est pas une date valide : utilisez le format AAAA-MM-JJ.",
+        )
         return render(request, "web/qui.html", context, status=400)
     if not text:
         return render(request, "web/qui.html", context)
@@ -79,26 +85,41 @@ def qui(request: HttpRequest) -> HttpResponse:
         res = commune_find(text)
         answers = route_all(commune=res.commune.insee_code, on=on)
     except AmbiguousCommune as exc:
-        context.update(error_title="Plusieurs communes correspondent", error=exc.message, error_field="commune",
-                       candidates=_candidates(exc.details.get("candidats", [])))
+        context.update(
+            error_title="Plusieurs communes correspondent",
+            error=exc.message,
+            error_field="commune",
+            candidates=_candidates(exc.details.get("candidats", [])),
+        )
         return render(request, "web/qui.html", context, status=400)
     except CommuneNotFound as exc:
         context.update(error_title="Commune non trouvée", error=exc.message, error_field="commune")
         return render(request, "web/qui.html", context, status=404)
     except DomainError as exc:
-        context.update(error_title="Demande invalide", error=exc.message,
-                       error_field="date" if exc.code == "date_hors_validite" else "commune")
+        context.update(
+            error_title="Demande invalide",
+            error=exc.message,
+            error_field="date" if exc.code == "date_hors_validite" else "commune",
+        )
         return render(request, "web/qui.html", context, status=exc.status if exc.status < 500 else 400)
     comps = catalogue().competences
     themes: dict[str, list[Row]] = {}
     for answer in answers:
-        row = Row(answer=answer, bodies=[(b.name, KIND_LABELS.get(b.kind, "")) for b in answer.bodies],
-                  badge=REASON_BADGES.get(answer.reason.kind, (answer.reason.kind, "")))
+        row = Row(
+            answer=answer,
+            bodies=[(b.name, KIND_LABELS.get(b.kind, "")) for b in answer.bodies],
+            badge=REASON_BADGES.get(answer.reason.kind, (answer.reason.kind, "")),
+        )
         themes.setdefault(comps[answer.subject].theme or "Autres compétences", []).append(row)
     commune = res.commune
-    context.update(resolution=res, commune=commune, themes=themes, on=on or date.today(),
-                   query=context["query"] or f"{commune.name} ({commune.departement_id})",
-                   title=f"Qui fait quoi à {commune.name} ?")
+    context.update(
+        resolution=res,
+        commune=commune,
+        themes=themes,
+        on=on or date.today(),
+        query=context["query"] or f"{commune.name} ({commune.departement_id})",
+        title=f"Qui fait quoi à {commune.name} ?",
+    )
     return render(request, "web/qui.html", context)
 
 
@@ -134,26 +155,47 @@ def declarations(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                exercise = exercise_declare(body=data["body"], competence=data["competence"],
-                                            communes=data["commune_list"], start=data["start"], end=data["end"],
-                                            basis=data["basis"], reference=data["reference"], actor=request.user)
+                exercise = exercise_declare(
+                    body=data["body"],
+                    competence=data["competence"],
+                    communes=data["commune_list"],
+                    start=data["start"],
+                    end=data["end"],
+                    basis=data["basis"],
+                    reference=data["reference"],
+                    actor=request.user,
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status if exc.status < 500 else 400
             else:
-                messages.success(request, f"Déclaration enregistrée : {exercise.body.name} exerce « "
-                                          f"{catalogue().get(exercise.competence).label} » sur "
-                                          f"{exercise.communes.count()} commune(s).")
+                messages.success(
+                    request,
+                    f"Déclaration enregistrée : {exercise.body.name} exerce « "
+                    f"{catalogue().get(exercise.competence).label} » sur "
+                    f"{exercise.communes.count()} commune(s).",
+                )
                 return redirect("web:declarations")
         else:
             status = 400
-    existing = (Exercise.objects.filter(body__in=bodies, withdrawn_at__isnull=True).select_related("body")
-                .prefetch_related("communes").order_by("body__name", "-start"))
+    existing = (
+        Exercise.objects.filter(body__in=bodies, withdrawn_at__isnull=True)
+        .select_related("body")
+        .prefetch_related("communes")
+        .order_by("body__name", "-start")
+    )
     labels = {c.code: c.label for c in catalogue().competences.values()}
-    return render(request, "web/declarations.html", {
-        "form": form, "bodies": bodies, "title": "Déclarations d'exercice de compétences",
-        "existing": [(ex, labels.get(ex.competence, ex.competence)) for ex in existing],
-    }, status=status)
+    return render(
+        request,
+        "web/declarations.html",
+        {
+            "form": form,
+            "bodies": bodies,
+            "title": "Déclarations d'exercice de compétences",
+            "existing": [(ex, labels.get(ex.competence, ex.competence)) for ex in existing],
+        },
+        status=status,
+    )
 
 
 @login_required

@@ -5,45 +5,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('territories', '0001_initial'),
+        ("territories", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Body',
+            name="Body",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=80, unique=True)),
-                ('kind', models.CharField(choices=[('mairie', 'Mairie'), ('epci', 'Intercommunalité'), ('ept', 'Établissement public territorial'), ('departement', 'Conseil départemental'), ('region', 'Conseil régional'), ('collectivite', 'Collectivité à statut particulier'), ('prefecture', "Représentant de l'État"), ('caf', "Caisse d'allocations familiales"), ('cpam', 'Assurance maladie'), ('mdph', 'Maison départementale des personnes handicapées'), ('office', "Guichet (Annuaire de l'administration)")], max_length=14)),
-                ('name', models.CharField(max_length=250)),
-                ('siren', models.CharField(blank=True, max_length=9)),
-                ('pivots', models.JSONField(default=list, help_text='Types de guichet service-public.fr auxquels répond la structure')),
-                ('basis', models.CharField(blank=True, help_text='Pourquoi cette structure existe (texte de loi)', max_length=300)),
-                ('addresses', models.JSONField(default=list)),
-                ('phones', models.JSONField(default=list)),
-                ('emails', models.JSONField(default=list)),
-                ('websites', models.JSONField(default=list)),
-                ('opening_hours', models.JSONField(default=list)),
-                ('annuaire_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('annuaire_url', models.URLField(blank=True)),
-                ('source', models.CharField(default='referentiel', max_length=20)),
-                ('active', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='territories.commune')),
-                ('departement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bodies', to='territories.departement')),
-                ('epci', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bodies', to='territories.epci')),
-                ('ept', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bodies', to='territories.ept')),
-                ('parent', models.ForeignKey(blank=True, help_text='Structure dont ce guichet est une implantation', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='offices', to='bodies.body')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bodies', to='territories.region')),
-                ('served_communes', models.ManyToManyField(blank=True, related_name='offices', to='territories.commune')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=80, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mairie", "Mairie"),
+                            ("epci", "Intercommunalité"),
+                            ("ept", "Établissement public territorial"),
+                            ("departement", "Conseil départemental"),
+                            ("region", "Conseil régional"),
+                            ("collectivite", "Collectivité à statut particulier"),
+                            ("prefecture", "Représentant de l'État"),
+                            ("caf", "Caisse d'allocations familiales"),
+                            ("cpam", "Assurance maladie"),
+                            ("mdph", "Maison départementale des personnes handicapées"),
+                            ("office", "Guichet (Annuaire de l'administration)"),
+                        ],
+                        max_length=14,
+                    ),
+                ),
+                ("name", models.CharField(max_length=250)),
+                ("siren", models.CharField(blank=True, max_length=9)),
+                (
+                    "pivots",
+                    models.JSONField(
+                        default=list, help_text="Types de guichet service-public.fr auxquels répond la structure"
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        blank=True, help_text="Pourquoi cette structure existe (texte de loi)", max_length=300
+                    ),
+                ),
+                ("addresses", models.JSONField(default=list)),
+                ("phones", models.JSONField(default=list)),
+                ("emails", models.JSONField(default=list)),
+                ("websites", models.JSONField(default=list)),
+                ("opening_hours", models.JSONField(default=list)),
+                ("annuaire_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("annuaire_url", models.URLField(blank=True)),
+                ("source", models.CharField(default="referentiel", max_length=20)),
+                ("active", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="territories.commune",
+                    ),
+                ),
+                (
+                    "departement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="bodies",
+                        to="territories.departement",
+                    ),
+                ),
+                (
+                    "epci",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="bodies",
+                        to="territories.epci",
+                    ),
+                ),
+                (
+                    "ept",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="bodies",
+                        to="territories.ept",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Structure dont ce guichet est une implantation",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="offices",
+                        to="bodies.body",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="bodies",
+                        to="territories.region",
+                    ),
+                ),
+                (
+                    "served_communes",
+                    models.ManyToManyField(blank=True, related_name="offices", to="territories.commune"),
+                ),
             ],
             options={
-                'verbose_name': 'structure',
-                'ordering': ['name'],
+                "verbose_name": "structure",
+                "ordering": ["name"],
             },
         ),
     ]

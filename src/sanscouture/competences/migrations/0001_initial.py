@@ -6,42 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('bodies', '0001_initial'),
-        ('territories', '0001_initial'),
+        ("bodies", "0001_initial"),
+        ("territories", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoutingVersion',
+            name="RoutingVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveBigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Exercise',
+            name="Exercise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('competence', models.CharField(db_index=True, max_length=80)),
-                ('start', models.DateField()),
-                ('end', models.DateField(blank=True, null=True)),
-                ('basis', models.CharField(choices=[('statuts', 'Statuts'), ('convention', 'Convention'), ('deliberation', 'Délibération'), ('arrete', 'Arrêté préfectoral'), ('loi', 'Loi')], max_length=20)),
-                ('reference', models.CharField(blank=True, help_text='Acte : date, numéro, lien', max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exercises', to='bodies.body')),
-                ('communes', models.ManyToManyField(related_name='exercises', to='territories.commune')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("competence", models.CharField(db_index=True, max_length=80)),
+                ("start", models.DateField()),
+                ("end", models.DateField(blank=True, null=True)),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("statuts", "Statuts"),
+                            ("convention", "Convention"),
+                            ("deliberation", "Délibération"),
+                            ("arrete", "Arrêté préfectoral"),
+                            ("loi", "Loi"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, help_text="Acte : date, numéro, lien", max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="exercises", to="bodies.body"
+                    ),
+                ),
+                ("communes", models.ManyToManyField(related_name="exercises", to="territories.commune")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'exercice de compétence',
-                'ordering': ['-start'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='exercise_end_after_start')],
+                "verbose_name": "exercice de compétence",
+                "ordering": ["-start"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end__isnull", True), ("end__gte", models.F("start")), _connector="OR"),
+                        name="exercise_end_after_start",
+                    )
+                ],
             },
         ),
     ]

@@ -5,134 +5,247 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Departement',
+            name="Departement",
             fields=[
-                ('code', models.CharField(max_length=3, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=120)),
-                ('type_liaison', models.PositiveSmallIntegerField(default=0)),
-                ('zone', models.CharField(choices=[('metro', 'France métropolitaine'), ('drom', "Département ou région d'outre-mer"), ('com', "Collectivité d'outre-mer")], max_length=5)),
-                ('chef_lieu', models.CharField(blank=True, max_length=5)),
+                ("code", models.CharField(max_length=3, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=120)),
+                ("type_liaison", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "zone",
+                    models.CharField(
+                        choices=[
+                            ("metro", "France métropolitaine"),
+                            ("drom", "Département ou région d'outre-mer"),
+                            ("com", "Collectivité d'outre-mer"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("chef_lieu", models.CharField(blank=True, max_length=5)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Edition',
+            name="Edition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=200)),
-                ('version', models.CharField(max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True)),
-                ('summary', models.JSONField(default=dict)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source", models.CharField(max_length=200)),
+                ("version", models.CharField(max_length=40)),
+                ("loaded_at", models.DateTimeField(auto_now_add=True)),
+                ("summary", models.JSONField(default=dict)),
             ],
             options={
-                'ordering': ['-loaded_at'],
+                "ordering": ["-loaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='Epci',
+            name="Epci",
             fields=[
-                ('siren', models.CharField(max_length=9, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('CC', 'Communauté de communes'), ('CA', "Communauté d'agglomération"), ('CU', 'Communauté urbaine'), ('METRO', 'Métropole'), ('MET69', 'Métropole de Lyon')], max_length=5)),
-                ('financing', models.CharField(blank=True, max_length=10)),
-                ('population', models.PositiveIntegerField(null=True)),
+                ("siren", models.CharField(max_length=9, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("CC", "Communauté de communes"),
+                            ("CA", "Communauté d'agglomération"),
+                            ("CU", "Communauté urbaine"),
+                            ("METRO", "Métropole"),
+                            ("MET69", "Métropole de Lyon"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("financing", models.CharField(blank=True, max_length=10)),
+                ("population", models.PositiveIntegerField(null=True)),
             ],
             options={
-                'verbose_name': 'EPCI',
-                'ordering': ['name'],
+                "verbose_name": "EPCI",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Ept',
+            name="Ept",
             fields=[
-                ('siren', models.CharField(max_length=9, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('population', models.PositiveIntegerField(null=True)),
+                ("siren", models.CharField(max_length=9, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("population", models.PositiveIntegerField(null=True)),
             ],
             options={
-                'verbose_name': 'EPT',
-                'ordering': ['name'],
+                "verbose_name": "EPT",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=3, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=120)),
-                ('type_liaison', models.PositiveSmallIntegerField(default=0)),
-                ('zone', models.CharField(choices=[('metro', 'France métropolitaine'), ('drom', "Département ou région d'outre-mer"), ('com', "Collectivité d'outre-mer")], max_length=5)),
-                ('chef_lieu', models.CharField(blank=True, max_length=5)),
+                ("code", models.CharField(max_length=3, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=120)),
+                ("type_liaison", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "zone",
+                    models.CharField(
+                        choices=[
+                            ("metro", "France métropolitaine"),
+                            ("drom", "Département ou région d'outre-mer"),
+                            ("com", "Collectivité d'outre-mer"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("chef_lieu", models.CharField(blank=True, max_length=5)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Commune',
+            name="Commune",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('insee_code', models.CharField(db_index=True, max_length=5)),
-                ('kind', models.CharField(choices=[('current', 'Commune'), ('delegated', 'Commune déléguée'), ('associated', 'Commune associée'), ('arrondissement', 'Arrondissement municipal')], max_length=14)),
-                ('name', models.CharField(max_length=120)),
-                ('search_name', models.CharField(db_index=True, max_length=120)),
-                ('type_liaison', models.PositiveSmallIntegerField(default=0)),
-                ('zone', models.CharField(choices=[('metro', 'France métropolitaine'), ('drom', "Département ou région d'outre-mer"), ('com', "Collectivité d'outre-mer")], max_length=5)),
-                ('siren', models.CharField(blank=True, max_length=9)),
-                ('population', models.PositiveIntegerField(null=True)),
-                ('postcodes', models.JSONField(default=list)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='territories.commune')),
-                ('departement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='communes', to='territories.departement')),
-                ('epci', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='communes', to='territories.epci')),
-                ('ept', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='communes', to='territories.ept')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='communes', to='territories.region')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("insee_code", models.CharField(db_index=True, max_length=5)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("current", "Commune"),
+                            ("delegated", "Commune déléguée"),
+                            ("associated", "Commune associée"),
+                            ("arrondissement", "Arrondissement municipal"),
+                        ],
+                        max_length=14,
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("search_name", models.CharField(db_index=True, max_length=120)),
+                ("type_liaison", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "zone",
+                    models.CharField(
+                        choices=[
+                            ("metro", "France métropolitaine"),
+                            ("drom", "Département ou région d'outre-mer"),
+                            ("com", "Collectivité d'outre-mer"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("siren", models.CharField(blank=True, max_length=9)),
+                ("population", models.PositiveIntegerField(null=True)),
+                ("postcodes", models.JSONField(default=list)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="territories.commune",
+                    ),
+                ),
+                (
+                    "departement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="communes",
+                        to="territories.departement",
+                    ),
+                ),
+                (
+                    "epci",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="communes",
+                        to="territories.epci",
+                    ),
+                ),
+                (
+                    "ept",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="communes",
+                        to="territories.ept",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="communes", to="territories.region"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['insee_code', 'kind'],
+                "ordering": ["insee_code", "kind"],
             },
         ),
         migrations.AddField(
-            model_name='departement',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departements', to='territories.region'),
+            model_name="departement",
+            name="region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="departements", to="territories.region"
+            ),
         ),
         migrations.CreateModel(
-            name='FormerCode',
+            name="FormerCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, max_length=5)),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='former_codes', to='territories.commune')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(db_index=True, max_length=5)),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="former_codes",
+                        to="territories.commune",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('code', 'commune'), name='former_code_unique')],
+                "constraints": [models.UniqueConstraint(fields=("code", "commune"), name="former_code_unique")],
             },
         ),
         migrations.CreateModel(
-            name='Postcode',
+            name="Postcode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, max_length=5)),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='postcode_set', to='territories.commune')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(db_index=True, max_length=5)),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="postcode_set",
+                        to="territories.commune",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('code', 'commune'), name='postcode_commune_unique')],
+                "constraints": [models.UniqueConstraint(fields=("code", "commune"), name="postcode_commune_unique")],
             },
         ),
         migrations.AddConstraint(
-            model_name='commune',
-            constraint=models.UniqueConstraint(fields=('insee_code', 'kind'), name='commune_code_kind_unique'),
+            model_name="commune",
+            constraint=models.UniqueConstraint(fields=("insee_code", "kind"), name="commune_code_kind_unique"),
         ),
         migrations.AddConstraint(
-            model_name='commune',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'current'), ('parent__isnull', True)), models.Q(models.Q(('kind', 'current'), _negated=True), ('parent__isnull', False)), _connector='OR'), name='commune_parent_iff_not_current'),
+            model_name="commune",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "current"), ("parent__isnull", True)),
+                    models.Q(models.Q(("kind", "current"), _negated=True), ("parent__isnull", False)),
+                    _connector="OR",
+                ),
+                name="commune_parent_iff_not_current",
+            ),
         ),
     ]

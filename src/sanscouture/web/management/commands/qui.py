@@ -15,9 +15,12 @@ from sanscouture.territories.selectors import commune_find
 
 
 def as_dict(r: Routing) -> dict[str, Any]:
-    return {"competence": r.subject, "libelle": r.label,
-            "structures": [{"cle": b.key, "nom": b.name, "type": b.kind} for b in r.bodies],
-            "raison": {"type": r.reason.kind, "explication": r.reason.text, "references": list(r.reason.references)}}
+    return {
+        "competence": r.subject,
+        "libelle": r.label,
+        "structures": [{"cle": b.key, "nom": b.name, "type": b.kind} for b in r.bodies],
+        "raison": {"type": r.reason.kind, "explication": r.reason.text, "references": list(r.reason.references)},
+    }
 
 
 class Command(BaseCommand):
@@ -33,16 +36,27 @@ class Command(BaseCommand):
         try:
             res = commune_find(options["commune"])
             if options["competence"]:
-                answers = [route(catalogue().get(options["competence"]), commune=res.commune.insee_code,
-                                 on=options["date"])]
+                answers = [
+                    route(catalogue().get(options["competence"]), commune=res.commune.insee_code, on=options["date"])
+                ]
             else:
                 answers = route_all(commune=res.commune.insee_code, on=options["date"])
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         c = res.commune
         if options["json"]:
-            self.stdout.write(json.dumps({"commune": c.insee_code, "nom": c.name, "message": res.message,
-                                          "competences": [as_dict(a) for a in answers]}, ensure_ascii=False, indent=2))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "commune": c.insee_code,
+                        "nom": c.name,
+                        "message": res.message,
+                        "competences": [as_dict(a) for a in answers],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return
         console = Console(file=self.stdout, width=160)
         if res.message:

@@ -35,13 +35,22 @@ class Command(BaseCommand):
 
         from sanscouture.wsgi import application
 
-        bind = f"[{options['host']}]:{options['port']}" if ":" in options["host"] else f"{options['host']}:{options['port']}"
+        bind = (
+            f"[{options['host']}]:{options['port']}"
+            if ":" in options["host"]
+            else f"{options['host']}:{options['port']}"
+        )
 
         class Server(BaseApplication):  # type: ignore[misc]
             def load_config(self) -> None:
                 for key, value in {
-                    "bind": bind, "workers": options["workers"], "threads": options["threads"],
-                    "worker_class": "gthread", "preload_app": True, "accesslog": "-", "timeout": 60,
+                    "bind": bind,
+                    "workers": options["workers"],
+                    "threads": options["threads"],
+                    "worker_class": "gthread",
+                    "preload_app": True,
+                    "accesslog": "-",
+                    "timeout": 60,
                     "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',  # no query strings of people's data
                 }.items():
                     self.cfg.set(key, value)
