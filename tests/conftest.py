@@ -23,10 +23,12 @@ SUBSET = FIXTURES / "decoupage-subset.json.gz"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+    from sanscouture.catalogue.importers import catalogue_load_bundled
     from sanscouture.competences.services import referential_load
 
     with django_db_blocker.unblock():
         referential_load(path=SUBSET)
+        catalogue_load_bundled()
 
 
 @dataclass

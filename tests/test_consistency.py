@@ -13,7 +13,7 @@ from sanscouture.bodies.services import pivot_labels
 from sanscouture.competences.catalogue import LEVELS, catalogue
 
 SRC = Path(sanscouture.__file__).parent
-APPS = ["territories", "bodies", "accounts", "competences", "web"]
+APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "web"]
 
 # Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
 PUBLIC = {
@@ -94,3 +94,11 @@ def test_catalogue_is_consistent():
         for rule in comp.rules:
             assert set(rule.holders) <= set(LEVELS)
             assert ("epci" in rule.holders) == bool(rule.epci), comp.code
+
+
+def test_fiche_competence_mapping_names_real_competences():
+    from sanscouture.journeys.selectors import fiche_competences
+
+    codes = set(catalogue().competences)
+    for fiche, entry in fiche_competences().items():
+        assert fiche[0] in "FNR" and entry["competence"] in codes, fiche

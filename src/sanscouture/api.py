@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from sanscouture.competences.api import router as competences_router
 from sanscouture.errors import DomainError
+from sanscouture.journeys.api import router as journeys_router
 from sanscouture.territories.api import router as territories_router
 
 api = NinjaAPI(
@@ -60,3 +61,4 @@ def ping(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("/", territories_router)
 api.add_router("/", competences_router)
+api.add_router("/", journeys_router)

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "sanscouture.bodies",
     "sanscouture.accounts",
     "sanscouture.competences",
+    "sanscouture.catalogue",
+    "sanscouture.journeys",
     "sanscouture.web",
 ]
 

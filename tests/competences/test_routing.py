@@ -239,3 +239,12 @@ def test_every_competence_routes_for_every_commune_of_the_fixture(referential):
         else:
             assert answer.bodies, (place.insee_code, comp.code, answer.reason.text)
     assert seen > 2000 * 45
+
+
+def test_a_pivot_we_hold_no_body_for_is_never_guessed_from_related_competences(referential):
+    for pivot in ("adil", "msa", "msap"):
+        answer = route_pivot(pivot, commune=SAINT_MARTIN)
+        assert answer.bodies == () and answer.reason.kind == "inconnu", pivot
+        assert f"navigation/{pivot}" in answer.reason.text
+    pmi = route_pivot("pmi", commune=SAINT_MARTIN)
+    assert "service du département" in pmi.reason.text

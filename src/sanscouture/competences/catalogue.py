@@ -72,7 +72,6 @@ class Catalogue:
     edition: str
     valid_from: date
     competences: dict[str, Competence]
-    by_pivot: dict[str, tuple[Competence, ...]]
 
     def get(self, code: str) -> Competence:
         try:
@@ -131,15 +130,10 @@ def parse_catalogue(raw: dict[str, Any]) -> Catalogue:
             ),
             rules=tuple(rules),
         )
-    by_pivot: dict[str, list[Competence]] = {}
-    for comp in competences.values():
-        for pivot in comp.pivots:
-            by_pivot.setdefault(pivot, []).append(comp)
     return Catalogue(
         edition=str(raw.get("edition", "")),
         valid_from=_date(raw["valid_from"]) or date(2015, 8, 9),
         competences=competences,
-        by_pivot={k: tuple(v) for k, v in by_pivot.items()},
     )
 
 

@@ -38,6 +38,15 @@ PIVOT_LEVELS = {
     "cpam": "cpam",
     "maison_handicapees": "mdph",
 }
+# Pivots that name a service run by the body of a level, with the text that makes it so.
+PIVOT_SERVICES = {
+    "pmi": ("departement", "la protection maternelle et infantile est un service du département (CSP L2112-1)"),
+    "cdas": ("departement", "service d'action sociale du département (CASF L123-2)"),
+    "edas": ("departement", "service d'action sociale du département (CASF L123-2)"),
+    "mds": ("departement", "maison départementale des solidarités, service du département (CASF L123-2)"),
+    "sdsei": ("departement", "service d'action sociale du département (CASF L123-2)"),
+    "ccas": ("commune", "le CCAS est un établissement public de la commune, joignable en mairie (CASF L123-4)"),
+}
 PIVOT_SYNONYMS = {"msap": "france_services", "france_services": "msap"}
 _LEVEL_INDEX = {level: i for i, level in enumerate(LEVELS)}
 
@@ -432,14 +441,20 @@ def route_pivot(pivot: str, *, commune: str | Place, on: date | None = None) -> 
                 kind="annuaire", text="Guichet(s) de l'Annuaire de l'administration compétent(s) pour cette commune."
             ),
         )
-    level = PIVOT_LEVELS.get(pivot)
+    level, service = PIVOT_LEVELS.get(pivot), ""
+    if pivot in PIVOT_SERVICES:
+        level, service = PIVOT_SERVICES[pivot]
     if level == "epci" and pl.has_ept:
         level = "ept"
     if level and not pl.not_modelled:
         body = pl.level_bodies[_LEVEL_INDEX[level]]
         note = pl.level_notes[_LEVEL_INDEX[level]]
         if body is not None:
-            text = f"{label} : structure de niveau {LEVEL_LABELS[level]} pour cette commune."
+            text = (
+                f"{label} : {service} ; ici, {body.name}."
+                if service
+                else f"{label} : structure de niveau {LEVEL_LABELS[level]} pour cette commune."
+            )
             return Routing(
                 subject=pivot,
                 label=label,
@@ -449,17 +464,8 @@ def route_pivot(pivot: str, *, commune: str | Place, on: date | None = None) -> 
                     text=text + (f" Statut particulier : {note}" if note else ""),
                 ),
             )
-    comps = catalogue().by_pivot.get(pivot, ())
-    found: list[BodyInfo] = []
-    reasons: list[str] = []
-    for comp in comps:
-        answer = _route(index, comp, pl, on)
-        found += [b for b in answer.bodies if b not in found]
-        reasons.append(f"{comp.label} : {answer.reason.text}")
-    if found:
-        return Routing(
-            subject=pivot, label=label, bodies=tuple(found), reason=Reason(kind="competence", text=" ".join(reasons))
-        )
+    # A type of office we hold no body for: say what it is and where to find it, never guess from
+    # related competences (an ADIL or the MSA is not the département).
     return Routing(
         subject=pivot,
         label=label,

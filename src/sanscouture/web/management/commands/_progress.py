@@ -9,14 +9,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sanscouture.bodies.importers import AnnuaireReport, annuaire_import
+from sanscouture.catalogue.importers import CatalogueReport, catalogue_load
 from sanscouture.competences.routing import routing_index_invalidate
 from sanscouture.competences.services import ReferentialReport, referential_load
 
 
 def load_referential_with_progress(path: Path | None, stdout: Any) -> ReferentialReport:
     console = Console(file=stdout, force_terminal=False)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         tasks: dict[str, Any] = {}
 
         def step(label: str, done: int, total: int) -> None:
@@ -41,8 +48,14 @@ def load_referential_with_progress(path: Path | None, stdout: Any) -> Referentia
 def import_annuaire_with_progress(path: Path, stdout: Any, *, full: bool = True) -> AnnuaireReport:
     """Import the Annuaire in one transaction, then make routing see the new offices at once."""
     console = Console(file=stdout, force_terminal=False)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         tasks: dict[str, Any] = {}
 
         def step(label: str, done: int, total: int) -> None:
@@ -56,8 +69,13 @@ def import_annuaire_with_progress(path: Path, stdout: Any, *, full: bool = True)
     table = Table(title=f"Annuaire de l'administration — {report.records} services lus")
     for col in ("créés", "modifiés", "inchangés", "désactivés", "avertissements"):
         table.add_column(col, justify="right")
-    table.add_row(str(report.created), str(report.updated), str(report.unchanged), str(report.deactivated),
-                  str(len(report.warnings)))
+    table.add_row(
+        str(report.created),
+        str(report.updated),
+        str(report.unchanged),
+        str(report.deactivated),
+        str(len(report.warnings)),
+    )
     console.print(table)
     if report.warnings:
         console.print(f"Avertissements ({len(report.warnings)}, les 10 premiers) :")
@@ -65,4 +83,54 @@ def import_annuaire_with_progress(path: Path, stdout: Any, *, full: bool = True)
             console.print(f"  • {warning}", markup=False, highlight=False)
     if not (report.created or report.updated or report.deactivated):
         console.print("Aucun changement : l'annuaire était déjà à jour.")
+    return report
+
+
+def import_catalogue_with_progress(paths: list[Path] | None, audience: str | None, stdout: Any) -> CatalogueReport:
+    """Import the service-public.fr catalogue (default: the bundled one) in one transaction, then summarise."""
+    console = Console(file=stdout, force_terminal=False)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=total or None)
+            progress.update(tasks[label], completed=done, total=total or None)
+
+        report = catalogue_load(paths or None, audience=audience, progress=step)
+    table = Table(title=f"Catalogue service-public.fr — {report.source} {report.version} ({report.files} fichiers lus)")
+    table.add_column("objets")
+    for col in ("ajoutés", "modifiés", "supprimés", "inchangés"):
+        table.add_column(col, justify="right")
+    for label, c in (("fiches", report.publications), ("moments de vie", report.life_events)):
+        table.add_row(label, str(c.added), str(c.updated), str(c.removed), str(c.unchanged))
+    console.print(table)
+    if report.warnings:
+        console.print(f"Avertissements ({len(report.warnings)}) :")
+        groups = {
+            "liens vers des fiches absentes": "lien de ",
+            "codes pivots inconnus": "code pivot inconnu",
+            "constructions inconnues": "construit inconnu",
+        }
+        for label, prefix in [*groups.items(), ("autres", "")]:
+            lines = [
+                w
+                for w in report.warnings
+                if w.startswith(prefix) and (prefix or not any(w.startswith(p) for p in groups.values()))
+            ]
+            if lines:
+                console.print(f"  {label} : {len(lines)}" + (" (les 5 premiers)" if len(lines) > 5 else ""))
+                for warning in lines[:5]:
+                    console.print(f"    • {warning}", markup=False, highlight=False)
+    if report.skipped:
+        console.print(f"Fichiers ignorés : {len(report.skipped)}")
+    if not report.changed:
+        console.print("Aucun changement : le catalogue était déjà à jour.")
     return report

