@@ -19,6 +19,12 @@ from sanscouture.errors import ImportFailed
 from .conftest import PARTICULIERS, publication_xml
 
 
+@pytest.fixture(autouse=True)
+def empty_catalogue(db):
+    """These tests start from an empty catalogue (the session database holds the bundled one)."""
+    Publication.objects.all().delete()
+
+
 def _state():
     return (
         sorted(Publication.objects.values_list("id", "title", "modified")),
