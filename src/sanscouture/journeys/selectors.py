@@ -202,7 +202,17 @@ def _office(pivot: str, pl: Place, on: date, title: str = "") -> Office:
             how_to_find=ANNUAIRE_NAVIGATION.format(pivot=pivot),
         )
     how = "" if answer.bodies else ANNUAIRE_NAVIGATION.format(pivot=pivot)
-    return Office(pivot=pivot, label=answer.label, bodies=answer.bodies, reason=answer.reason.text, how_to_find=how)
+    return Office(
+        pivot=pivot, label=title or answer.label, bodies=answer.bodies, reason=answer.reason.text, how_to_find=how
+    )
+
+
+# Offices that exist in one département only (Paris, Marseille): not shown to people elsewhere.
+LOCAL_ONLY_PIVOTS = (("paris_", "75"), ("pp_marseille", "13"))
+
+
+def _applies(pivot: str, pl: Place) -> bool:
+    return all(pl.departement == dep for prefix, dep in LOCAL_ONLY_PIVOTS if pivot.startswith(prefix))
 
 
 def journey_compute(*, life_event: str, choices: list[str], commune: str, on: date | None = None) -> Journey:
@@ -243,16 +253,16 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
             )
             titles = {c["pivot"]: c.get("title", "") for c in pub.contacts if c.get("pivot")}
             for pivot in pub.pivots:
-                if pivot not in offices:
+                if pivot not in offices and _applies(pivot, pl):
                     offices[pivot] = _office(pivot, pl, on, titles.get(pivot, ""))
             if pub.id in mapping and mapping[pub.id]["competence"] in comps:
                 comp = comps[mapping[pub.id]["competence"]]
                 answer = route(comp, commune=pl, on=on)
-                pivot_bodies = {b for p in pub.pivots for b in offices[p].bodies}
+                pivot_bodies = {b for p in pub.pivots if p in offices for b in offices[p].bodies}
                 differs = bool(answer.bodies) and not set(answer.bodies) <= pivot_bodies
                 reason = answer.reason.text
                 if differs and pub.pivots:
-                    guichets = ", ".join(offices[p].label for p in pub.pivots)
+                    guichets = ", ".join(offices[p].label for p in pub.pivots if p in offices)
                     reason = (
                         f"service-public.fr oriente vers : {guichets}. Dans cette commune, la compétence « "
                         f"{comp.label} » est exercée par {', '.join(b.name for b in answer.bodies)}. "
@@ -270,7 +280,7 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
                     )
                 )
         for pivot in pivots:
-            if pivot not in offices:
+            if pivot not in offices and _applies(pivot, pl):
                 offices[pivot] = _office(pivot, pl, on)
         step.offices = list(offices.values())
         steps.append(step)

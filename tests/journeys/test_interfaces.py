@@ -1,0 +1,145 @@
+"""The journey through the CLI (in process) and the REST API (real HTTP, real server)."""
+
+import io
+import json
+import urllib.request
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from sanscouture.journeys.schemas import JourneyOut
+
+TENANT = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
+
+
+def test_cli_prints_the_journey_and_its_bodies(referential):
+    out = io.StringIO()
+    call_command(
+        "parcours",
+        "je-demenage",
+        "--commune",
+        "Saint-Martin-de-Londres",
+        "--choix",
+        *TENANT,
+        "--date",
+        "2026-06-01",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Mairie de Saint-Martin-de-Londres" in text and "CAF de l'Hérault" in text
+    assert "CC du Grand Pic Saint-Loup" in text and "F2604" not in text
+
+
+def test_cli_json_has_the_api_shape_and_bad_choices_are_french_errors(referential):
+    out = io.StringIO()
+    call_command("parcours", "F14128", "--commune", "34274", "--choix", *TENANT, "--json", stdout=out)
+    JourneyOut.model_validate(json.loads(out.getvalue()))
+    with pytest.raises(CommandError, match="Deux réponses à la même question"):
+        call_command(
+            "parcours",
+            "je-demenage",
+            "--commune",
+            "34274",
+            "--choix",
+            "locataire",
+            "proprietaire",
+            stdout=io.StringIO(),
+        )
+    questions = io.StringIO()
+    call_command("parcours", "je-demenage", "--questions", stdout=questions)
+    assert "--choix salarie-du-secteur-prive" in questions.getvalue()
+
+
+def post(server, path, payload):
+    req = urllib.request.Request(
+        server.url + path,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_api_lists_life_events_with_their_publication_id(server):
+    status, body = server.get("/api/v1/moments-de-vie")
+    events = {e["publication"]: e for e in json.loads(body)}
+    assert status == 200 and len(events) == 25
+    assert events["F14128"]["id"] == "je-demenage" and events["F14128"]["questionnaire"]
+
+
+def test_api_questionnaire_has_stable_ids_and_published_titles(server):
+    status, body = server.get("/api/v1/moments-de-vie/je-demenage")
+    data = json.loads(body)
+    assert status == 200 and [q["id"] for q in data["questions"]] == [
+        "situation-avant-le-demenagement",
+        "nationalite",
+        "avez-vous-des-enfants-a-charge",
+        "situation-professionnelle",
+    ]
+    titles = [c["titre"] for q in data["questions"] for c in q["choix"]]
+    assert titles == [
+        "Locataire",
+        "Propriétaire",
+        "Français",
+        "Européen (UE)",
+        "Étranger (autre pays)",
+        "Oui",
+        "Non",
+        "Salarié du secteur privé",
+        "Agent public",
+        "Demandeur d'emploi",
+        "Retraité",
+    ]
+
+
+def test_api_journey_routes_each_step(server):
+    status, data = post(
+        server,
+        "/api/v1/moments-de-vie/je-demenage/parcours",
+        {"commune": "34274", "choix": TENANT, "date": "2026-06-01"},
+    )
+    assert status == 200
+    JourneyOut.model_validate(data)
+    fiches = {f["id"] for s in data["etapes"] for f in s["fiches"]}
+    assert "F1168" in fiches and "F2604" not in fiches
+    bodies = {(o["pivot"], b["nom"]) for s in data["etapes"] for o in s["guichets"] for b in o["structures"]}
+    assert ("mairie", "Mairie de Saint-Martin-de-Londres") in bodies and ("caf", "CAF de l'Hérault") in bodies
+    waste = [c for s in data["etapes"] for c in s["competences"] if c["fiche"] == "F22730"]
+    assert waste[0]["structures"][0]["nom"] == "CC du Grand Pic Saint-Loup" and waste[0]["differe_du_guichet"]
+    assert [j["publication"] for j in data["parcours_lies"]] == ["F601"]
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "status", "code"),
+    [
+        (
+            "/api/v1/moments-de-vie/je-demenage/parcours",
+            {"commune": "34274", "choix": ["inconnu"]},
+            400,
+            "choix_inconnu",
+        ),
+        (
+            "/api/v1/moments-de-vie/je-demenage/parcours",
+            {"commune": "34274", "choix": ["locataire", "proprietaire"]},
+            400,
+            "choix_incompatibles",
+        ),
+        ("/api/v1/moments-de-vie/je-demenage/parcours", {"commune": "99999", "choix": []}, 404, "commune_inconnue"),
+        ("/api/v1/moments-de-vie/je-gagne-au-loto/parcours", {"commune": "34274"}, 404, "moment_de_vie_inconnu"),
+        ("/api/v1/moments-de-vie/je-demenage/parcours", {"choix": []}, 422, "requete_invalide"),
+        (
+            "/api/v1/moments-de-vie/je-demenage/parcours",
+            {"commune": "34274", "choix": ["x"] * 51},
+            422,
+            "requete_invalide",
+        ),
+    ],
+)
+def test_api_bad_journey_requests(server, path, payload, status, code):
+    got, data = post(server, path, payload)
+    assert got == status and data["erreur"]["code"] == code, data
