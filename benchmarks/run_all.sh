@@ -10,4 +10,6 @@ status=0
 "$PY" benchmarks/bench_referential_load.py "$@" || status=$?
 "$PY" benchmarks/bench_routing.py || status=$?
 "$PY" benchmarks/bench_http.py || status=$?
+"$PY" benchmarks/bench_journeys.py || status=$?
+"$PY" benchmarks/bench_catalogue_import.py || status=$?
 exit "$status"
