@@ -25,6 +25,9 @@ PUBLIC = {
     "deconnexion/",
     "accessibilite/",
     "mentions-legales/",
+    "moments-de-vie/",
+    "moments-de-vie/<str:slug>/",
+    "moments-de-vie/<str:slug>/parcours",
 }
 AGENTS_ONLY = {"declarations/", "declarations/<int:pk>/retirer"}
 ADMIN_PREFIX = "admin/"

@@ -9,6 +9,9 @@ app_name = "web"
 urlpatterns = [
     path("", views.qui, name="qui"),
     path("communes/suggestions", views.commune_suggestions, name="suggestions"),
+    path("moments-de-vie/", views.moments_de_vie, name="moments_de_vie"),
+    path("moments-de-vie/<str:slug>/", views.moment_de_vie, name="moment_de_vie"),
+    path("moments-de-vie/<str:slug>/parcours", views.parcours, name="parcours"),
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/<int:pk>/retirer", views.declaration_withdraw, name="declaration_withdraw"),
     path(

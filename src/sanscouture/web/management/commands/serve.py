@@ -1,6 +1,15 @@
-"""`sanscouture serve`: migrate, load the bundled referential into an empty database, serve with gunicorn."""
+"""`sanscouture serve`: migrate, load the bundled referential into an empty database, serve with gunicorn.
 
+Beside gunicorn it keeps one background worker running (`sanscouture notifications travailler`: the django-tasks
+queue and the e-mail outbox), restarts it if it dies, and stops it with the server.
+"""
+
+import logging
 import os
+import subprocess
+import sys
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +22,61 @@ from sanscouture.territories.models import Commune
 
 from ._progress import load_referential_with_progress
 
+logger = logging.getLogger("sanscouture.serve")
+
+
+class WorkerSupervisor(threading.Thread):
+    """Keeps one task worker process running beside the web server; restarts it with a growing pause."""
+
+    def __init__(self) -> None:
+        super().__init__(name="worker-supervisor", daemon=True)
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.owner = os.getpid()
+
+    def run(self) -> None:
+        pause = 1.0
+        while True:
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                # Its own session: Ctrl+C reaches the server, which then stops the worker gracefully itself.
+                self.process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "sanscouture.cli",
+                        "notifications",
+                        "travailler",
+                        "--parent",
+                        str(os.getpid()),
+                    ],
+                    start_new_session=True,
+                )
+            started = time.monotonic()
+            code = self.process.wait()
+            if self._stopping.is_set():
+                return
+            pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 30.0)
+            logger.warning("le travailleur s'est arrêté (code %s) : redémarrage dans %.0f s", code, pause)
+            self._stopping.wait(pause)
+
+    def stop(self, timeout: float = 20) -> None:
+        if os.getpid() != self.owner:
+            return  # a forked gunicorn worker unwinding through our `finally`: the worker is not its child
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()  # db_worker finishes the task in hand, then exits
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.join(timeout=5)
+
 
 class Command(BaseCommand):
     help = "Prépare la base (migrations, référentiel officiel) puis sert l'application avec gunicorn."
@@ -22,6 +86,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("SANSCOUTURE_THREADS", "4")))
+        parser.add_argument(
+            "--sans-travailleur",
+            dest="worker",
+            action="store_false",
+            default=os.environ.get("SANSCOUTURE_WORKER", "1") != "0",
+            help="Ne pas lancer le travailleur de fond (quand des travailleurs tournent ailleurs).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -64,4 +135,11 @@ class Command(BaseCommand):
                 return application
 
         self.stdout.write(f"Sans Couture sert sur http://{bind}/ (Ctrl+C pour arrêter)")
-        Server().run()
+        supervisor = WorkerSupervisor() if options["worker"] else None
+        if supervisor:
+            supervisor.start()
+        try:
+            Server().run()
+        finally:
+            if supervisor:
+                supervisor.stop()
