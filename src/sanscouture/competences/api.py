@@ -5,7 +5,7 @@ from functools import lru_cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from sanscouture.apiauth import agent_session
 from sanscouture.bodies.models import Body
@@ -193,7 +193,7 @@ def declarations_list(request: HttpRequest, structure: int | None = None) -> lis
     auth=agent_session,
     summary="Déclarer l'exercice d'une compétence (agent habilité de la structure)",
 )
-def declarations_create(request: HttpRequest, payload: DeclarationIn) -> tuple[int, DeclarationOut]:
+def declarations_create(request: HttpRequest, payload: DeclarationIn) -> Status[DeclarationOut]:
     body = get_object_or_404(Body.objects.active(), pk=payload.structure)
     communes = [commune_resolve(code).commune for code in dict.fromkeys(payload.communes)]
     with transaction.atomic():
@@ -207,7 +207,7 @@ def declarations_create(request: HttpRequest, payload: DeclarationIn) -> tuple[i
             reference=payload.reference,
             actor=request.user,
         )
-    return 201, declaration_out(ex)
+    return Status(201, declaration_out(ex))
 
 
 @router.get(

@@ -1,11 +1,16 @@
+from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router
+from django.shortcuts import get_object_or_404
+from ninja import Router, Status
 
+from sanscouture.apiauth import agent_session
+from sanscouture.bodies.models import Body
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.catalogue.selectors import life_event_get, life_events
 from sanscouture.competences.routing import BodyInfo
 from sanscouture.competences.schemas import BodyOut
 
+from .models import LocalStep
 from .schemas import (
     AnswerOut,
     ChoiceOut,
@@ -17,12 +22,15 @@ from .schemas import (
     LifeEventOut,
     LifeEventSummaryOut,
     LinkedJourneyOut,
+    LocalStepIn,
+    LocalStepOut,
     OfficeOut,
     OnlineServiceOut,
     QuestionOut,
     StepOut,
 )
 from .selectors import Journey, journey_compute
+from .services import local_step_add, local_step_withdraw
 
 router = Router(tags=["Moments de vie"])
 
@@ -135,3 +143,58 @@ def journey(request: HttpRequest, life_event: str, payload: JourneyIn) -> Journe
     return journey_out(
         journey_compute(life_event=life_event, choices=payload.choix, commune=payload.commune, on=payload.date)
     )
+
+
+def local_step_out(step: LocalStep) -> LocalStepOut:
+    return LocalStepOut(
+        id=step.pk,
+        structure=_body(BodyInfo(id=step.body.pk, key=step.body.key, name=step.body.name, kind=step.body.kind)),
+        moment_de_vie=step.life_event,
+        titre=step.title,
+        description=step.description,
+        lien=step.url,
+        debut=step.start,
+        fin=step.end,
+    )
+
+
+@router.get("/etapes-locales", response=list[LocalStepOut], summary="Les étapes locales en vigueur")
+def local_steps_list(
+    request: HttpRequest, moment_de_vie: str | None = None, structure: int | None = None
+) -> list[LocalStepOut]:
+    qs = LocalStep.objects.filter(withdrawn_at__isnull=True, body__active=True).select_related("body")
+    if moment_de_vie:
+        qs = qs.filter(life_event=life_event_get(moment_de_vie).publication_id)
+    if structure is not None:
+        qs = qs.filter(body_id=structure)
+    return [local_step_out(s) for s in qs[:500]]
+
+
+@router.post(
+    "/etapes-locales",
+    response={201: LocalStepOut},
+    auth=agent_session,
+    summary="Ajouter une étape locale à un moment de vie (agent habilité de la structure)",
+)
+def local_steps_create(request: HttpRequest, payload: LocalStepIn) -> Status[LocalStepOut]:
+    body = get_object_or_404(Body.objects.active(), pk=payload.structure)
+    with transaction.atomic():
+        step = local_step_add(
+            body=body,
+            life_event=payload.moment_de_vie,
+            title=payload.titre,
+            description=payload.description,
+            url=payload.lien,
+            start=payload.debut,
+            end=payload.fin,
+            actor=request.user,
+        )
+    return Status(201, local_step_out(step))
+
+
+@router.post(
+    "/etapes-locales/{step_id}/retrait", response=LocalStepOut, auth=agent_session, summary="Retirer une étape locale"
+)
+def local_steps_withdraw(request: HttpRequest, step_id: int) -> LocalStepOut:
+    step = get_object_or_404(LocalStep.objects.filter(withdrawn_at__isnull=True).select_related("body"), pk=step_id)
+    return local_step_out(local_step_withdraw(step=step, actor=request.user))

@@ -108,3 +108,24 @@ class JourneyOut(Schema):
     etapes: list[StepOut]
     parcours_lies: list[LinkedJourneyOut]
     avertissements: list[str]
+
+
+class LocalStepIn(Schema):
+    structure: int
+    moment_de_vie: str = Field(max_length=120, description="Identifiant (je-demenage) ou fiche (F14128)")
+    titre: str = Field(max_length=200)
+    description: str = Field("", max_length=5000)
+    lien: str = Field("", max_length=200)
+    debut: dt.date
+    fin: dt.date | None = None
+
+
+class LocalStepOut(Schema):
+    id: int
+    structure: BodyOut
+    moment_de_vie: str
+    titre: str
+    description: str
+    lien: str
+    debut: dt.date
+    fin: dt.date | None
