@@ -1,5 +1,7 @@
 """Long imports show a rich progress bar and end with a summary table of what changed."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,9 @@ from sanscouture.competences.routing import routing_index_invalidate
 from sanscouture.competences.services import ReferentialReport, referential_load
 
 
-def load_referential_with_progress(path: Path | None, stdout: Any) -> ReferentialReport:
-    console = Console(file=stdout, force_terminal=False)
+@contextmanager
+def progress_bars(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A `progress(label, done, total)` callback drawing one bar per label (total 0: unknown)."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -28,9 +31,15 @@ def load_referential_with_progress(path: Path | None, stdout: Any) -> Referentia
 
         def step(label: str, done: int, total: int) -> None:
             if label not in tasks:
-                tasks[label] = progress.add_task(label, total=total)
-            progress.update(tasks[label], completed=done, total=total)
+                tasks[label] = progress.add_task(label, total=total or None)
+            progress.update(tasks[label], completed=done, total=total or None)
 
+        yield step
+
+
+def load_referential_with_progress(path: Path | None, stdout: Any) -> ReferentialReport:
+    console = Console(file=stdout, force_terminal=False)
+    with progress_bars(console) as step:
         report = referential_load(path=path, progress=step)
     table = Table(title=f"Référentiel {report.territories.source} — version {report.territories.version}")
     for col in ("objets", "créés", "modifiés", "supprimés"):
@@ -48,24 +57,9 @@ def load_referential_with_progress(path: Path | None, stdout: Any) -> Referentia
 def import_annuaire_with_progress(path: Path, stdout: Any, *, full: bool = True) -> AnnuaireReport:
     """Import the Annuaire in one transaction, then make routing see the new offices at once."""
     console = Console(file=stdout, force_terminal=False)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        tasks: dict[str, Any] = {}
-
-        def step(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = progress.add_task(label, total=total)
-            progress.update(tasks[label], completed=done, total=total)
-
-        with transaction.atomic():
-            report = annuaire_import(path, full=full, progress=step)
-            routing_index_invalidate()
+    with progress_bars(console) as step, transaction.atomic():
+        report = annuaire_import(path, full=full, progress=step)
+        routing_index_invalidate()
     table = Table(title=f"Annuaire de l'administration — {report.records} services lus")
     for col in ("créés", "modifiés", "inchangés", "désactivés", "avertissements"):
         table.add_column(col, justify="right")
@@ -89,21 +83,7 @@ def import_annuaire_with_progress(path: Path, stdout: Any, *, full: bool = True)
 def import_catalogue_with_progress(paths: list[Path] | None, audience: str | None, stdout: Any) -> CatalogueReport:
     """Import the service-public.fr catalogue (default: the bundled one) in one transaction, then summarise."""
     console = Console(file=stdout, force_terminal=False)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        tasks: dict[str, Any] = {}
-
-        def step(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = progress.add_task(label, total=total or None)
-            progress.update(tasks[label], completed=done, total=total or None)
-
+    with progress_bars(console) as step:
         report = catalogue_load(paths or None, audience=audience, progress=step)
     table = Table(title=f"Catalogue service-public.fr — {report.source} {report.version} ({report.files} fichiers lus)")
     table.add_column("objets")
