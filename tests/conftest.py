@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SUBSET = FIXTURES / "decoupage-subset.json.gz"
@@ -46,13 +45,22 @@ class Referential:
         return Body.objects.get(key=key)
 
     def agent(self, body_key: str, role: str = "admin", username: str | None = None):  # noqa: ANN201
-        from sanscouture.accounts.models import Membership
+        """An agent of the body with a confirmed TOTP device (log in with sanscouture.accounts.testing)."""
+        from sanscouture.accounts.services import agent_create
 
-        user = get_user_model().objects.create_user(
-            username=username or f"agent-{body_key}-{role}", password="motdepasse-solide-42"
+        user, _ = agent_create(
+            username=username or f"agent-{body_key}-{role}",
+            password="motdepasse-solide-42",
+            body=self.body(body_key),
+            role=role,
         )
-        Membership.objects.create(user=user, body=self.body(body_key), role=role)
         return user
+
+    def login(self, client, user):  # noqa: ANN001, ANN201
+        """Log the Django test client in as `user`, second factor done."""
+        from sanscouture.accounts.testing import login_verified
+
+        return login_verified(client, user)
 
 
 @pytest.fixture

@@ -23,13 +23,44 @@ PUBLIC = {
     "communes/suggestions",
     "connexion/",
     "deconnexion/",
+    "connexion/code/",
+    "connexion/double-authentification/",
+    "connexion/proconnect/",
+    "connexion/proconnect/retour/",
+    "invitation/<str:token>/",
     "accessibilite/",
     "mentions-legales/",
     "moments-de-vie/",
     "moments-de-vie/<str:slug>/",
     "moments-de-vie/<str:slug>/parcours",
+    # Guichet unique, the person: the declaration, and the follow-up reached by its private link only.
+    "declarer/<str:slug>/",
+    "declarer/<str:slug>/confirmation",
+    "suivi/<str:token>/",
+    "suivi/<str:token>/messages",
+    "suivi/<str:token>/consentements/<int:body_id>/retrait",
+    "suivi/<str:token>/consentements/<int:body_id>/donner",
+    "suivi/<str:token>/journal/",
 }
-AGENTS_ONLY = {"declarations/", "declarations/<int:pk>/retirer"}
+AGENTS_ONLY = {
+    "declarations/",
+    "declarations/<int:pk>/retirer",
+    "structures/<int:body_id>/agents/",
+    "structures/<int:body_id>/agents/<int:membership_id>/role",
+    "structures/<int:body_id>/agents/<int:membership_id>/retirer",
+    "structures/<int:body_id>/jetons/",
+    "structures/<int:body_id>/jetons/<int:token_id>/revoquer",
+    # Guichet unique, agents.
+    "taches/",
+    "dossiers/<uuid:public_id>/",
+    "dossiers/<uuid:public_id>/journal/",
+    "dossiers/<uuid:public_id>/taches/<int:task_id>/statut",
+    "dossiers/<uuid:public_id>/taches/<int:task_id>/orientation",
+    "dossiers/<uuid:public_id>/orientations/<int:handover_id>/decision",
+    "dossiers/<uuid:public_id>/messages",
+    "dossiers/<uuid:public_id>/notes",
+    "structures/recherche",
+}
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"
 
@@ -51,7 +82,27 @@ def test_every_url_has_a_declared_access():
     assert unknown == [], f"URL sans règle d'accès déclarée dans tests/test_consistency.py : {unknown}"
 
 
-@pytest.mark.parametrize("path", ["/declarations/", "/declarations/1/retirer"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/declarations/",
+        "/declarations/1/retirer",
+        "/structures/1/agents/",
+        "/structures/1/agents/1/role",
+        "/structures/1/agents/1/retirer",
+        "/structures/1/jetons/",
+        "/structures/1/jetons/1/revoquer",
+        "/taches/",
+        "/dossiers/00000000-0000-0000-0000-000000000000/",
+        "/dossiers/00000000-0000-0000-0000-000000000000/journal/",
+        "/dossiers/00000000-0000-0000-0000-000000000000/taches/1/statut",
+        "/dossiers/00000000-0000-0000-0000-000000000000/taches/1/orientation",
+        "/dossiers/00000000-0000-0000-0000-000000000000/orientations/1/decision",
+        "/dossiers/00000000-0000-0000-0000-000000000000/messages",
+        "/dossiers/00000000-0000-0000-0000-000000000000/notes",
+        "/structures/recherche",
+    ],
+)
 def test_agent_pages_redirect_anonymous_people_to_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and response["Location"].startswith("/connexion/")

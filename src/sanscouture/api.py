@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from sanscouture.cases.api import router as cases_router
 from sanscouture.competences.api import router as competences_router
 from sanscouture.errors import DomainError
 from sanscouture.journeys.api import router as journeys_router
@@ -62,3 +63,4 @@ def ping(request: HttpRequest) -> dict[str, str]:
 api.add_router("/", territories_router)
 api.add_router("/", competences_router)
 api.add_router("/", journeys_router)
+api.add_router("/", cases_router)

@@ -40,23 +40,33 @@ INSTALLED_APPS = [
     "django_htmx",
     "widget_tweaks",
     "dsfr",
+    "ninja",  # Swagger UI from our static files (no CDN, no inline script: CSP)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "sanscouture.territories",
     "sanscouture.bodies",
     "sanscouture.accounts",
+    "sanscouture.notifications",
     "sanscouture.competences",
     "sanscouture.catalogue",
     "sanscouture.journeys",
+    "sanscouture.cases",
     "sanscouture.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sanscouture.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sanscouture.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -100,6 +110,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sanscouture.accounts.oidc.ProConnectBackend",
+]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:qui"
 LOGOUT_REDIRECT_URL = "web:qui"
@@ -121,6 +135,37 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Agents' sessions (docs/adr/007-agent-authentication.md): idle and absolute timeouts in seconds.
+SANSCOUTURE_SESSION_IDLE = int(os.environ.get("SANSCOUTURE_SESSION_IDLE", str(30 * 60)))
+SANSCOUTURE_SESSION_ABSOLUTE = int(os.environ.get("SANSCOUTURE_SESSION_ABSOLUTE", str(12 * 3600)))
+SESSION_COOKIE_AGE = SANSCOUTURE_SESSION_ABSOLUTE
+# Failed logins (password or code): lock after this many within the window, per identifier and per IP address.
+SANSCOUTURE_LOGIN_MAX_FAILURES = int(os.environ.get("SANSCOUTURE_LOGIN_MAX_FAILURES", "5"))
+SANSCOUTURE_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("SANSCOUTURE_LOGIN_MAX_FAILURES_PER_IP", "5"))
+SANSCOUTURE_LOGIN_WINDOW = int(os.environ.get("SANSCOUTURE_LOGIN_WINDOW", str(15 * 60)))
+SANSCOUTURE_LOGIN_PENDING = 300  # seconds between the password and the code
+OTP_TOTP_ISSUER = "Sans Couture"
+
+# ProConnect (OpenID Connect, mozilla-django-oidc): enabled when the issuer, client id and secret are set.
+# The endpoints default to ProConnect's layout under the issuer (…/authorize, /token, /userinfo, /jwks).
+OIDC_OP_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", f"{OIDC_OP_ISSUER}/authorize")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", f"{OIDC_OP_ISSUER}/token")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_USERINFO_ENDPOINT", f"{OIDC_OP_ISSUER}/userinfo")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_JWKS_ENDPOINT", f"{OIDC_OP_ISSUER}/jwks")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email given_name usual_name siret")
+OIDC_ACR_VALUES = os.environ.get("OIDC_ACR_VALUES", "")  # e.g. "eidas2": required `acr` of the ID token
+OIDC_ENABLED = bool(OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET)
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "web:login"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -146,6 +191,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Background tasks: django-tasks with its database backend (same database, no broker); `sanscouture serve`
+# starts the worker (`sanscouture notifications travailler`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# E-mail through Django's e-mail layer (anymail-ready: only EMAIL_BACKEND changes). The default writes each
+# message to a file under the data folder: never to the console, whose output ends in logs.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sans Couture <ne-pas-repondre@sanscouture.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in e-mails: the address agents use to reach this installation.
+SANSCOUTURE_BASE_URL = os.environ.get("SANSCOUTURE_BASE_URL", "http://127.0.0.1:8000")
+# A claimed e-mail whose worker died is sent again after this many seconds (keep it above EMAIL_TIMEOUT).
+SANSCOUTURE_OUTBOX_LEASE = int(os.environ.get("SANSCOUTURE_OUTBOX_LEASE", "300"))
+# The worker also sweeps the outbox this often (seconds), for enqueues lost in a crash.
+SANSCOUTURE_OUTBOX_SWEEP = float(os.environ.get("SANSCOUTURE_OUTBOX_SWEEP", "30"))
 
 # Largest request body accepted (bytes): bigger payloads get a 413/400 and change nothing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000

@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("api/v1/", api.urls),
+    path("", include("sanscouture.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("sanscouture.cases.urls")),
     path("", include("sanscouture.web.urls")),
 ]

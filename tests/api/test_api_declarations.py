@@ -9,13 +9,16 @@ import urllib.request
 
 import pytest
 
+from sanscouture.accounts.testing import totp_code_from_secret
+
 ESTUAIRE_ET_SILLON = "epci:200072734"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXR"
 
 
 class Agent:
     """A browser-like HTTP client: session cookie and CSRF token."""
 
-    def __init__(self, server, username, password):
+    def __init__(self, server, username, password, totp_secret):
         self.server = server
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
@@ -25,6 +28,14 @@ class Agent:
         self.opener.open(
             urllib.request.Request(
                 server.url + "/connexion/", data=form.encode(), headers={"Referer": server.url + "/connexion/"}
+            )
+        )
+        code = {"code": totp_code_from_secret(totp_secret), "csrfmiddlewaretoken": self.csrf}
+        self.opener.open(
+            urllib.request.Request(
+                server.url + "/connexion/code/",
+                data=urllib.parse.urlencode(code).encode(),
+                headers={"Referer": server.url + "/connexion/code/"},
             )
         )
 
@@ -51,13 +62,12 @@ def agent(server):
         "shell",
         "-c",
         (
-            "from django.contrib.auth import get_user_model; from sanscouture.accounts.models import Membership;"
-            "from sanscouture.bodies.models import Body;"
-            "u = get_user_model().objects.create_user('api-estuaire', password='motdepasse-solide-42');"
-            f"Membership.objects.create(user=u, body=Body.objects.get(key='{ESTUAIRE_ET_SILLON}'), role='referent')"
+            "from sanscouture.accounts.services import agent_create; from sanscouture.bodies.models import Body;"
+            "agent_create(username='api-estuaire', password='motdepasse-solide-42', role='referent',"
+            f" body=Body.objects.get(key='{ESTUAIRE_ET_SILLON}'), totp_secret='{TOTP_SECRET}')"
         ),
     )
-    return Agent(server, "api-estuaire", "motdepasse-solide-42")
+    return Agent(server, "api-estuaire", "motdepasse-solide-42", TOTP_SECRET)
 
 
 def body_id(server, key):

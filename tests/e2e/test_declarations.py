@@ -5,20 +5,20 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from sanscouture.accounts.testing import totp_code_from_secret
+
 pytestmark = pytest.mark.e2e
 
 PIC_KEY = "epci:200022986"
 PIC = "CC du Grand Pic Saint-Loup"
 USERNAME = "agent-pic-e2e"
 PASSWORD = "motdepasse-solide-42"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
 CREATE_AGENT = f"""
-from django.contrib.auth import get_user_model
-from sanscouture.accounts.models import Membership
+from sanscouture.accounts.services import agent_create
 from sanscouture.bodies.models import Body
-user, _ = get_user_model().objects.get_or_create(username={USERNAME!r})
-user.set_password({PASSWORD!r})
-user.save()
-Membership.objects.get_or_create(user=user, body=Body.objects.get(key={PIC_KEY!r}), defaults={{"role": "admin"}})
+agent_create(username={USERNAME!r}, password={PASSWORD!r}, body=Body.objects.get(key={PIC_KEY!r}), role="admin",
+             totp_secret={TOTP_SECRET!r})
 """
 
 
@@ -33,6 +33,8 @@ def login(page: Page, username: str) -> None:
     page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(TOTP_SECRET))
+    page.get_by_role("button", name="Valider le code").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Déclarations d'exercice de compétences")
 
 

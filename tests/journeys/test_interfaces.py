@@ -148,23 +148,29 @@ def test_api_bad_journey_requests(server, path, payload, status, code):
 def test_local_steps_through_the_api(referential, client):
     agent = referential.agent("epci:200022986", role="referent")
     pic = referential.body("epci:200022986")
-    payload = {"structure": pic.pk, "moment_de_vie": "F16225", "titre": "Relais petite enfance intercommunal",
-               "lien": "https://www.cc-grandpicsaintloup.fr", "debut": "2025-01-01"}
+    payload = {
+        "structure": pic.pk,
+        "moment_de_vie": "F16225",
+        "titre": "Relais petite enfance intercommunal",
+        "lien": "https://www.cc-grandpicsaintloup.fr",
+        "debut": "2025-01-01",
+    }
     assert client.post("/api/v1/etapes-locales", payload, content_type="application/json").status_code == 401
-    client.force_login(agent)
+    referential.login(client, agent)
     response = client.post("/api/v1/etapes-locales", payload, content_type="application/json")
     assert response.status_code == 201, response.content
     step_id = response.json()["id"]
     listed = client.get("/api/v1/etapes-locales?moment_de_vie=j-attends-un-enfant").json()
     assert [s["titre"] for s in listed] == ["Relais petite enfance intercommunal"]
-    bad = client.post("/api/v1/etapes-locales", payload | {"lien": "javascript:alert(1)"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/etapes-locales", payload | {"lien": "javascript:alert(1)"}, content_type="application/json"
+    )
     assert bad.status_code == 400 and bad.json()["erreur"]["code"] == "etape_locale_invalide"
     other = referential.agent("mairie:34172", role="admin")
-    client.force_login(other)
+    referential.login(client, other)
     refused = client.post("/api/v1/etapes-locales", payload, content_type="application/json")
     assert refused.status_code == 403
     assert client.post(f"/api/v1/etapes-locales/{step_id}/retrait").status_code == 403
-    client.force_login(agent)
+    referential.login(client, agent)
     assert client.post(f"/api/v1/etapes-locales/{step_id}/retrait").status_code == 200
     assert client.get("/api/v1/etapes-locales?moment_de_vie=F16225").json() == []

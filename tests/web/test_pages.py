@@ -132,7 +132,7 @@ def test_login_page_is_in_french(client: Client) -> None:
 
 
 def test_agent_without_declaring_role_sees_a_french_warning(referential, client: Client) -> None:
-    client.force_login(referential.agent(PIC, role="agent"))
+    referential.login(client, referential.agent(PIC, role="agent"))
     response = client.get(DECLARATIONS)
     assert response.status_code == 200
     assert "Votre compte n'est habilité à déclarer des compétences pour aucune structure" in text(response)
@@ -143,14 +143,14 @@ def test_agent_without_declaring_role_sees_a_french_warning(referential, client:
 
 def test_declaration_post_enforces_csrf(referential) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(referential.agent(PIC))
+    referential.login(client, referential.agent(PIC))
     response = client.post(DECLARATIONS, declaration(referential.body(PIC).pk))
     assert response.status_code == 403
     assert not Exercise.objects.exists()
 
 
 def test_admin_declares_then_conflict_then_withdraws(referential, client: Client) -> None:
-    client.force_login(referential.agent(PIC))
+    referential.login(client, referential.agent(PIC))
     pic = referential.body(PIC)
     response = client.post(DECLARATIONS, declaration(pic.pk, all_members="on", communes=""), follow=True)
     assert response.status_code == 200
@@ -171,7 +171,7 @@ def test_admin_declares_then_conflict_then_withdraws(referential, client: Client
 def test_admin_cannot_declare_for_a_body_they_do_not_belong_to(referential, client: Client) -> None:
     from sanscouture.bodies.models import Body
 
-    client.force_login(referential.agent(PIC))
+    referential.login(client, referential.agent(PIC))
     other = Body.objects.filter(kind="epci").exclude(key=PIC).first()
     response = client.post(DECLARATIONS, declaration(other.pk))
     assert response.status_code == 400
@@ -183,12 +183,12 @@ def test_admin_cannot_declare_for_a_body_they_do_not_belong_to(referential, clie
 def test_withdrawing_someone_elses_declaration_is_a_404(referential, client: Client) -> None:
     pic = referential.body(PIC)
     owner = Client()
-    owner.force_login(referential.agent(PIC, username="proprietaire"))
+    referential.login(owner, referential.agent(PIC, username="proprietaire"))
     owner.post(DECLARATIONS, declaration(pic.pk))
     ex = Exercise.objects.get()
     from sanscouture.bodies.models import Body
 
     other = Body.objects.filter(kind="epci").exclude(key=PIC).first()
-    client.force_login(referential.agent(other.key))
+    referential.login(client, referential.agent(other.key))
     assert client.post(reverse("web:declaration_withdraw", args=[ex.pk])).status_code == 404
     assert Exercise.objects.get().withdrawn_at is None

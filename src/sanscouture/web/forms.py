@@ -1,7 +1,6 @@
 import re
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from dsfr.forms import DsfrBaseForm
 
 from sanscouture.bodies.models import Body
@@ -12,21 +11,6 @@ from sanscouture.territories.models import Commune, CommuneKind
 from sanscouture.territories.selectors import commune_resolve
 
 NOT_YOURS = "Vous ne pouvez pas déclarer pour cette structure."
-
-
-class LoginForm(DsfrBaseForm, AuthenticationForm):
-    """Django's authentication form, rendered with the DSFR field markup, messages in French."""
-
-    error_messages = {
-        "invalid_login": "Identifiant ou mot de passe incorrect. Les deux champs respectent les majuscules.",
-        "inactive": "Ce compte est désactivé.",
-    }
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for name, label in (("username", "Identifiant"), ("password", "Mot de passe")):
-            self.fields[name].label = label
-            self[name].label = label  # the DSFR base form has already bound the fields
 
 
 class DeclarationForm(DsfrBaseForm):

@@ -1,9 +1,9 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import TemplateView
 
+from sanscouture.accounts import views as accounts_views
+
 from . import views
-from .forms import LoginForm
 
 app_name = "web"
 urlpatterns = [
@@ -14,16 +14,8 @@ urlpatterns = [
     path("moments-de-vie/<str:slug>/parcours", views.parcours, name="parcours"),
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/<int:pk>/retirer", views.declaration_withdraw, name="declaration_withdraw"),
-    path(
-        "connexion/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html",
-            authentication_form=LoginForm,
-            extra_context={"title": "Connexion à l'espace agent"},
-        ),
-        name="login",
-    ),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/", accounts_views.login, name="login"),
+    path("deconnexion/", accounts_views.logout, name="logout"),
     path(
         "accessibilite/",
         TemplateView.as_view(template_name="web/accessibilite.html", extra_context={"title": "Accessibilité"}),

@@ -6,13 +6,13 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sanscouture.accounts.access import agent_required
 from sanscouture.accounts.permissions import bodies_declarable_by
 from sanscouture.bodies.models import BodyKind
 from sanscouture.catalogue.errors import LifeEventNotFound
@@ -149,7 +149,7 @@ def commune_suggestions(request: HttpRequest) -> HttpResponse:
     return render(request, "web/_suggestions.html", {"communes": communes, "q": q})
 
 
-@login_required
+@agent_required
 @require_http_methods(["GET", "POST"])
 def declarations(request: HttpRequest) -> HttpResponse:
     """Screen where an authorised agent records exercise declarations for their bodies."""
@@ -205,7 +205,7 @@ def declarations(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@agent_required
 @require_POST
 def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     bodies = bodies_declarable_by(request.user)

@@ -55,7 +55,11 @@ class WorkerSupervisor(threading.Thread):
                     start_new_session=True,
                 )
             started = time.monotonic()
-            code = self.process.wait()
+            # Poll, never block in wait(): gunicorn's arbiter reaps every child (waitpid(-1)), ours included,
+            # and then a blocked wait() may never return; poll() sees it gone (code 0 when reaped by gunicorn).
+            while (code := self.process.poll()) is None:
+                if self._stopping.wait(1):
+                    return
             if self._stopping.is_set():
                 return
             pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 30.0)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "sanscouture.cases"
+    verbose_name = "Dossiers partagés"

@@ -1,0 +1,433 @@
+"""Writes on shared cases. Each is one atomic action taking the acting user, writing the audit rows and the
+case events in the same transaction (notifications go through the outbox of that transaction)."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from sanscouture.accounts.models import Membership
+from sanscouture.bodies.models import Body
+from sanscouture.journeys.selectors import Journey, journey_compute
+from sanscouture.territories.selectors import commune_resolve
+
+from .errors import ActionRefused, HandoverAlreadyDecided, InvalidDeclaration, InvalidTransition
+from .fields import KIND_PIVOT, due_days, field_labels
+from .models import (
+    OPEN_TASK_STATUSES,
+    AccessLog,
+    Case,
+    CaseData,
+    CaseEvent,
+    CaseStatus,
+    Consent,
+    Handover,
+    HandoverStatus,
+    Message,
+    Note,
+    Task,
+    TaskStatus,
+)
+
+MAX_TEXT = 5000
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def audit(
+    *,
+    case: Case,
+    action: str,
+    fields: list[str],
+    purpose: str,
+    user: AbstractBaseUser | None = None,
+    body: Body | None = None,
+    by_person: bool = False,
+) -> AccessLog:
+    """One row of the access journal (call inside the transaction of the read or write it records)."""
+    return AccessLog.objects.create(
+        case_ref=str(case.public_id),
+        action=action,
+        fields=sorted(fields),
+        purpose=purpose[:200],
+        user=user if user and user.is_authenticated else None,
+        body=body,
+        by_person=by_person,
+    )
+
+
+def _event(case: Case, kind: str, text: str, body: Body | None = None) -> None:
+    CaseEvent.objects.create(case=case, kind=kind, text=text[:500], body=body)
+
+
+def _member(user: AbstractBaseUser, body: Body) -> bool:
+    return user.is_authenticated and Membership.objects.filter(user=user, body=body, body__active=True).exists()
+
+
+@dataclass
+class PlannedTask:
+    body_id: int
+    pivot: str
+    commune_role: str
+    steps: list[str]
+
+
+def _plan(journey: Journey, role: str) -> dict[int, PlannedTask]:
+    """Group the journey's steps by the body that answers for them (offices with a known body, competences)."""
+    planned: dict[int, PlannedTask] = {}
+    for step in journey.steps:
+        bodies = [b for o in step.offices for b in o.bodies] + [b for c in step.competent for b in c.bodies]
+        if step.local_body:
+            bodies.append(step.local_body)
+        for body in dict.fromkeys(bodies):
+            task = planned.setdefault(body.id, PlannedTask(body.id, KIND_PIVOT.get(body.kind, body.kind), role, []))
+            label = f"{step.number}. {step.title}"
+            if label not in task.steps:
+                task.steps.append(label)
+    return planned
+
+
+def plan_declaration(
+    *, life_event: str, choices: list[str], commune: str, commune_from: str | None, today: date
+) -> tuple[Journey, Any, dict[int, PlannedTask]]:
+    """The journey of arrival, the commune left (for a move) and the task each competent body will get: read
+    by the declaration form (to ask consent body by body) and by `declaration_submit`."""
+    arrival = journey_compute(life_event=life_event, choices=choices, commune=commune, on=today)
+    planned = _plan(arrival, "arrivee")
+    departure_commune = None
+    if commune_from:
+        departure_commune = commune_resolve(commune_from).commune
+        if departure_commune.insee_code == arrival.commune.insee_code:
+            raise InvalidDeclaration("La commune de départ et la commune d'arrivée sont la même commune.")
+        departure = journey_compute(
+            life_event=life_event, choices=choices, commune=departure_commune.insee_code, on=today
+        )
+        for body_id, task in _plan(departure, "depart").items():
+            planned.setdefault(body_id, task)
+    if not planned:
+        raise InvalidDeclaration("Aucune structure compétente n'a été trouvée pour ce parcours dans cette commune.")
+    return arrival, departure_commune, planned
+
+
+@transaction.atomic
+def declaration_submit(
+    *,
+    life_event: str,
+    choices: list[str],
+    commune: str,
+    commune_from: str | None = None,
+    values: dict[str, str],
+    consents: list[int],
+    actor: AbstractBaseUser | None = None,
+    on_behalf_body: Body | None = None,
+    today: date | None = None,
+) -> tuple[Case, str]:
+    """The person declares once: one case opens with a task for each competent body. Returns the case and the
+    private link token (shown once to the person, stored hashed)."""
+    today = today or timezone.localdate()
+    labels = field_labels()
+    unknown = sorted(set(values) - set(labels))
+    if unknown:
+        raise InvalidDeclaration(f"Champs inconnus : {', '.join(unknown)}.", details={"champs": unknown})
+    too_long = [k for k, v in values.items() if len(str(v)) > 500]
+    if too_long:
+        raise InvalidDeclaration(f"Valeurs trop longues (500 caractères au plus) : {', '.join(too_long)}.")
+    if not (values.get("nom") or "").strip():
+        raise InvalidDeclaration("Le nom de la personne est obligatoire.")
+    if on_behalf_body is not None and (actor is None or not _member(actor, on_behalf_body)):
+        raise ActionRefused("Vous ne pouvez déposer une déclaration qu'au nom d'une structure dont vous êtes agent.")
+    arrival, departure_commune, planned = plan_declaration(
+        life_event=life_event, choices=choices, commune=commune, commune_from=commune_from, today=today
+    )
+    bodies = Body.objects.in_bulk(list(planned))
+    stray = sorted(set(consents) - set(planned))
+    if stray:
+        raise InvalidDeclaration(
+            "Le consentement ne peut porter que sur les structures qui auront une tâche.", details={"structures": stray}
+        )
+    token = secrets.token_urlsafe(32)
+    case = Case.objects.create(
+        life_event=arrival.life_event.publication_id,
+        life_event_title=arrival.life_event.publication.title,
+        choices=arrival.choices,
+        commune_id=arrival.commune.pk,
+        commune_from=departure_commune,
+        submitted_by=actor if on_behalf_body else None,
+        submitted_for_body=on_behalf_body,
+        person_token_hash=token_hash(token),
+    )
+    CaseData.objects.create(case=case, values={k: str(v).strip() for k, v in values.items() if str(v).strip()})
+    for body_id in consents:
+        Consent.objects.create(case=case, body_id=body_id)
+    tasks = []
+    for body_id, plan in planned.items():
+        body = bodies[body_id]
+        if plan.commune_role == "depart":
+            title = f"Départ de la commune : {departure_commune.name}"  # type: ignore[union-attr]
+            action = (
+                "La personne quitte votre territoire : mettre à jour ou clore son dossier, et transmettre ce "
+                "qui doit l'être à la structure compétente de sa nouvelle commune."
+            )
+        else:
+            title = arrival.life_event.publication.title
+            action = "Traiter les étapes du parcours qui relèvent de votre structure : " + " ; ".join(plan.steps)
+        tasks.append(
+            Task(
+                case=case,
+                body=body,
+                pivot=plan.pivot,
+                title=title,
+                expected_action=action,
+                steps=plan.steps,
+                commune_role=plan.commune_role,
+                due_date=today + timedelta(days=due_days(plan.pivot)),
+            )
+        )
+    Task.objects.bulk_create(tasks)
+    who = f"{on_behalf_body.name} (au guichet)" if on_behalf_body else "la personne"
+    _event(
+        case,
+        "declaration",
+        f"Déclaration « {case.life_event_title} » déposée par {who} ; {len(tasks)} structure(s) saisie(s).",
+    )
+    audit(
+        case=case,
+        action="ecriture",
+        fields=list(values),
+        purpose="dépôt de la déclaration",
+        user=actor,
+        body=on_behalf_body,
+        by_person=on_behalf_body is None,
+    )
+    _notify_new_tasks(case, tasks)
+    return case, token
+
+
+def _notify_new_tasks(case: Case, tasks: list[Task]) -> None:
+    from .notify import notify_bodies
+
+    for task in tasks:
+        notify_bodies(
+            bodies=[task.body],
+            kind="new_task",
+            case=case,
+            title=f"Nouvelle tâche : {case.life_event_title}",
+            text=f"Une nouvelle tâche attend votre structure dans le dossier {case.reference}.",
+            dedupe_key=f"new_task:{task.pk}",
+        )
+
+
+def _require_member(user: AbstractBaseUser, body: Body, what: str) -> None:
+    if not _member(user, body):
+        raise ActionRefused(f"Vous n'êtes pas agent de {body.name} : vous ne pouvez pas {what}.")
+
+
+TRANSITIONS = {
+    TaskStatus.TODO: {TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatus.NOT_APPLICABLE},
+    TaskStatus.IN_PROGRESS: {TaskStatus.TODO, TaskStatus.DONE, TaskStatus.NOT_APPLICABLE},
+    TaskStatus.DONE: {TaskStatus.IN_PROGRESS},
+    TaskStatus.NOT_APPLICABLE: {TaskStatus.TODO},
+}
+
+
+@transaction.atomic
+def task_status_set(*, task: Task, status: str, reason: str = "", actor: AbstractBaseUser) -> Task:
+    """Change a task's status (« sans objet » needs a reason)."""
+    task = Task.objects.select_for_update().select_related("body", "case").get(pk=task.pk)
+    _require_member(actor, task.body, "changer le statut de cette tâche")
+    if status not in TaskStatus.values or status not in TRANSITIONS[TaskStatus(task.status)]:
+        raise InvalidTransition(f"Passage impossible de « {TaskStatus(task.status).label} » à « {status} ».")
+    reason = (reason or "").strip()[:500]
+    if status == TaskStatus.NOT_APPLICABLE and not reason:
+        raise InvalidTransition("Indiquez pourquoi la tâche est sans objet.")
+    if task.case.status != CaseStatus.OPEN:
+        raise InvalidTransition("Le dossier est clos.")
+    task.status, task.status_reason = status, reason
+    task.save(update_fields=["status", "status_reason", "updated_at"])
+    _event(
+        task.case,
+        "task_status",
+        f"{task.body.name} : tâche « {TaskStatus(status).label} »" + (f" ({reason})" if reason else "") + ".",
+        body=task.body,
+    )
+    return task
+
+
+@transaction.atomic
+def task_hand_over(*, task: Task, to_body: Body, reason: str, actor: AbstractBaseUser) -> Handover:
+    """Propose the task to another body (orientation); it accepts or refuses."""
+    task = Task.objects.select_for_update().select_related("body", "case").get(pk=task.pk)
+    _require_member(actor, task.body, "orienter cette tâche")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidTransition("Indiquez le motif de l'orientation.")
+    if to_body.pk == task.body_id or not to_body.active:
+        raise InvalidTransition("Choisissez une autre structure, active.")
+    if task.status not in OPEN_TASK_STATUSES:
+        raise InvalidTransition("Seule une tâche à faire ou en cours peut être orientée.")
+    if task.handovers.filter(status=HandoverStatus.PENDING).exists():
+        raise InvalidTransition("Une orientation de cette tâche attend déjà une réponse.")
+    handover = Handover.objects.create(
+        task=task, from_body=task.body, to_body=to_body, reason=reason[:1000], created_by=actor
+    )
+    _event(task.case, "handover", f"{task.body.name} oriente une tâche vers {to_body.name}.", body=task.body)
+    from .notify import notify_bodies
+
+    notify_bodies(
+        bodies=[to_body],
+        kind="handover",
+        case=task.case,
+        title="Orientation reçue",
+        text=f"{task.body.name} vous oriente une tâche du dossier {task.case.reference}.",
+        dedupe_key=f"handover:{handover.pk}",
+    )
+    return handover
+
+
+@transaction.atomic
+def handover_decide(*, handover: Handover, accept: bool, reason: str = "", actor: AbstractBaseUser) -> Handover:
+    """The receiving body accepts (the task becomes its own) or refuses (with a reason). Exactly one decision
+    wins when two agents act at once: the row is locked and re-read."""
+    handover = (
+        Handover.objects.select_for_update().select_related("task__case", "from_body", "to_body").get(pk=handover.pk)
+    )
+    _require_member(actor, handover.to_body, "répondre à cette orientation")
+    if handover.status != HandoverStatus.PENDING:
+        raise HandoverAlreadyDecided(f"Cette orientation a déjà été {HandoverStatus(handover.status).label.lower()}.")
+    reason = (reason or "").strip()[:1000]
+    if not accept and not reason:
+        raise InvalidTransition("Indiquez le motif du refus.")
+    handover.status = HandoverStatus.ACCEPTED if accept else HandoverStatus.REFUSED
+    handover.decision_reason, handover.decided_by, handover.decided_at = reason, actor, timezone.now()
+    handover.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
+    task = handover.task
+    if accept:
+        Task.objects.filter(pk=task.pk).update(
+            body=handover.to_body,
+            pivot=KIND_PIVOT.get(handover.to_body.kind, task.pivot),
+            status=TaskStatus.TODO,
+            updated_at=timezone.now(),
+        )
+        text = f"{handover.to_body.name} accepte la tâche orientée par {handover.from_body.name}."
+    else:
+        text = f"{handover.to_body.name} refuse l'orientation de {handover.from_body.name} : {reason}"
+    _event(task.case, "handover_decision", text, body=handover.to_body)
+    return handover
+
+
+@transaction.atomic
+def message_send(
+    *, case: Case, text: str, actor: AbstractBaseUser | None = None, body: Body | None = None, from_person: bool = False
+) -> Message:
+    """A message to the person from a body of the case, or from the person to the bodies of the case."""
+    text = (text or "").strip()
+    if not text or len(text) > MAX_TEXT:
+        raise InvalidTransition(f"Un message contient de 1 à {MAX_TEXT} caractères.")
+    if not from_person:
+        if body is None or actor is None or not case.tasks.filter(body=body).exists():
+            raise ActionRefused("Seule une structure du dossier peut écrire à la personne.")
+        _require_member(actor, body, "écrire au nom de cette structure")
+    message = Message.objects.create(
+        case=case, body=None if from_person else body, author=actor, text=text, from_person=from_person
+    )
+    _event(
+        case,
+        "message",
+        "La personne a écrit un message." if from_person else f"{body.name} a écrit à la personne.",  # type: ignore[union-attr]
+        body=None if from_person else body,
+    )
+    from .notify import notify_bodies
+
+    bodies = list({t.body for t in case.tasks.select_related("body")} - ({body} if body else set()))
+    notify_bodies(
+        bodies=bodies,
+        kind="message",
+        case=case,
+        title="Nouveau message",
+        text=f"Nouveau message dans le dossier {case.reference}.",
+        dedupe_key=f"message:{message.pk}",
+    )
+    return message
+
+
+@transaction.atomic
+def note_add(*, case: Case, body: Body, text: str, actor: AbstractBaseUser) -> Note:
+    """An internal note, seen only by the agents of `body`."""
+    _require_member(actor, body, "écrire une note interne pour cette structure")
+    if not case.tasks.filter(body=body).exists():
+        raise ActionRefused("Votre structure n'a pas de tâche dans ce dossier.")
+    text = (text or "").strip()
+    if not text or len(text) > MAX_TEXT:
+        raise InvalidTransition(f"Une note contient de 1 à {MAX_TEXT} caractères.")
+    return Note.objects.create(case=case, body=body, author=actor, text=text)
+
+
+@transaction.atomic
+def consent_withdraw(*, case: Case, body: Body) -> Consent | None:
+    """The person withdraws consent from a body: its access to the data ends at once; its work stays."""
+    consent = Consent.objects.select_for_update().filter(case=case, body=body, withdrawn_at__isnull=True).first()
+    if consent is None:
+        return None
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    _event(case, "consent", f"La personne a retiré son consentement à {body.name}.", body=body)
+    audit(
+        case=case,
+        action="ecriture",
+        fields=[],
+        purpose=f"retrait du consentement à {body.name}",
+        by_person=True,
+        body=body,
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_give(*, case: Case, body: Body) -> Consent:
+    """The person (re)gives consent to a body of the case."""
+    if not case.tasks.filter(body=body).exists():
+        raise ActionRefused("Cette structure n'a pas de tâche dans le dossier.")
+    consent, _ = Consent.objects.get_or_create(case=case, body=body)
+    if consent.withdrawn_at:
+        consent.withdrawn_at = None
+        consent.save(update_fields=["withdrawn_at"])
+    _event(case, "consent", f"La personne a donné son consentement à {body.name}.", body=body)
+    return consent
+
+
+@transaction.atomic
+def case_close(*, case: Case, actor: AbstractBaseUser | None = None) -> Case:
+    """Close a case once no task is open (by the person, or automatically when the last task ends)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.tasks.filter(status__in=OPEN_TASK_STATUSES).exists():
+        raise InvalidTransition("Des tâches sont encore ouvertes.")
+    case.status, case.closed_at = CaseStatus.CLOSED, timezone.now()
+    case.save(update_fields=["status", "closed_at"])
+    _event(case, "closed", "Le dossier est clos.")
+    return case
+
+
+@transaction.atomic
+def cases_purge(*, older_than_days: int, now: Any = None) -> int:
+    """Erase the personal data of cases closed more than `older_than_days` ago (tasks and events stay)."""
+    now = now or timezone.now()
+    due = Case.objects.select_for_update().filter(
+        status=CaseStatus.CLOSED, purged_at__isnull=True, closed_at__lt=now - timedelta(days=older_than_days)
+    )
+    count = 0
+    for case in due:
+        CaseData.objects.filter(case=case).update(values={})
+        Message.objects.filter(case=case).update(text="(message effacé : durée de conservation écoulée)")
+        Note.objects.filter(case=case).update(text="(note effacée : durée de conservation écoulée)")
+        case.purged_at = now
+        case.save(update_fields=["purged_at"])
+        audit(case=case, action="ecriture", fields=[], purpose="purge : durée de conservation écoulée")
+        count += 1
+    return count

@@ -1,0 +1,286 @@
+"""Writes: notify agents (in-app + outbox in the caller's transaction), mark read, deliver the outbox.
+
+Delivery is claim → send → mark, each step in its own short transaction (see docs/adr/006-notifications-outbox.md):
+a rolled-back change leaves no row, so nothing is sent; a worker killed after the commit leaves the row pending
+or claimed, and the next pass (task, sweep or `sanscouture notifications envoyer`) sends it once the claim expires.
+"""
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from sanscouture.bodies.models import Body
+
+from .models import Notification, NotificationKind, OutboxEmail, OutboxStatus
+
+logger = logging.getLogger("sanscouture.notifications")
+
+# What a notification must never carry: it is shown to agents and sent by e-mail (TRUST.md, log hygiene).
+# Bounded by non-word characters so that identifiers (UUIDs, references) never match by chance.
+_PERSONAL_DATA = [
+    ("adresse e-mail", re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")),
+    ("numéro de téléphone", re.compile(r"(?<![\w-])(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?![\w-])")),
+    (
+        "NIR",
+        re.compile(
+            r"(?<![\w-])[12]\s?\d{2}\s?(?:0[1-9]|1[0-2]|[2-9]\d)\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?(?![\w-])"
+        ),
+    ),
+]
+MAX_ATTEMPTS = 8
+BATCH = 50
+
+
+class NotificationRejected(ValueError):
+    """A notification that would leak personal data or point outside the application."""
+
+    code = "notification_invalide"
+
+
+def _check(*, kind: str, title: str, text: str, url: str, dedupe_key: str) -> None:
+    if kind not in NotificationKind.values:
+        raise NotificationRejected(f"Type de notification inconnu : {kind!r}.")
+    if not url.startswith("/") or url.startswith("//"):
+        raise NotificationRejected("Le lien d'une notification est un chemin de l'application (« /… »).")
+    if not title.strip() or "\n" in title or len(title) > 200:
+        raise NotificationRejected("Le titre d'une notification tient sur une ligne de 200 caractères au plus.")
+    if not dedupe_key or len(dedupe_key) > 200:
+        raise NotificationRejected("La clé de déduplication est obligatoire (200 caractères au plus).")
+    for label, pattern in _PERSONAL_DATA:
+        if pattern.search(title) or pattern.search(text):
+            raise NotificationRejected(f"Une notification ne contient pas de donnée personnelle ({label}).")
+
+
+def _message_id(key: str) -> str:
+    """A Message-ID stable for one outbox row: a resend after a crash is recognisable as the same message."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "sanscouture.localhost"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def _enqueue_delivery() -> None:
+    from .tasks import deliver_outbox
+
+    deliver_outbox.enqueue()
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipients: list[AbstractBaseUser],
+    kind: str,
+    title: str,
+    text: str,
+    url: str,
+    case_ref: str | None = None,
+    body: Body | None = None,
+    dedupe_key: str,
+) -> list[Notification]:
+    """Notify `recipients` in-app and by e-mail, inside the caller's transaction.
+
+    Writes one Notification per recipient and one OutboxEmail per recipient with an active account and an
+    e-mail address; delivery is enqueued after the commit. The same `dedupe_key` (one event, e.g.
+    "task-created:<task id>") never creates a second row. `title`/`text` name the case, never the person.
+    Returns each recipient's notification (the existing one when the key was already used).
+    """
+    _check(kind=kind, title=title, text=text, url=url, dedupe_key=dedupe_key)
+    people = list({user.pk: user for user in recipients}.values())
+    if not people:
+        return []
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                body=body,
+                kind=kind,
+                title=title,
+                text=text,
+                url=url,
+                case_ref=case_ref,
+                dedupe_key=dedupe_key,
+            )
+            for user in people
+        ],
+        ignore_conflicts=True,
+    )
+    addressed = [user for user in people if getattr(user, "email", "") and user.is_active]
+    if addressed:
+        context = {
+            "title": title,
+            "text": text,
+            "kind": NotificationKind(kind).label,
+            "case_ref": case_ref,
+            "body": body,
+            "link": settings.SANSCOUTURE_BASE_URL.rstrip("/") + url,
+        }
+        text_body = render_to_string("notifications/email.txt", context)
+        html_body = render_to_string("notifications/email.html", context)
+        now = timezone.now()
+        OutboxEmail.objects.bulk_create(
+            [
+                OutboxEmail(
+                    to=user.email,
+                    subject=f"Sans Couture : {title}",
+                    text_body=text_body,
+                    html_body=html_body,
+                    kind=kind,
+                    dedupe_key=f"{dedupe_key}:{user.pk}",
+                    message_id=_message_id(f"{dedupe_key}:{user.pk}"),
+                    next_attempt_at=now,
+                )
+                for user in addressed
+            ],
+            ignore_conflicts=True,
+        )
+        # robust: a lost enqueue must not fail the caller's committed change; the sweep delivers anyway.
+        transaction.on_commit(_enqueue_delivery, robust=True)
+    by_user = {n.recipient_id: n for n in Notification.objects.filter(recipient__in=people, dedupe_key=dedupe_key)}
+    return [by_user[user.pk] for user in people]
+
+
+def notify_due_soon(
+    *, recipients: list[AbstractBaseUser], case_ref: str, due_on: date, url: str, body: Body | None = None
+) -> list[Notification]:
+    """Hook for cases' due-date reminders: one notice per task link and due date, whatever the number of runs."""
+    return notify(
+        recipients=recipients,
+        kind=NotificationKind.DUE_SOON,
+        title=f"Échéance proche sur le dossier {case_ref}",
+        text=f"Une tâche de ce dossier arrive à échéance le {due_on:%d/%m/%Y}.",
+        url=url,
+        case_ref=case_ref,
+        body=body,
+        dedupe_key=f"due_soon:{url}:{due_on.isoformat()}",
+    )
+
+
+def notifications_mark_read(*, user: AbstractBaseUser, ids: Iterable[int]) -> int:
+    """Mark the user's own notifications among `ids` as read; other people's ids are ignored. Returns the count."""
+    return (
+        Notification.objects.for_user(user).unread().filter(id__in=[int(i) for i in ids]).update(read_at=timezone.now())
+    )
+
+
+def notifications_mark_all_read(*, user: AbstractBaseUser) -> int:
+    """Mark every unread notification of the user as read. Returns the count."""
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.SANSCOUTURE_OUTBOX_LEASE)
+
+
+def _claim(*, limit: int) -> tuple[uuid.UUID, list[OutboxEmail]]:
+    """Claim due e-mails in a short transaction of their own: pending ones, and claims whose worker died."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    due = OutboxEmail.objects.filter(
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
+    ).order_by("id")
+    if not due.exists():  # the usual case: no write transaction (on SQLite, no write lock) for nothing
+        return token, []
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)  # PostgreSQL: workers share the rows, none waits
+        # SQLite: the settings' IMMEDIATE transactions serialise claimers, so one claim never overlaps another.
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if ids:
+            OutboxEmail.objects.filter(id__in=ids).update(
+                status=OutboxStatus.SENDING,
+                claim_token=token,
+                claimed_until=now + _lease(),
+                attempts=F("attempts") + 1,
+            )
+    return token, list(OutboxEmail.objects.filter(id__in=ids, claim_token=token))
+
+
+def _send(*, email: OutboxEmail, mail_connection: object) -> None:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={"Message-ID": email.message_id, "Auto-Submitted": "auto-generated"},
+        connection=mail_connection,
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    message.send()
+
+
+def _finish(*, email: OutboxEmail, token: uuid.UUID, error: BaseException | None, report: DeliveryReport) -> None:
+    mine = OutboxEmail.objects.filter(id=email.id, claim_token=token, status=OutboxStatus.SENDING)
+    if error is None:
+        done = mine.update(status=OutboxStatus.SENT, sent_at=timezone.now(), claim_token=None, claimed_until=None)
+        report.sent += 1
+        logger.info("e-mail id=%s kind=%s envoyé (tentative %s)", email.id, email.kind, email.attempts)
+        if not done:
+            logger.warning("e-mail id=%s : réservation expirée pendant l'envoi, un doublon est possible", email.id)
+        return
+    name = type(error).__name__[:100]
+    if email.attempts >= MAX_ATTEMPTS:
+        mine.update(status=OutboxStatus.FAILED, last_error=name, claim_token=None, claimed_until=None)
+        report.failed += 1
+        logger.error("e-mail id=%s abandonné après %s tentatives (%s)", email.id, email.attempts, name)
+        return
+    delay = timedelta(minutes=2 ** (email.attempts - 1))
+    mine.update(
+        status=OutboxStatus.PENDING,
+        last_error=name,
+        claim_token=None,
+        claimed_until=None,
+        next_attempt_at=timezone.now() + delay,
+    )
+    report.retried += 1
+    logger.warning(
+        "e-mail id=%s : échec %s, nouvel essai dans %s min", email.id, name, int(delay.total_seconds() // 60)
+    )
+
+
+def outbox_deliver(*, limit: int | None = None) -> DeliveryReport:
+    """Send every due e-mail of the outbox (idempotent: sent rows are never claimed again).
+
+    Each e-mail is claimed in its own transaction before sending and marked sent after; a worker killed in
+    between leaves a claim that expires after SANSCOUTURE_OUTBOX_LEASE seconds, then any worker sends it.
+    """
+    report = DeliveryReport()
+    handled = 0
+    while limit is None or handled < limit:
+        token, batch = _claim(limit=BATCH if limit is None else min(BATCH, limit - handled))
+        if not batch:
+            break
+        handled += len(batch)
+        mail_connection = get_connection(fail_silently=False)
+        try:
+            for email in batch:
+                try:
+                    _send(email=email, mail_connection=mail_connection)
+                except Exception as exc:  # noqa: BLE001 — any backend error: retry later, log its class only
+                    _finish(email=email, token=token, error=exc, report=report)
+                else:
+                    _finish(email=email, token=token, error=None, report=report)
+        finally:
+            try:
+                mail_connection.close()
+            except Exception as exc:  # noqa: BLE001
+                logger.warning("fermeture de la connexion d'envoi : %s", type(exc).__name__)
+    return report
