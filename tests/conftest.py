@@ -5,6 +5,7 @@ full bundled referential, for HTTP and browser tests.
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -158,3 +159,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         log.close()
         if drop:
             drop()  # type: ignore[operator]
+    leaks = log_leaks((tmp / "server.log").read_text())
+    assert not leaks, f"données personnelles ou secrets dans le journal du serveur : {leaks[:5]}"
+
+
+LEAKS = [
+    re.compile(r"[\w.+-]+@[\w-]+\.[a-z]{2,}"),  # e-mail addresses
+    re.compile(r"/(?:suivi|invitation)/(?!\*\*\*)[^/\s\"]{8,}"),  # follow-up and invitation tokens
+    re.compile(r"\bsc_[A-Za-z0-9_-]{10,}"),  # API tokens
+]
+
+
+def log_leaks(text: str) -> list[str]:
+    """Lines of a log that carry an e-mail address or a secret token (TRUST.md, log hygiene)."""
+    return [line for line in text.splitlines() if any(p.search(line) for p in LEAKS)]

@@ -15,9 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from gunicorn import glogging
 
 from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import Publication
+from sanscouture.logsafe import redact
 from sanscouture.territories.models import Commune
 
 from ._progress import load_referential_with_progress
@@ -82,6 +84,16 @@ class WorkerSupervisor(threading.Thread):
         self.join(timeout=5)
 
 
+class RedactingGunicornLogger(glogging.Logger):
+    """Gunicorn's access log, with the same masking as the application logs (tokens in follow-up links)."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        return {
+            k: redact(v) if isinstance(v, str) else v
+            for k, v in super().atoms(resp, req, environ, request_time).items()
+        }
+
+
 class Command(BaseCommand):
     help = "Prépare la base (migrations, référentiel officiel) puis sert l'application avec gunicorn."
 
@@ -131,7 +143,9 @@ class Command(BaseCommand):
                     "preload_app": True,
                     "accesslog": "-",
                     "timeout": 60,
-                    "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',  # no query strings of people's data
+                    # No query string (people's data) and links with tokens masked.
+                    "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+                    "logger_class": RedactingGunicornLogger,
                 }.items():
                     self.cfg.set(key, value)
 
