@@ -12,4 +12,5 @@ status=0
 "$PY" benchmarks/bench_http.py || status=$?
 "$PY" benchmarks/bench_journeys.py || status=$?
 "$PY" benchmarks/bench_catalogue_import.py || status=$?
+"$PY" benchmarks/bench_cases.py || status=$?
 exit "$status"

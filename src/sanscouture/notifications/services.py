@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -68,6 +68,14 @@ def _message_id(key: str) -> str:
     """A Message-ID stable for one outbox row: a resend after a crash is recognisable as the same message."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "sanscouture.localhost"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def _enqueue_once_after_commit() -> None:
+    """One wake-up of the worker per transaction, however many notifications it wrote (a declaration writes a
+    dozen). Robust: a lost enqueue must not fail the caller's committed change; the sweep delivers anyway."""
+    pending = transaction.get_connection().run_on_commit  # (savepoint ids, callback, robust)
+    if not any(entry[1] is _enqueue_delivery for entry in pending):
+        transaction.on_commit(_enqueue_delivery, robust=True)
 
 
 def _enqueue_delivery() -> None:
@@ -144,8 +152,7 @@ def notify(
             ],
             ignore_conflicts=True,
         )
-        # robust: a lost enqueue must not fail the caller's committed change; the sweep delivers anyway.
-        transaction.on_commit(_enqueue_delivery, robust=True)
+        _enqueue_once_after_commit()
     by_user = {n.recipient_id: n for n in Notification.objects.filter(recipient__in=people, dedupe_key=dedupe_key)}
     return [by_user[user.pk] for user in people]
 
@@ -284,3 +291,23 @@ def outbox_deliver(*, limit: int | None = None) -> DeliveryReport:
             except Exception as exc:  # noqa: BLE001
                 logger.warning("fermeture de la connexion d'envoi : %s", type(exc).__name__)
     return report
+
+
+@dataclass
+class PurgeReport:
+    notifications: int = 0
+    emails: int = 0
+
+
+@transaction.atomic
+def notifications_purge(*, older_than_days: int, now: datetime | None = None) -> PurgeReport:
+    """Delete notifications created more than `older_than_days` ago (read or not: the case keeps the facts),
+    and outbox e-mails sent (or abandoned) that long ago. Pending or claimed e-mails are never deleted."""
+    if older_than_days < 1:
+        raise ValueError("La durée de conservation des notifications est d'au moins un jour.")
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    notifications, _ = Notification.objects.filter(created_at__lt=cutoff).delete()
+    emails, _ = OutboxEmail.objects.filter(
+        Q(status=OutboxStatus.SENT, sent_at__lt=cutoff) | Q(status=OutboxStatus.FAILED, created_at__lt=cutoff)
+    ).delete()
+    return PurgeReport(notifications=notifications, emails=emails)
