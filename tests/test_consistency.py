@@ -60,6 +60,10 @@ AGENTS_ONLY = {
     "dossiers/<uuid:public_id>/messages",
     "dossiers/<uuid:public_id>/notes",
     "structures/recherche",
+    # Notifications of the agent (own only).
+    "notifications/",
+    "notifications/<int:pk>/lue",
+    "notifications/tout-lire",
 }
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"
@@ -101,6 +105,9 @@ def test_every_url_has_a_declared_access():
         "/dossiers/00000000-0000-0000-0000-000000000000/messages",
         "/dossiers/00000000-0000-0000-0000-000000000000/notes",
         "/structures/recherche",
+        "/notifications/",
+        "/notifications/1/lue",
+        "/notifications/tout-lire",
     ],
 )
 def test_agent_pages_redirect_anonymous_people_to_login(client, path):

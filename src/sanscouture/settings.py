@@ -146,6 +146,8 @@ SANSCOUTURE_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("SANSCOUTURE_LOGIN_MA
 SANSCOUTURE_LOGIN_WINDOW = int(os.environ.get("SANSCOUTURE_LOGIN_WINDOW", str(15 * 60)))
 SANSCOUTURE_LOGIN_PENDING = 300  # seconds between the password and the code
 OTP_TOTP_ISSUER = "Sans Couture"
+# Staff never read an agent's TOTP secret or QR code in the admin (and a missing device is a 403, not a 500).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # ProConnect (OpenID Connect, mozilla-django-oidc): enabled when the issuer, client id and secret are set.
 # The endpoints default to ProConnect's layout under the issuer (…/authorize, /token, /userinfo, /jwks).
@@ -216,6 +218,21 @@ SANSCOUTURE_BASE_URL = os.environ.get("SANSCOUTURE_BASE_URL", "http://127.0.0.1:
 SANSCOUTURE_OUTBOX_LEASE = int(os.environ.get("SANSCOUTURE_OUTBOX_LEASE", "300"))
 # The worker also sweeps the outbox this often (seconds), for enqueues lost in a crash.
 SANSCOUTURE_OUTBOX_SWEEP = float(os.environ.get("SANSCOUTURE_OUTBOX_SWEEP", "30"))
+
+# Retention (docs/adr/006-notifications-outbox.md, "Retention and periodic jobs"), in days, run daily by the
+# worker and by `sanscouture purger`. Defaults: démarches-simplifiées's 12 months; the CNIL's 6 to 12 months for
+# access logs; 90 days for notifications and sent e-mails (addresses and bodies of messages already delivered).
+SANSCOUTURE_RETENTION_CLOSED_CASES_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_CLOSED_CASES_DAYS", "365"))
+SANSCOUTURE_RETENTION_ACCESS_LOG_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_ACCESS_LOG_DAYS", "365"))
+SANSCOUTURE_RETENTION_NOTIFICATIONS_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_NOTIFICATIONS_DAYS", "90"))
+# Agents are told of open tasks due within this many days (`sanscouture echeances`, daily).
+SANSCOUTURE_DUE_SOON_DAYS = int(os.environ.get("SANSCOUTURE_DUE_SOON_DAYS", "3"))
+# Periodic jobs run by the worker (`sanscouture notifications travailler`): dotted path → seconds between runs.
+# Imported by name when they run, so the notifications layer never imports the layers above it.
+SANSCOUTURE_PERIODIC_JOBS = {
+    "sanscouture.cases.jobs.purge": 24 * 3600,
+    "sanscouture.cases.jobs.due_soon": 24 * 3600,
+}
 
 # Largest request body accepted (bytes): bigger payloads get a 413/400 and change nothing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000

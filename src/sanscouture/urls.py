@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("sanscouture.accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("sanscouture.cases.urls")),
+    path("", include("sanscouture.notifications.urls")),
     path("", include("sanscouture.web.urls")),
 ]

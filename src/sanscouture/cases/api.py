@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 from ninja import Header, Query, Router, Schema
 
 from sanscouture.apiauth import agent_or_token
@@ -273,7 +274,8 @@ def tasks_list(request: HttpRequest, filters: Query[TaskFilters]) -> list[TaskLi
     auth=AGENT_AUTH,
     summary="Un dossier partagé tel que le voit ma structure (lecture journalisée)",
 )
-def case_detail(request: HttpRequest, case_id: str, structure: int | None = None) -> CaseOut:
+def case_detail(request: HttpRequest, response: HttpResponse, case_id: str, structure: int | None = None) -> CaseOut:
+    add_never_cache_headers(response)  # personal data: never kept by a cache (consent withdrawal)
     body = None
     if structure is not None:
         body = next((b for b in agent_bodies(request.user) if b.pk == structure), None)
@@ -426,7 +428,8 @@ def _log_out(rows: list[Any]) -> list[AccessLogOut]:
     summary="Journal des accès aux données du dossier (administrateur d'une structure du dossier)",
     description="Les lignes qui concernent les structures dont vous êtes administrateur.",
 )
-def case_journal(request: HttpRequest, case_id: str) -> list[AccessLogOut]:
+def case_journal(request: HttpRequest, response: HttpResponse, case_id: str) -> list[AccessLogOut]:
+    add_never_cache_headers(response)
     return _log_out(access_log_for_agent(user=request.user, public_id=case_id).rows)
 
 
@@ -438,7 +441,8 @@ def case_journal(request: HttpRequest, case_id: str) -> list[AccessLogOut]:
     response={200: PersonCaseOut, **ERRORS},
     summary="Le suivi du dossier par la personne (lien privé)",
 )
-def person_case(request: HttpRequest, token: str) -> PersonCaseOut:
+def person_case(request: HttpRequest, response: HttpResponse, token: str) -> PersonCaseOut:
+    add_never_cache_headers(response)
     v = case_view_for_person(token)
     c = v.case
     bodies: dict[int, Body] = {}
@@ -503,5 +507,6 @@ def person_consent_withdraw(request: HttpRequest, token: str, body_id: int) -> C
     response={200: list[AccessLogOut], **ERRORS},
     summary="Le journal des accès aux données du dossier, pour la personne",
 )
-def person_journal(request: HttpRequest, token: str) -> list[AccessLogOut]:
+def person_journal(request: HttpRequest, response: HttpResponse, token: str) -> list[AccessLogOut]:
+    add_never_cache_headers(response)
     return _log_out(access_log_for_person(token).rows)

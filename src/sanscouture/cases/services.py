@@ -164,8 +164,7 @@ def declaration_submit(
         person_token_hash=token_hash(token),
     )
     CaseData.objects.create(case=case, values={k: str(v).strip() for k, v in values.items() if str(v).strip()})
-    for body_id in consents:
-        Consent.objects.create(case=case, body_id=body_id)
+    Consent.objects.bulk_create([Consent(case=case, body_id=body_id) for body_id in dict.fromkeys(consents)])
     tasks = []
     for body_id, plan in planned.items():
         body = bodies[body_id]
@@ -431,3 +430,94 @@ def cases_purge(*, older_than_days: int, now: Any = None) -> int:
         audit(case=case, action="ecriture", fields=[], purpose="purge : durée de conservation écoulée")
         count += 1
     return count
+
+
+# --- Due-date reminders and the access journal's retention (run daily by the worker: cases/jobs.py) ---
+
+
+@dataclass
+class DueSoonReport:
+    tasks: int = 0
+    notifications: int = 0
+
+
+def tasks_notify_due_soon(*, days: int, today: date | None = None) -> DueSoonReport:
+    """Tell the agents of each body about its open tasks due between `today` and `today + days` (inclusive).
+
+    Once per task and due date, however often it runs (the dedupe key names both: a new due date, e.g. after a
+    hand-over, notifies again). Each task is notified in its own transaction. Counts only, no personal data."""
+    from sanscouture.notifications.models import Notification, NotificationKind
+
+    from .notify import notify_bodies
+
+    today = today or timezone.localdate()
+    due = (
+        Task.objects.open()
+        .filter(
+            case__status=CaseStatus.OPEN,
+            case__purged_at__isnull=True,
+            due_date__gte=today,
+            due_date__lte=today + timedelta(days=days),
+        )
+        .select_related("case", "body")
+        .order_by("due_date", "pk")
+    )
+    before = Notification.objects.filter(kind=NotificationKind.DUE_SOON).count()
+    report = DueSoonReport()
+    for task in due:
+        case = task.case
+        with transaction.atomic():
+            notify_bodies(
+                bodies=[task.body],
+                kind=NotificationKind.DUE_SOON,
+                case=case,
+                title=f"Échéance le {task.due_date:%d/%m/%Y} : {case.life_event_title}"[:200],
+                text=f"La tâche « {task.title} » du dossier {case.reference} arrive à échéance le "
+                f"{task.due_date:%d/%m/%Y}.",
+                dedupe_key=f"due_soon:{task.pk}:{task.due_date.isoformat()}",
+            )
+        report.tasks += 1
+    report.notifications = Notification.objects.filter(kind=NotificationKind.DUE_SOON).count() - before
+    return report
+
+
+ACCESS_LOG_MIN_DAYS = 180  # the CNIL's lower bound for access logs: below it, a typo would erase the evidence
+_ACCESS_LOG_TABLE = "cases_accesslog"
+_SQLITE_NO_DELETE = (
+    f"CREATE TRIGGER {_ACCESS_LOG_TABLE}_no_delete BEFORE DELETE ON {_ACCESS_LOG_TABLE} "
+    "BEGIN SELECT RAISE(ABORT, 'journal des accès : ajout seulement (DELETE)'); END;"
+)  # the same statement as migration 0002
+
+
+@transaction.atomic
+def access_log_purge(*, older_than_days: int, now: Any = None) -> int:
+    """Delete the access journal's rows written more than `older_than_days` ago; returns how many.
+
+    The journal is append-only by a database trigger (migration 0002), which stays: this is the one path that
+    deletes, inside one transaction that lifts the DELETE guard, deletes the old rows only and restores it.
+    On PostgreSQL `ALTER TABLE … DISABLE TRIGGER` locks the table until the commit, so no other transaction
+    writes or deletes meanwhile; on SQLite the DDL is transactional and writers are serialised. A failure rolls
+    the whole back, trigger included. UPDATE stays refused throughout on SQLite (its own trigger)."""
+    from django.db import connection
+
+    if older_than_days < ACCESS_LOG_MIN_DAYS:
+        raise ValueError(f"Le journal des accès est conservé au moins {ACCESS_LOG_MIN_DAYS} jours.")
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    old = AccessLog.objects.filter(at__lt=cutoff)
+    if not old.exists():
+        return 0
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            # ALTER TABLE refuses pending deferred checks (rows inserted earlier in an enclosing transaction).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {_ACCESS_LOG_TABLE} DISABLE TRIGGER {_ACCESS_LOG_TABLE}_append_only")
+        elif vendor == "sqlite":
+            cursor.execute(f"DROP TRIGGER {_ACCESS_LOG_TABLE}_no_delete")
+        deleted, _ = old.delete()  # no relation points at the journal: one DELETE statement
+        if vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {_ACCESS_LOG_TABLE} ENABLE TRIGGER {_ACCESS_LOG_TABLE}_append_only")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to Django's deferred foreign keys
+        elif vendor == "sqlite":
+            cursor.execute(_SQLITE_NO_DELETE)
+    return deleted

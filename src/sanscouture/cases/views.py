@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanscouture.accounts.access import agent_required
@@ -191,6 +192,7 @@ def declaration_done(request: HttpRequest, slug: str) -> HttpResponse:
 # --- The person's follow-up -------------------------------------------------------------------------------
 
 
+@never_cache  # personal data: never kept by the browser or a proxy (consent withdrawal, logout)
 @require_GET
 @_scoped
 def follow_up(request: HttpRequest, token: str) -> HttpResponse:
@@ -260,6 +262,7 @@ def follow_up_give(request: HttpRequest, token: str, body_id: int) -> HttpRespon
     return redirect(reverse("cases:follow_up", args=[token]) + "#consentements")
 
 
+@never_cache  # personal data: never kept by the browser or a proxy (consent withdrawal, logout)
 @require_GET
 @_scoped
 def follow_up_journal(request: HttpRequest, token: str) -> HttpResponse:
@@ -330,6 +333,7 @@ def _case_url(case: Case, body: Body | None, anchor: str = "") -> str:
     return url + (f"?structure={body.pk}" if body else "") + anchor
 
 
+@never_cache  # personal data: never kept by the browser or a proxy (consent withdrawal, logout)
 @agent_required
 @require_GET
 @_scoped
@@ -488,6 +492,7 @@ def case_note(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
+@never_cache  # personal data: never kept by the browser or a proxy (consent withdrawal, logout)
 @agent_required
 @require_GET
 @_scoped

@@ -1,0 +1,724 @@
+"""Isolation matrix (TRUST.md): every URL of the site and every operation of the API × every role × an own, a
+shared and a foreign object. Each cell's expected outcome is declared below; the test asserts 0 deviations.
+
+A URL or an API operation missing from the tables fails `test_every_url_and_operation_is_in_the_matrix`: decide
+who may reach it first.
+
+Objects are relative to the caller's body (`home`): « propre » is its own (its task, the hand-over addressed to it,
+its agent, its token…), « partagé » belongs to another body of the same case, « étranger » to a body of a case
+it has no part in. For the anonymous visitor, the person and staff, the home body is the CAF de l'Hérault.
+
+Outcomes: a status code, `login` (302 to /connexion/), `admin-login` (302 to the admin's login), `302` (any
+other redirect). `ISOLATION_AFFICHER=1` prints the observed table.
+"""
+
+import copy
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from html import unescape
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from sanscouture.accounts.models import Membership
+from sanscouture.accounts.services import agent_create, api_token_create
+from sanscouture.accounts.testing import login_verified
+from sanscouture.api import api
+from sanscouture.cases.fields import field_labels, needs
+from sanscouture.cases.models import Case, Handover, Task
+from sanscouture.cases.services import declaration_submit, note_add
+from sanscouture.competences.models import Exercise
+from sanscouture.journeys.models import LocalStep
+from sanscouture.notifications.models import Notification
+
+MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
+ROLES = ("anonyme", "personne", "propre", "partage", "etranger", "admin", "staff")
+API_ROLES = (*ROLES, "jeton")  # + a body's API token (the CAF de l'Hérault's), for the API only
+OBJECTS = ("propre", "partage", "etranger")
+BAD_TOKEN = "jeton-qui-n-existe-pas-0123456789abcdef"
+
+# Bodies: a move Savenay → Saint-Martin-de-Londres (case A) and a move Brest → Saint-Brieuc (case B).
+CAF34, MAIRIE34, CAF22, MAIRIE22 = "caf:34", "mairie:34274", "caf:22", "mairie:22278"
+HOME = {"propre": CAF34, "admin": CAF34, "partage": MAIRIE34, "etranger": CAF22}
+PARTNER = {CAF34: MAIRIE34, MAIRIE34: CAF34, CAF22: MAIRIE22}
+FOREIGN = {CAF34: CAF22, MAIRIE34: CAF22, CAF22: CAF34}
+AGENT_OF = {CAF34: "propre", MAIRIE34: "partage", CAF22: "etranger", MAIRIE22: "mairie22"}
+
+
+# --- The world: two cases, four bodies with agents, hand-overs, notes, tokens, declarations, local steps ----------
+
+
+def _value(field_name: str) -> str:
+    """A value found nowhere else in a page: its presence in HTML or JSON is a leak of that very field."""
+    return f"Valeur-{field_name.replace('_', '-')}-7Q"
+
+
+@dataclass
+class World:
+    cases: dict[str, Case] = field(default_factory=dict)  # body key → its case
+    person_token: str = ""
+    other_token: str = ""
+    bodies: dict[str, Any] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    handovers_to: dict[str, Handover] = field(default_factory=dict)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+    tokens: dict[str, Any] = field(default_factory=dict)
+    raw_tokens: dict[str, str] = field(default_factory=dict)
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    steps: dict[str, LocalStep] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    notifications: dict[str, Notification] = field(default_factory=dict)  # user role → one of their notifications
+
+    def target(self, role: str, obj: str) -> str:
+        home = HOME.get(role, CAF34)
+        return {"propre": home, "partage": PARTNER[home], "etranger": FOREIGN[home]}[obj]
+
+    def ctx(self, role: str, obj: str) -> dict[str, Any]:
+        key = self.target(role, obj)
+        case = self.cases[key]
+        owner = {"propre": role if role in self.notifications else "propre"}.get(obj) or AGENT_OF[key]
+        token = self.person_token if role == "personne" and obj != "etranger" else BAD_TOKEN
+        return {
+            "public_id": case.public_id,
+            "case_id": case.public_id,
+            "task_id": self.tasks[key].pk,
+            "handover_id": self.handovers_to[key].pk,
+            "body_id": self.bodies[key].pk,
+            "structure_id": self.bodies[key].pk,
+            "membership_id": self.memberships[key].pk,
+            "token_id": self.tokens[key].pk,
+            "pk": self.exercises[key].pk,
+            "step_id": self.steps[key].pk,
+            "token": token,
+            "slug": "je-demenage",
+            "life_event": "je-demenage",
+            "code": "34274",
+            "competence": "assainissement-collectif",
+            "notification": self.notifications[owner].pk,
+        }
+
+
+def _declare(referential, commune: str, commune_from: str, prefix: str) -> tuple[Case, str]:
+    values = {f: f"{_value(f)}{prefix}" for f in field_labels()}
+    values["courriel"] = f"personne{prefix.lower()}@exemple.fr"
+    values["date_naissance"] = "1990-04-02"
+    case, token = declaration_submit(
+        life_event="je-demenage",
+        choices=MOVE,
+        commune=commune,
+        commune_from=commune_from,
+        values=values,
+        consents=[],
+        today=date(2026, 6, 1),
+    )
+    for task in case.tasks.all():
+        case.consents.create(body_id=task.body_id)
+    return case, token
+
+
+def _hand_over(case: Case, from_key: str, to_body: Any, user: Any) -> Handover:
+    task = case.tasks.get(body__key=from_key)
+    return Handover.objects.create(task=task, from_body=task.body, to_body=to_body, reason="motif", created_by=user)
+
+
+def build_world(referential) -> World:  # noqa: ANN001
+    w = World()
+    case_a, w.person_token = _declare(referential, "34274", "44195", "A")
+    case_b, w.other_token = _declare(referential, "22278", "29019", "B")
+    for key, case in ((CAF34, case_a), (MAIRIE34, case_a), (CAF22, case_b), (MAIRIE22, case_b)):
+        w.cases[key], w.bodies[key] = case, referential.body(key)
+        w.tasks[key] = case.tasks.get(body__key=key)
+    agents = {
+        "propre": (CAF34, "agent"),
+        "admin": (CAF34, "admin"),
+        "partage": (MAIRIE34, "agent"),
+        "etranger": (CAF22, "agent"),
+        "mairie22": (MAIRIE22, "agent"),
+    }
+    for role, (key, kind) in agents.items():
+        user, _ = agent_create(username=f"iso-{role}", password="motdepasse-solide-42", body=w.bodies[key], role=kind)
+        w.users[role] = user
+        if role != "admin":
+            w.memberships[key] = Membership.objects.get(user=user)
+    staff, _ = agent_create(username="iso-staff", password="motdepasse-solide-42", body=None)
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    w.users["staff"] = staff
+    admin = w.users["admin"]
+    # Hand-overs addressed to each body (pending): the prefecture's or the partner's task.
+    w.handovers_to[CAF34] = _hand_over(case_a, MAIRIE34, w.bodies[CAF34], admin)
+    w.handovers_to[MAIRIE34] = _hand_over(case_a, "prefecture:34", w.bodies[MAIRIE34], admin)
+    w.handovers_to[CAF22] = _hand_over(case_b, MAIRIE22, w.bodies[CAF22], admin)
+    w.handovers_to[MAIRIE22] = _hand_over(case_b, "prefecture:22", w.bodies[MAIRIE22], admin)
+    for key in (CAF34, MAIRIE34, CAF22, MAIRIE22):
+        body, user = w.bodies[key], Membership.objects.filter(body=w.bodies[key]).first().user
+        token, raw = api_token_create(body=body, name=f"si-{key}", role="agent", created_by=user)
+        w.tokens[key], w.raw_tokens[key] = token, raw
+        ex = Exercise.objects.create(
+            body=body, competence="assainissement-collectif", start=date(2025, 1, 1), basis="statuts", created_by=user
+        )
+        ex.communes.add(referential.commune("34274"))
+        w.exercises[key] = ex
+        w.steps[key] = LocalStep.objects.create(
+            body=body, life_event="F16225", title=f"Étape {key}", start=date(2025, 1, 1), created_by=user
+        )
+        text = f"Note-interne-{key}-secrete"
+        note_add(case=w.cases[key], body=body, text=text, actor=user)
+        w.notes[key] = text
+    for role, user in w.users.items():
+        w.notifications[role] = Notification.objects.create(
+            recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
+        )
+    # Clients: a verified session per agent role; the person has a session that only ever saw their link.
+    w.clients["anonyme"] = Client(raise_request_exception=False)
+    person = Client(raise_request_exception=False)
+    person.get(f"/suivi/{w.person_token}/")
+    w.clients["personne"] = person
+    for role in ("propre", "partage", "etranger", "admin", "staff"):
+        c = Client(raise_request_exception=False)
+        login_verified(c, w.users[role])
+        w.clients[role] = c
+    w.clients["jeton"] = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {w.raw_tokens[CAF34]}")
+    return w
+
+
+@pytest.fixture
+def world(referential) -> World:  # noqa: ANN001
+    return build_world(referential)
+
+
+# --- Expected outcomes --------------------------------------------------------------------------------------------
+# One line per (method, URL): `role=outcome` (same for the 3 objects) or `role=own,shared,foreign`. Unlisted roles
+# take `*=`. Roles: anonyme personne propre partage etranger admin staff (and jeton for the API).
+
+PUBLIC_GET = "*=200"
+AGENT_PAGE = "anonyme=login personne=login"
+HTML: dict[str, str] = {
+    # Public pages.
+    "GET healthz": PUBLIC_GET,
+    "GET api/docs": "*=302",
+    "GET api/v1/openapi.json": PUBLIC_GET,
+    "GET api/v1/docs": PUBLIC_GET,
+    "GET api/v1/": "*=404",
+    "GET ": PUBLIC_GET,
+    "GET communes/suggestions": PUBLIC_GET,
+    "GET moments-de-vie/": PUBLIC_GET,
+    "GET moments-de-vie/<str:slug>/": PUBLIC_GET,
+    "GET moments-de-vie/<str:slug>/parcours": "*=400",  # no commune given
+    "GET accessibilite/": PUBLIC_GET,
+    "GET mentions-legales/": PUBLIC_GET,
+    "GET declarer/<str:slug>/": "*=400",  # no commune given
+    "GET declarer/<str:slug>/confirmation": PUBLIC_GET,
+    # Login steps.
+    "GET connexion/": "*=200 propre=302 partage=302 etranger=302 admin=302 staff=302",
+    "POST deconnexion/": "*=302",
+    "GET connexion/code/": "*=302",  # no password step in progress: back to /connexion/
+    "GET connexion/double-authentification/": "*=302",
+    "GET connexion/proconnect/": "*=404",  # ProConnect not configured in tests
+    "GET connexion/proconnect/retour/": "*=404",
+    "GET invitation/<str:token>/": "*=404",
+    "GET admin/login/": "*=login",
+    # The person, through the private link: a wrong link is a 404 for everyone.
+    "GET suivi/<str:token>/": "*=404 personne=200,200,404",
+    "POST suivi/<str:token>/messages": "*=404 personne=302,302,404",
+    "POST suivi/<str:token>/consentements/<int:body_id>/retrait": "*=404 personne=302,302,404",
+    "POST suivi/<str:token>/consentements/<int:body_id>/donner": "*=404 personne=302,302,404",
+    "GET suivi/<str:token>/journal/": "*=404 personne=200,200,404",
+    # Agents: their bodies' tasks; cases where one of their bodies has a task; foreign objects are 404.
+    "GET taches/": f"{AGENT_PAGE} *=200",
+    "GET dossiers/<uuid:public_id>/": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    "GET dossiers/<uuid:public_id>/journal/": f"{AGENT_PAGE} *=403,403,404 admin=200,200,404 staff=404",
+    "POST dossiers/<uuid:public_id>/taches/<int:task_id>/statut": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST dossiers/<uuid:public_id>/taches/<int:task_id>/orientation": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST dossiers/<uuid:public_id>/orientations/<int:handover_id>/decision": (f"{AGENT_PAGE} *=302,404,404 staff=404"),
+    "POST dossiers/<uuid:public_id>/messages": f"{AGENT_PAGE} *=302,302,404 staff=404",
+    "POST dossiers/<uuid:public_id>/notes": f"{AGENT_PAGE} *=302,302,404 staff=404",
+    "GET structures/recherche": f"{AGENT_PAGE} *=200",
+    # A body's administration: its administrators only.
+    "GET structures/<int:body_id>/agents/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/agents/<int:membership_id>/role": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "POST structures/<int:body_id>/agents/<int:membership_id>/retirer": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "GET structures/<int:body_id>/jetons/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/jetons/<int:token_id>/revoquer": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    # Competence declarations (foundation issue): administrators and référents of the body.
+    "GET declarations/": f"{AGENT_PAGE} *=200",
+    "POST declarations/<int:pk>/retirer": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    # Notifications: each agent's own; objects are notifications of the agents of the three bodies.
+    "GET notifications/": f"{AGENT_PAGE} *=200",
+    "POST notifications/<int:pk>/lue": f"{AGENT_PAGE} *=302,404,404",
+    "POST notifications/tout-lire": f"{AGENT_PAGE} *=302",
+}
+
+API: dict[str, str] = {
+    "GET /ping": "*=200",
+    "GET /communes": "*=422",  # q is required
+    "GET /communes/{code}": "*=200",
+    "GET /competences": "*=200",
+    "GET /pivots": "*=200",
+    "GET /communes/{code}/competences": "*=200",
+    "GET /communes/{code}/competences/{competence}": "*=200",
+    "GET /communes/{code}/guichets": "*=422",  # pivot is required
+    "GET /declarations": "*=200",
+    # The world already holds this declaration for each body: the administrator's own one is a conflict (409).
+    "POST /declarations": "anonyme=401 personne=401 jeton=401 *=403 admin=409,403,403 staff=409",
+    "GET /structures/{structure_id}": "*=200",
+    "GET /moments-de-vie": "*=200",
+    "GET /moments-de-vie/{life_event}": "*=200",
+    "POST /moments-de-vie/{life_event}/parcours": "*=200",
+    "GET /etapes-locales": "*=200",
+    "POST /etapes-locales": "anonyme=401 personne=401 jeton=401 *=403 admin=201,403,403 staff=201",
+    # Public referential objects (listed by GET above): another body's step is refused (403), not hidden.
+    "POST /etapes-locales/{step_id}/retrait": "anonyme=401 personne=401 jeton=401 *=403 admin=200,403,403 staff=200",
+    # Guichet unique.
+    "POST /dossiers": "*=201",
+    "GET /taches": "anonyme=401 personne=401 *=200",
+    "GET /dossiers/{case_id}": "anonyme=401 personne=401 *=200,200,404 staff=404",
+    "POST /taches/{task_id}/statut": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    # The mairie's own task already has a hand-over waiting for an answer: 400.
+    "POST /taches/{task_id}/orientations": "anonyme=401 personne=401 *=201,404,404 partage=400,404,404 staff=404",
+    "POST /orientations/{handover_id}/decision": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "POST /dossiers/{case_id}/messages": "anonyme=401 personne=401 *=201,201,404 staff=404",
+    "POST /dossiers/{case_id}/notes": "anonyme=401 personne=401 *=201,201,404 staff=404",
+    "GET /dossiers/{case_id}/journal": "anonyme=401 personne=401 *=403,403,404 admin=200,200,404 staff=404",
+    "GET /suivi/{token}": "*=404 personne=200,200,404",
+    "POST /suivi/{token}/messages": "*=404 personne=201,201,404",
+    "POST /suivi/{token}/consentements/{body_id}/retrait": "*=404 personne=200,200,404",
+    "GET /suivi/{token}/journal": "*=404 personne=200,200,404",
+}
+
+
+def _expectations(spec: str, roles: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    parsed: dict[str, list[str]] = {}
+    for item in spec.split():
+        role, value = item.split("=")
+        parts = value.split(",")
+        parsed[role] = parts * 3 if len(parts) == 1 else parts
+    out = {}
+    for role in roles:
+        values = parsed.get(role) or parsed.get("*")
+        assert values, f"pas d'attendu pour le rôle {role} dans « {spec} »"
+        for obj, v in zip(OBJECTS, values, strict=True):
+            out[(role, obj)] = v
+    return out
+
+
+# --- What each request sends ---------------------------------------------------------------------------------------
+
+
+def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
+    home = w.target(role, "propre")
+    return {
+        "suivi/<str:token>/messages": {"text": "Bonjour"},
+        "dossiers/<uuid:public_id>/taches/<int:task_id>/statut": {"status": "in_progress"},
+        "dossiers/<uuid:public_id>/taches/<int:task_id>/orientation": {
+            "structure": w.bodies[FOREIGN[home]].pk,
+            "reason": "motif",
+        },
+        "dossiers/<uuid:public_id>/orientations/<int:handover_id>/decision": {"decision": "accept"},
+        "dossiers/<uuid:public_id>/messages": {"text": "Bonjour"},
+        "dossiers/<uuid:public_id>/notes": {"text": "Note"},
+        "structures/<int:body_id>/agents/<int:membership_id>/role": {"role": "referent"},
+    }.get(pattern, {})
+
+
+def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None:
+    home = w.target(role, "propre")
+    target = w.target(role, obj)
+    return {
+        "/declarations": {
+            "structure": w.bodies[target].pk,
+            "competence": "assainissement-collectif",
+            "communes": ["34274"],
+            "debut": "2026-01-01",
+            "fondement": "statuts",
+        },
+        "/moments-de-vie/{life_event}/parcours": {"commune": "34274", "choix": MOVE},
+        "/etapes-locales": {
+            "structure": w.bodies[target].pk,
+            "moment_de_vie": "F16225",
+            "titre": "Relais",
+            "lien": "https://exemple.fr",
+            "debut": "2026-01-01",
+        },
+        "/dossiers": {
+            "moment_de_vie": "je-demenage",
+            "choix": MOVE,
+            "commune": "34274",
+            "commune_depart": "44195",
+            "donnees": {"nom": "Nouvelle"},
+        },
+        "/taches/{task_id}/statut": {"statut": "in_progress"},
+        "/taches/{task_id}/orientations": {"structure": w.bodies[FOREIGN[home]].pk, "motif": "motif"},
+        "/orientations/{handover_id}/decision": {"decision": "acceptee"},
+        "/dossiers/{case_id}/messages": {"texte": "Bonjour"},
+        "/dossiers/{case_id}/notes": {"texte": "Note"},
+        "/suivi/{token}/messages": {"texte": "Bonjour"},
+    }.get(path)
+
+
+def _outcome(response) -> str:  # noqa: ANN001
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith("/connexion/") and "next=" in location:
+            return "login"
+        if location.startswith("/admin/login/"):
+            return "admin-login"
+        return "302"
+    return str(response.status_code)
+
+
+def _request(client: Client, method: str, path: str, data: Any = None, *, json_body: bool = False):  # noqa: ANN202
+    """One request whose writes are rolled back: each cell starts from the same world."""
+    saved = copy.deepcopy(client.cookies)
+    fresh = client
+    with transaction.atomic():
+        if method == "GET":
+            response = fresh.get(path, data or {})
+        elif json_body:
+            response = fresh.post(path, data or {}, content_type="application/json")
+        else:
+            response = fresh.post(path, data or {})
+        transaction.set_rollback(True)
+    client.cookies = saved
+    return response
+
+
+# --- URL enumeration ------------------------------------------------------------------------------------------------
+
+
+def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    found = []
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            found += _patterns(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            found.append((prefix + str(p.pattern), p))
+    return found
+
+
+API_PREFIX, ADMIN_PREFIX = "api/v1/", "admin/"
+
+
+def _api_operations() -> set[str]:
+    schema = api.get_openapi_schema()
+    return {f"{m.upper()} {p.removeprefix('/api/v1')}" for p, ops in schema["paths"].items() for m in ops}
+
+
+def _api_url_patterns() -> set[str]:
+    """The resolver's view of the API operations (api/v1/communes/<code> ↔ /communes/{code})."""
+    return {
+        p
+        for p, _ in _patterns(get_resolver())
+        if p.startswith(API_PREFIX) and p not in {API_PREFIX, f"{API_PREFIX}openapi.json", f"{API_PREFIX}docs"}
+    }
+
+
+def _html_patterns() -> set[str]:
+    return {
+        p
+        for p, _ in _patterns(get_resolver())
+        if not p.startswith(ADMIN_PREFIX) or p == "admin/login/"
+        if not (p.startswith(API_PREFIX) and p in _api_url_patterns())
+    }
+
+
+def _admin_patterns() -> list[tuple[str, URLPattern]]:
+    return [(p, u) for p, u in _patterns(get_resolver()) if p.startswith(ADMIN_PREFIX) and p != "admin/login/"]
+
+
+def test_every_url_and_operation_is_in_the_matrix():
+    declared_html = {k.split(" ", 1)[1] for k in HTML}
+    missing_html = sorted(_html_patterns() - declared_html)
+    stale_html = sorted(declared_html - _html_patterns())
+    assert missing_html == [], f"URL absentes de la matrice d'isolement (tests/test_isolation.py) : {missing_html}"
+    assert stale_html == [], f"URL de la matrice qui n'existent plus : {stale_html}"
+    missing_api = sorted(_api_operations() - set(API))
+    stale_api = sorted(set(API) - _api_operations())
+    assert missing_api == [], f"opérations d'API absentes de la matrice d'isolement : {missing_api}"
+    assert stale_api == [], f"opérations de la matrice qui n'existent plus dans l'API : {stale_api}"
+    api_paths = {re.sub(r"<(\w+)>", r"{\1}", p.removeprefix(API_PREFIX.rstrip("/"))) for p in _api_url_patterns()}
+    assert api_paths == {op.split(" ", 1)[1] for op in API}, "les URL de l'API et le schéma OpenAPI divergent"
+    assert _admin_patterns(), "l'administration Django n'a plus d'URL ?"
+
+
+# --- The matrix -----------------------------------------------------------------------------------------------------
+
+
+def _fill(pattern: str, ctx: dict[str, Any]) -> str:
+    def sub(m: re.Match) -> str:
+        name = m.group(2)
+        if pattern.startswith("notifications/") and name == "pk":
+            name = "notification"
+        return str(ctx[name])
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, pattern)
+
+
+def _api_url(path: str, ctx: dict[str, Any]) -> str:
+    return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ctx[m.group(1)]), path)
+
+
+def _admin_path(pattern: str, w: World) -> str:
+    """Admin URLs; object ids name no object (999999): staff are sent back to the list."""
+    path = re.sub(r"\^|\$|\(\?P<app_label>[^)]*\)", lambda m: "cases" if m.group(0).startswith("(") else "", pattern)
+    path = path.replace("(?P<url>.*)", "pas-une-page/")
+    path = re.sub(r"<path:content_type_id>", "1", path)
+    path = re.sub(r"<(?:\w+:)?(object_id|id|pk)>", "999999", path)
+    return "/" + re.sub(r"<[^>]+>", "1", path)
+
+
+# Admin models without add (and delete) for staff: their rows are written by the product only.
+ADMIN_NO_ADD = {
+    "accounts/accountevent",
+    "accounts/apitoken",
+    "accounts/invitation",
+    "cases/accesslog",
+    "cases/case",
+    "cases/handover",
+    "cases/idempotencykey",
+    "cases/task",
+    "django_tasks_database/dbtaskresult",
+    "notifications/outboxemail",
+}
+ADMIN_NO_DELETE = {
+    "accounts/accountevent",
+    "cases/accesslog",
+    "cases/case",
+    "cases/handover",
+    "cases/idempotencykey",
+    "cases/task",
+    "django_tasks_database/dbtaskresult",
+}
+ADMIN_SPECIAL = {
+    "admin/logout/": "*=302 staff=405",  # POST only
+    "admin/autocomplete/": "*=admin-login staff=403",  # needs its parameters
+    "admin/r/<path:content_type_id>/<path:object_id>/": "*=admin-login staff=404",
+    "admin/auth/user/<id>/password/": "*=admin-login staff=404",
+    "admin/(?P<url>.*)$": "*=admin-login staff=404",
+    # Agents' TOTP secrets and QR codes are never shown (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    "admin/otp_totp/totpdevice/<int:pk>/config/": "*=admin-login staff=403",
+    "admin/otp_totp/totpdevice/<int:pk>/qrcode/": "*=admin-login staff=403",
+}
+
+
+def _admin_expected(pattern: str) -> str:
+    """Everyone but staff (with the second factor) goes to the admin's login. Staff: lists and forms 200; an object
+    URL naming no object (999999) sends back to the list (302); read-only models refuse add and delete (403)."""
+    if pattern in ADMIN_SPECIAL:
+        return ADMIN_SPECIAL[pattern]
+    model = "/".join(pattern.split("/")[1:3])
+    if pattern.endswith("/add/"):
+        staff = "403" if model in ADMIN_NO_ADD else "200"
+    elif "<path:object_id>" in pattern:
+        staff = "403" if pattern.endswith("/delete/") and model in ADMIN_NO_DELETE else "302"
+    else:
+        staff = "200"
+    return f"*=admin-login staff={staff}"
+
+
+def _cells(w: World):  # noqa: ANN202
+    """Yield (label, role, obj, expected, response) for every cell of the matrix."""
+    for key, spec in HTML.items():
+        method, pattern = key.split(" ", 1)
+        expected = _expectations(spec, ROLES)
+        for role in ROLES:
+            for obj in OBJECTS:
+                path = _fill(pattern, w.ctx(role, obj))
+                data = _html_data(pattern, w, role, obj)
+                yield key, role, obj, expected[(role, obj)], _request(w.clients[role], method, path, data)
+    for pattern, _ in _admin_patterns():
+        expected = _expectations(_admin_expected(pattern), ROLES)
+        path = _admin_path(pattern, w)
+        for role in ROLES:
+            response = _request(w.clients[role], "GET", path)
+            for obj in OBJECTS[:1]:  # admin objects are not a body's: one object per role
+                yield f"GET {pattern}", role, obj, expected[(role, obj)], response
+    for key, spec in API.items():
+        method, path = key.split(" ", 1)
+        expected = _expectations(spec, API_ROLES)
+        for role in API_ROLES:
+            for obj in OBJECTS:
+                url = _api_url(path, w.ctx(role, obj))
+                data = _api_data(path, w, role, obj)
+                if method == "GET":
+                    response = _request(w.clients[role], "GET", url)
+                else:
+                    response = _request(w.clients[role], "POST", url, data, json_body=True)
+                yield key, role, obj, expected[(role, obj)], response
+
+
+def test_isolation_matrix(world):
+    deviations, observed, size = [], {}, 0
+    for label, role, obj, expected, response in _cells(world):
+        size += 1
+        actual = _outcome(response)
+        observed.setdefault(label, {})[(role, obj)] = actual
+        if actual != expected or response.status_code >= 500:
+            deviations.append(f"{label} | {role} × {obj} : attendu {expected}, obtenu {actual}")
+    if os.environ.get("ISOLATION_AFFICHER"):
+        with open(os.environ["ISOLATION_AFFICHER"], "w") as out:
+            for label, cells in observed.items():
+                by_role: dict[str, list[str]] = {}
+                for (role, _obj), v in cells.items():
+                    by_role.setdefault(role, []).append(v)
+                shown = " ".join(f"{r}={','.join(v) if len(set(v)) > 1 else v[0]}" for r, v in by_role.items())
+                print(label, shown, file=out)
+    print(f"\nMatrice d'isolement : {size} cellules, {len(deviations)} écart(s)")
+    assert size > 1000
+    assert deviations == [], "écarts à la matrice d'isolement :\n" + "\n".join(deviations)
+
+
+# --- Lists, fields, notes, consent, CSRF -----------------------------------------------------------------------------
+
+
+def html(response) -> str:  # noqa: ANN001
+    return unescape(response.content.decode())
+
+
+def _case_ids(case: Case) -> list[str]:
+    ids = [str(case.public_id), case.reference, *[str(t.pk) for t in case.tasks.all()]]
+    return ids
+
+
+def test_lists_search_and_counts_show_nothing_of_other_bodies(world):
+    case_a, case_b = world.cases[CAF34], world.cases[CAF22]
+    foreign = world.clients["etranger"]  # CAF des Côtes-d'Armor: no part in case A
+    pages = [
+        html(foreign.get("/taches/")),
+        html(foreign.get("/taches/", {"commune": "34274"})),
+        html(foreign.get("/taches/", {"moment_de_vie": "je-demenage"})),
+        html(foreign.get("/structures/recherche", {"q": "caf"})),
+    ]
+    items = foreign.get("/api/v1/taches", {"limite": 200}).json()
+    assert {i["dossier"] for i in items} == {str(case_b.public_id)}
+    assert foreign.get("/api/v1/taches", {"commune": "34274"}).json() == []
+    text = "\n".join(pages) + repr(items)
+    leaked = [x for x in (str(case_a.public_id), case_a.reference) if x in text]
+    assert leaked == [], f"identifiants du dossier A visibles par une structure étrangère : {leaked}"
+    task_ids = {i["id"] for i in items}
+    assert task_ids == {world.tasks[CAF22].pk}, "la liste contient des tâches d'autres structures"
+    # Own agent: only the CAF de l'Hérault's task; nothing of case B.
+    own = world.clients["propre"].get("/api/v1/taches", {"limite": 200}).json()
+    assert [i["id"] for i in own] == [world.tasks[CAF34].pk]
+    assert case_b.reference not in html(world.clients["propre"].get("/taches/"))
+    # Staff without membership: the agent lists are empty.
+    assert world.clients["staff"].get("/api/v1/taches").json() == []
+    # No personal data in lists.
+    assert not [f for f in field_labels() if _value(f) in text + repr(own)]
+
+
+@pytest.mark.parametrize("key", [CAF34, MAIRIE34, CAF22])
+def test_each_body_sees_only_the_fields_its_open_tasks_need(world, key):
+    role = {CAF34: "propre", MAIRIE34: "partage", CAF22: "etranger"}[key]
+    client, case = world.clients[role], world.cases[key]
+    suffix = "A" if case == world.cases[CAF34] else "B"
+    allowed = set(needs(world.tasks[key].pivot))
+    page = html(client.get(f"/dossiers/{case.public_id}/"))
+    data = client.get(f"/api/v1/dossiers/{case.public_id}").json()
+    assert {d["champ"] for d in data["donnees"]} == allowed - {"courriel"}
+    shown = [f for f in field_labels() if f"{_value(f)}{suffix}" in page or f"{_value(f)}{suffix}" in repr(data)]
+    assert set(shown) == allowed - {"courriel", "date_naissance"}, f"{key} voit {sorted(set(shown) - allowed)}"
+    extra = sorted(set(shown) - allowed)
+    assert extra == [], f"{key} voit des champs dont ses tâches n'ont pas besoin : {extra}"
+    # Internal notes: its own only, in HTML and API; never on the person's page.
+    others = [t for k, t in world.notes.items() if k != key]
+    assert world.notes[key] in page and [n["texte"] for n in data["notes"]] == [world.notes[key]]
+    assert not [t for t in others if t in page or t in repr(data)]
+    person = html(world.clients["personne"].get(f"/suivi/{world.person_token}/"))
+    person_api = world.clients["personne"].get(f"/api/v1/suivi/{world.person_token}").json()
+    assert not [t for t in world.notes.values() if t in person or t in repr(person_api)]
+
+
+def test_the_mairie_never_sees_the_caf_number(world):
+    case = world.cases[CAF34]
+    mairie = world.clients["partage"]
+    number = f"{_value('numero_allocataire')}A"
+    assert number in html(world.clients["propre"].get(f"/dossiers/{case.public_id}/"))
+    assert number not in html(mairie.get(f"/dossiers/{case.public_id}/"))
+    assert number not in mairie.get(f"/api/v1/dossiers/{case.public_id}").content.decode()
+
+
+def test_consent_withdrawal_cuts_the_next_request(world):
+    case, token = world.cases[CAF34], world.person_token
+    caf = world.clients["propre"]
+    url, api_url = f"/dossiers/{case.public_id}/", f"/api/v1/dossiers/{case.public_id}"
+    number = f"{_value('numero_allocataire')}A"
+    first = caf.get(url)
+    assert number in html(first) and caf.get(api_url).json()["donnees"]
+    assert "no-store" in first.get("Cache-Control", ""), "une page de données personnelles peut être mise en cache"
+    person = world.clients["personne"]
+    assert person.post(f"/suivi/{token}/consentements/{world.bodies[CAF34].pk}/retrait").status_code == 302
+    after = caf.get(url)
+    values = [f"{_value(f)}A" for f in field_labels()]
+    assert after.status_code == 200 and not [v for v in values if v in html(after)]
+    data = caf.get(api_url).json()
+    assert data["donnees"] == [] and data["consentement"] is False
+    assert not [v for v in values if v in repr(data)]
+    # The API token of the same body is cut too; the mairie keeps its access.
+    token_client = world.clients["jeton"]
+    assert token_client.get(api_url).json()["donnees"] == []
+    assert world.clients["partage"].get(api_url).json()["donnees"]
+    # Withdrawing for a body with no task in the case is a 404.
+    assert person.post(f"/suivi/{token}/consentements/{world.bodies[CAF22].pk}/retrait").status_code == 404
+    assert timezone.now()
+
+
+UNSAFE_HTML = [k.split(" ", 1)[1] for k in HTML if k.startswith("POST ")]
+UNSAFE_API = [k.split(" ", 1)[1] for k in API if k.startswith("POST ")]
+
+
+def test_csrf_is_enforced_on_every_unsafe_form_and_session_api_call(world):
+    """Every POST of the site, with the role that may send it, without the CSRF token: 403, nothing changed."""
+    refused = []
+    for pattern in UNSAFE_HTML:
+        role = "personne" if pattern.startswith("suivi/") else "admin"
+        strict = Client(enforce_csrf_checks=True)
+        strict.cookies = copy.deepcopy(world.clients[role].cookies)
+        path = _fill(pattern, world.ctx(role, "propre"))
+        response = strict.post(path, _html_data(pattern, world, role, "propre"))
+        if response.status_code != 403:
+            refused.append(f"{pattern} : {response.status_code}")
+    for path in UNSAFE_API:
+        if path in ("/dossiers", "/moments-de-vie/{life_event}/parcours") or path.startswith("/suivi/"):
+            continue  # open to the person without a session: no session cookie, no CSRF risk
+        strict = Client(enforce_csrf_checks=True)
+        strict.cookies = copy.deepcopy(world.clients["admin"].cookies)
+        ctx = world.ctx("admin", "propre")
+        url = _api_url(path, ctx)
+        response = strict.post(url, _api_data(path, world, "admin", "propre") or {}, content_type="application/json")
+        if response.status_code != 403:
+            refused.append(f"API {path} : {response.status_code}")
+    assert refused == [], f"formulaires ou appels acceptés sans jeton CSRF : {refused}"
+    assert Case.objects.count() == 2 and not Handover.objects.exclude(status="pending").exists()
+
+
+def test_foreign_ids_of_any_shape_are_404(world):
+    """Unknown, malformed and foreign case ids look the same to an agent."""
+    caf = world.clients["propre"]
+    for case_id in (uuid.uuid4(), world.cases[CAF22].public_id):
+        assert caf.get(f"/dossiers/{case_id}/").status_code == 404
+        assert caf.get(f"/api/v1/dossiers/{case_id}").status_code == 404
+    assert caf.get("/api/v1/dossiers/pas-un-uuid").status_code == 404
+    assert caf.get(f"/dossiers/{world.cases[CAF34].public_id}/?structure={world.bodies[CAF22].pk}").status_code == 404
+
+
+def test_staff_see_no_personal_data_in_the_admin(world):
+    staff = world.clients["staff"]
+    case = world.cases[CAF34]
+    pages = [
+        staff.get("/admin/cases/case/"),
+        staff.get(f"/admin/cases/case/{case.pk}/change/"),
+        staff.get(f"/admin/cases/task/{world.tasks[CAF34].pk}/change/"),
+    ]
+    assert [p.status_code for p in pages] == [200, 200, 200]
+    text = "".join(html(p) for p in pages)
+    assert not [f for f in field_labels() if _value(f) in text] and not [n for n in world.notes.values() if n in text]
