@@ -213,7 +213,29 @@ def test_a_periodic_job_runs_by_name_and_only_if_registered(referential):
         "journal": 0,
         "notifications": 0,
         "courriels": 0,
+        "cles_idempotence": 0,
     }
     assert run_periodic_job.call("sanscouture.cases.jobs.due_soon") == {"taches": 0, "notifications": 0}
     with pytest.raises(UnknownJob):
         run_periodic_job.call("os.system")
+
+
+def test_stored_idempotent_replies_are_forgotten_after_a_day(referential):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sanscouture.cases.models import IdempotencyKey
+    from sanscouture.cases.services import idempotency_keys_purge
+
+    IdempotencyKey.objects.create(
+        caller="anonyme:127.0.0.1",
+        key="cle-de-test-1",
+        operation="dossier",
+        fingerprint="x" * 64,
+        status_code=201,
+        response={"jeton_suivi": "secret"},
+    )
+    assert idempotency_keys_purge() == 0
+    assert idempotency_keys_purge(now=timezone.now() + timedelta(hours=25)) == 1
+    assert not IdempotencyKey.objects.exists()

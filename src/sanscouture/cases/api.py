@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router, Schema, Status
 
 from sanscouture.apiauth import agent_or_token
 from sanscouture.bodies.models import Body
@@ -98,15 +98,19 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 def _idempotent(
     request: HttpRequest, operation: str, payload: dict[str, Any], run: Callable[[], tuple[int, dict]], key: str | None
-) -> tuple[int, dict]:
+) -> Status:
     """Run a creation once per (caller, key): the key row is inserted first in the creation's transaction, so a
     concurrent call with the same key waits on the unique constraint, then replays the stored response."""
     if key is None:
         with transaction.atomic():
-            return run()
+            return Status(*run())
     if not IDEMPOTENCY_KEY.match(key):
         raise IdempotencyKeyInvalid("L'en-tête Idempotency-Key contient de 8 à 200 lettres, chiffres, « _ . : - ».")
-    caller = f"user:{request.user.pk}" if request.user.is_authenticated else "anonyme"
+    # Anonymous callers are told apart by address: a key reused by someone else never replays a reply
+    # (it holds a follow-up link).
+    caller = (
+        f"user:{request.user.pk}" if request.user.is_authenticated else f"anonyme:{request.META.get('REMOTE_ADDR', '')}"
+    )
     fingerprint = hashlib.sha256(json.dumps([operation, payload], sort_keys=True, default=str).encode()).hexdigest()
     try:
         with transaction.atomic():
@@ -115,14 +119,14 @@ def _idempotent(
             )
             status, body = run()
             IdempotencyKey.objects.filter(pk=row.pk).update(status_code=status, response=body)
-        return status, body
+        return Status(status, body)
     except IntegrityError:
         stored = IdempotencyKey.objects.filter(caller=caller, key=key).first()
         if stored is None:
             raise
     if stored.fingerprint != fingerprint:
         raise IdempotencyKeyReused("Cette clé d'idempotence a déjà servi pour une autre requête.")
-    return stored.status_code, stored.response
+    return Status(stored.status_code, stored.response)
 
 
 def body_out(b: Body) -> BodyOut:
@@ -203,7 +207,7 @@ def _acting_body(user: Any, case: Case, structure: int | None) -> Body:
 )
 def case_create(
     request: HttpRequest, payload: CaseIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")
-) -> tuple[int, dict]:
+) -> Status:
     def run() -> tuple[int, dict]:
         on_behalf = None
         if payload.structure_guichet is not None:
@@ -335,7 +339,7 @@ def task_handover(
     task_id: int,
     payload: HandoverIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, dict]:
+) -> Status:
     def run() -> tuple[int, dict]:
         task = _my_task(request, task_id)
         to_body = get_object_or_404(Body.objects.active(), pk=payload.structure)
@@ -374,7 +378,7 @@ def case_message(
     case_id: str,
     payload: MessageIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, dict]:
+) -> Status:
     def run() -> tuple[int, dict]:
         case = case_get_for_agent(user=request.user, public_id=case_id)
         body = _acting_body(request.user, case, payload.structure)
@@ -396,7 +400,7 @@ def case_note(
     case_id: str,
     payload: MessageIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, dict]:
+) -> Status:
     def run() -> tuple[int, dict]:
         case = case_get_for_agent(user=request.user, public_id=case_id)
         body = _acting_body(request.user, case, payload.structure)
@@ -480,7 +484,7 @@ def person_message(
     token: str,
     payload: PersonMessageIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, dict]:
+) -> Status:
     def run() -> tuple[int, dict]:
         case = case_get_for_person(token)
         message = message_send(case=case, text=payload.texte, from_person=True)

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from sanscouture.notifications.services import notifications_purge
 
-from .services import access_log_purge, cases_purge, tasks_notify_due_soon
+from .services import access_log_purge, cases_purge, idempotency_keys_purge, tasks_notify_due_soon
 
 
 def purge() -> dict[str, int]:
@@ -19,6 +19,7 @@ def purge() -> dict[str, int]:
         "journal": journal,
         "notifications": notices.notifications,
         "courriels": notices.emails,
+        "cles_idempotence": idempotency_keys_purge(),
     }
 
 

@@ -489,6 +489,16 @@ _SQLITE_NO_DELETE = (
 )  # the same statement as migration 0002
 
 
+def idempotency_keys_purge(*, older_than_hours: int = 24, now: Any = None) -> int:
+    """Forget stored creation replies (they hold the follow-up link of a declaration) after a day: a client
+    retries within minutes, never a day later."""
+    from .models import IdempotencyKey
+
+    cutoff = (now or timezone.now()) - timedelta(hours=older_than_hours)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 @transaction.atomic
 def access_log_purge(*, older_than_days: int, now: Any = None) -> int:
     """Delete the access journal's rows written more than `older_than_days` ago; returns how many.
