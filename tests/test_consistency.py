@@ -45,6 +45,8 @@ PUBLIC = {
 AGENTS_ONLY = {
     "declarations/",
     "declarations/<int:pk>/retirer",
+    "etapes-locales/",
+    "etapes-locales/<int:step_id>/retirer",
     "structures/<int:body_id>/agents/",
     "structures/<int:body_id>/agents/<int:membership_id>/role",
     "structures/<int:body_id>/agents/<int:membership_id>/retirer",
@@ -91,6 +93,8 @@ def test_every_url_has_a_declared_access():
     [
         "/declarations/",
         "/declarations/1/retirer",
+        "/etapes-locales/",
+        "/etapes-locales/1/retirer",
         "/structures/1/agents/",
         "/structures/1/agents/1/role",
         "/structures/1/agents/1/retirer",

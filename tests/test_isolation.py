@@ -252,6 +252,9 @@ HTML: dict[str, str] = {
     # Competence declarations (foundation issue): administrators and référents of the body.
     "GET declarations/": f"{AGENT_PAGE} *=200",
     "POST declarations/<int:pk>/retirer": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    # Local steps (moments de vie): administrators and référents of the body, its own steps only.
+    "GET etapes-locales/": f"{AGENT_PAGE} *=200",
+    "POST etapes-locales/<int:step_id>/retirer": f"{AGENT_PAGE} *=404 admin=302,404,404",
     # Notifications: each agent's own; objects are notifications of the agents of the three bodies.
     "GET notifications/": f"{AGENT_PAGE} *=200",
     "POST notifications/<int:pk>/lue": f"{AGENT_PAGE} *=302,404,404",

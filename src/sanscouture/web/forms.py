@@ -1,6 +1,8 @@
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from dsfr.forms import DsfrBaseForm
 
 from sanscouture.bodies.models import Body
@@ -71,3 +73,54 @@ class DeclarationForm(DsfrBaseForm):
             self.add_error("communes", "Indiquez au moins une commune, ou cochez « toutes les communes membres ».")
         data["commune_list"] = list({c.pk: c for c in communes}.values())
         return data
+
+
+class LocalStepForm(DsfrBaseForm):
+    """A step that a body adds to a life event for the communes it serves (validated by `local_step_add`)."""
+
+    body = forms.ModelChoiceField(
+        label="Structure qui propose l'étape",
+        queryset=Body.objects.none(),
+        empty_label="Choisir une structure",
+        error_messages={"invalid_choice": "Vous ne pouvez pas ajouter d'étape pour cette structure."},
+    )
+    life_event = forms.ChoiceField(
+        label="Moment de vie",
+        error_messages={"invalid_choice": "Choisissez un moment de vie de la liste."},
+    )
+    title = forms.CharField(label="Titre de l'étape", max_length=200)
+    description = forms.CharField(
+        label="Ce qu'il faut faire (facultatif)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    url = forms.CharField(
+        label="Lien (facultatif)",
+        required=False,
+        max_length=200,
+        help_text="Adresse de la page de votre structure, par exemple https://www.exemple.fr/inscription",
+    )
+    start = forms.DateField(label="Depuis le", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label="Jusqu'au (inclus, facultatif)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: object, bodies: list[Body], life_events: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["body"].queryset = Body.objects.filter(pk__in=[b.pk for b in bodies])  # type: ignore[attr-defined]
+        if len(bodies) == 1:
+            self.fields["body"].initial = bodies[0].pk
+        self.fields["life_event"].choices = [("", "Choisir un moment de vie"), *life_events]  # type: ignore[attr-defined]
+
+    def clean_url(self) -> str:
+        """The scheme is checked by `local_step_add` (its message is shown); here, the rest of the address."""
+        url = str(self.cleaned_data.get("url") or "").strip()
+        if url.startswith(("https://", "http://")):
+            try:
+                URLValidator(schemes=["https", "http"])(url)
+            except ValidationError:
+                raise ValidationError(
+                    "Le lien n'est pas une adresse web valide, par exemple https://www.exemple.fr."
+                ) from None
+        return url

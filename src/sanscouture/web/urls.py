@@ -14,6 +14,8 @@ urlpatterns = [
     path("moments-de-vie/<str:slug>/parcours", views.parcours, name="parcours"),
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/<int:pk>/retirer", views.declaration_withdraw, name="declaration_withdraw"),
+    path("etapes-locales/", views.etapes_locales, name="etapes_locales"),
+    path("etapes-locales/<int:step_id>/retirer", views.etape_locale_withdraw, name="etape_locale_withdraw"),
     path("connexion/", accounts_views.login, name="login"),
     path("deconnexion/", accounts_views.logout, name="logout"),
     path(

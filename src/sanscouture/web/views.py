@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,11 +25,13 @@ from sanscouture.competences.routing import Routing, route_all
 from sanscouture.competences.services import exercise_declare, exercise_withdraw
 from sanscouture.errors import DomainError
 from sanscouture.journeys.errors import ConflictingChoices, UnknownChoice
+from sanscouture.journeys.models import LocalStep
 from sanscouture.journeys.selectors import journey_compute, variables_for
+from sanscouture.journeys.services import local_step_add, local_step_withdraw
 from sanscouture.territories.errors import AmbiguousCommune, CommuneNotFound
 from sanscouture.territories.selectors import commune_find, commune_resolve, commune_search
 
-from .forms import DeclarationForm
+from .forms import DeclarationForm, LocalStepForm
 
 # Why a body is competent, as a DSFR badge: label and colour modifier.
 REASON_BADGES = {
@@ -364,3 +367,92 @@ def parcours(request: HttpRequest, slug: str) -> HttpResponse:
             "title": f"{event.publication.title} — votre parcours à {commune.name}",
         },
     )
+
+
+# --- Local steps: an authorised agent adds steps to a life event for the communes of their bodies ------------------
+
+
+def _life_event_titles() -> list[tuple[str, str]]:
+    """(publication id, title) of every life event, by title; the audience tells apart titles used twice."""
+    events = list(life_events())
+    counts: dict[str, int] = {}
+    for e in events:
+        counts[e.publication.title] = counts.get(e.publication.title, 0) + 1
+    return [
+        (
+            e.publication_id,
+            e.publication.title
+            if counts[e.publication.title] == 1
+            else f"{e.publication.title} ({e.get_audience_display()})",
+        )
+        for e in events
+    ]
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def etapes_locales(request: HttpRequest) -> HttpResponse:
+    """Screen where an authorised agent adds local steps to life events for their bodies, and withdraws them."""
+    bodies = bodies_declarable_by(request.user)
+    titles = _life_event_titles()
+    form = LocalStepForm(request.POST or None, bodies=bodies, life_events=titles)
+    status = 200
+    if request.method == "POST":
+        if not bodies:
+            status = 403
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                step = local_step_add(
+                    body=data["body"],
+                    life_event=data["life_event"],
+                    title=data["title"],
+                    description=data["description"],
+                    url=data["url"],
+                    start=data["start"],
+                    end=data["end"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status if exc.status < 500 else 400
+            else:
+                messages.success(
+                    request,
+                    f"Étape enregistrée : « {step.title} » apparaîtra dans le parcours « "
+                    f"{dict(titles).get(step.life_event, step.life_event)} » pour les communes de {step.body.name}.",
+                )
+                return redirect("web:etapes_locales")
+        else:
+            status = 400
+    today = date.today()
+    existing = (
+        LocalStep.objects.filter(body__in=bodies, withdrawn_at__isnull=True)
+        .filter(Q(end__isnull=True) | Q(end__gte=today))
+        .select_related("body")
+        .order_by("body__name", "life_event", "start", "pk")
+    )
+    labels = dict(titles)
+    return render(
+        request,
+        "web/etapes_locales.html",
+        {
+            "form": form,
+            "bodies": bodies,
+            "title": "Étapes locales des moments de vie",
+            "existing": [(s, labels.get(s.life_event, s.life_event)) for s in existing],
+        },
+        status=status,
+    )
+
+
+@agent_required
+@require_POST
+def etape_locale_withdraw(request: HttpRequest, step_id: int) -> HttpResponse:
+    bodies = bodies_declarable_by(request.user)
+    step = get_object_or_404(
+        LocalStep.objects.filter(body__in=bodies, withdrawn_at__isnull=True).select_related("body"), pk=step_id
+    )
+    local_step_withdraw(step=step, actor=request.user)
+    messages.success(request, f"Étape retirée : « {step.title} » n'apparaît plus dans les parcours.")
+    return redirect("web:etapes_locales")
