@@ -192,3 +192,16 @@ def test_withdrawing_someone_elses_declaration_is_a_404(referential, client: Cli
     referential.login(client, referential.agent(other.key))
     assert client.post(reverse("web:declaration_withdraw", args=[ex.pk])).status_code == 404
     assert Exercise.objects.get().withdrawn_at is None
+
+
+def test_agents_find_their_tasks_and_admins_their_body_in_the_menu(referential, client):
+    admin = referential.agent("caf:34", role="admin")
+    referential.login(client, admin)
+    page = client.get("/").content.decode()
+    assert 'href="/taches/"' in page and "Agents — CAF de l&#x27;Hérault" in page
+    agent = referential.agent("cpam:34", role="agent")
+    referential.login(client, agent)
+    page = client.get("/").content.decode()
+    assert 'href="/taches/"' in page and "Agents —" not in page
+    client.logout()
+    assert 'href="/taches/"' not in client.get("/").content.decode()

@@ -1,4 +1,7 @@
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from sanscouture.accounts.selectors import bodies_administered_by
 
 SITE = {
     "site_title": "Sans Couture",
@@ -12,5 +15,10 @@ SITE = {
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    """What django-dsfr's base template reads, without a database query per page."""
-    return {"SITE_CONFIG": SITE}
+    """What django-dsfr's base template reads, without a database query per page; for agents, the bodies
+    they administer (queried only when a page shows the menu)."""
+    user = getattr(request, "user", None)
+    return {
+        "SITE_CONFIG": SITE,
+        "administered_bodies": SimpleLazyObject(lambda: bodies_administered_by(user)) if user else [],
+    }
