@@ -1,8 +1,10 @@
 """Web pages: thin, they call selectors and services and render DSFR templates."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -152,6 +154,23 @@ def commune_suggestions(request: HttpRequest) -> HttpResponse:
     return render(request, "web/_suggestions.html", {"communes": communes, "q": q})
 
 
+T = TypeVar("T")
+
+
+def _form_action(form: Any, bodies: list[Any], action: Callable[[dict[str, Any]], T]) -> tuple[T | None, int]:
+    """Run a service with a valid form's data: (result, 200), or (None, status) with the French error on the
+    form. Nobody to act for is a 403."""
+    if not bodies:
+        return None, 403
+    if not form.is_valid():
+        return None, 400
+    try:
+        return action(form.cleaned_data), 200
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None, exc.status if exc.status < 500 else 400
+
+
 @agent_required
 @require_http_methods(["GET", "POST"])
 def declarations(request: HttpRequest) -> HttpResponse:
@@ -160,34 +179,28 @@ def declarations(request: HttpRequest) -> HttpResponse:
     form = DeclarationForm(request.POST or None, bodies=bodies)
     status = 200
     if request.method == "POST":
-        if not bodies:
-            status = 403
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                exercise = exercise_declare(
-                    body=data["body"],
-                    competence=data["competence"],
-                    communes=data["commune_list"],
-                    start=data["start"],
-                    end=data["end"],
-                    basis=data["basis"],
-                    reference=data["reference"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status if exc.status < 500 else 400
-            else:
-                messages.success(
-                    request,
-                    f"Déclaration enregistrée : {exercise.body.name} exerce « "
-                    f"{catalogue().get(exercise.competence).label} » sur "
-                    f"{exercise.communes.count()} commune(s).",
-                )
-                return redirect("web:declarations")
-        else:
-            status = 400
+        exercise, status = _form_action(
+            form,
+            bodies,
+            lambda data: exercise_declare(
+                body=data["body"],
+                competence=data["competence"],
+                communes=data["commune_list"],
+                start=data["start"],
+                end=data["end"],
+                basis=data["basis"],
+                reference=data["reference"],
+                actor=request.user,
+            ),
+        )
+        if exercise is not None:
+            messages.success(
+                request,
+                f"Déclaration enregistrée : {exercise.body.name} exerce « "
+                f"{catalogue().get(exercise.competence).label} » sur "
+                f"{exercise.communes.count()} commune(s).",
+            )
+            return redirect("web:declarations")
     existing = (
         Exercise.objects.filter(body__in=bodies, withdrawn_at__isnull=True)
         .select_related("body")
@@ -398,33 +411,27 @@ def etapes_locales(request: HttpRequest) -> HttpResponse:
     form = LocalStepForm(request.POST or None, bodies=bodies, life_events=titles)
     status = 200
     if request.method == "POST":
-        if not bodies:
-            status = 403
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                step = local_step_add(
-                    body=data["body"],
-                    life_event=data["life_event"],
-                    title=data["title"],
-                    description=data["description"],
-                    url=data["url"],
-                    start=data["start"],
-                    end=data["end"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status if exc.status < 500 else 400
-            else:
-                messages.success(
-                    request,
-                    f"Étape enregistrée : « {step.title} » apparaîtra dans le parcours « "
-                    f"{dict(titles).get(step.life_event, step.life_event)} » pour les communes de {step.body.name}.",
-                )
-                return redirect("web:etapes_locales")
-        else:
-            status = 400
+        step, status = _form_action(
+            form,
+            bodies,
+            lambda data: local_step_add(
+                body=data["body"],
+                life_event=data["life_event"],
+                title=data["title"],
+                description=data["description"],
+                url=data["url"],
+                start=data["start"],
+                end=data["end"],
+                actor=request.user,
+            ),
+        )
+        if step is not None:
+            messages.success(
+                request,
+                f"Étape enregistrée : « {step.title} » apparaîtra dans le parcours « "
+                f"{dict(titles).get(step.life_event, step.life_event)} » pour les communes de {step.body.name}.",
+            )
+            return redirect("web:etapes_locales")
     today = date.today()
     existing = (
         LocalStep.objects.filter(body__in=bodies, withdrawn_at__isnull=True)
