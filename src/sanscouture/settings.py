@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "sanscouture.catalogue",
     "sanscouture.journeys",
     "sanscouture.cases",
+    "sanscouture.impacts",
+    "sanscouture.contracts",
+    "sanscouture.network",
+    "sanscouture.gatherings",
+    "sanscouture.opendata",
     "sanscouture.web",
 ]
 

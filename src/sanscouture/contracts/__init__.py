@@ -1,0 +1,1 @@
+"""Contrats et projets partagés : fiches action et leviers détenus par les autres."""

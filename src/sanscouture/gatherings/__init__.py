@@ -1,0 +1,1 @@
+"""Saut culturel : vis mon job et rencontres entre agents."""

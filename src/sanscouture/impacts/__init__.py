@@ -1,0 +1,1 @@
+"""Responsabilité collective : actions déclarées, leurs impacts sur les autres et les avis."""

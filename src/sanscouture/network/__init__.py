@@ -1,0 +1,1 @@
+"""Acteur-réseau : les interactions entre structures et les mesures du réseau."""

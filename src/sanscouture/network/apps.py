@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NetworkConfig(AppConfig):
+    name = "sanscouture.network"
+    verbose_name = "Acteur-réseau"

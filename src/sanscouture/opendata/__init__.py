@@ -1,0 +1,1 @@
+"""Open data et interopérabilité : Open311, data·inclusion, jeu national, DCAT, webhooks."""
