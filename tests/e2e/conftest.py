@@ -1,11 +1,17 @@
-"""Browser fixtures: one headless Chromium per session (system binary), a fresh context per test."""
+"""Browser fixtures: one headless Chromium per session (system binary), a fresh context per test.
+
+`assert_accessible(page)` runs axe-core (npm package, installed by scripts/test) on the page as it is now and fails
+on any violation, listing each rule with the first offending elements.
+"""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -34,3 +40,17 @@ def page(browser: Browser, server) -> Iterator[Page]:  # noqa: ANN001
     yield page
     context.close()
     assert not errors, f"erreurs JavaScript dans la page : {errors}"
+
+
+def assert_accessible(page: Page, *, context: str = "") -> None:
+    """0 axe-core violations (WCAG 2.1 A/AA rules and best practices) on the page as displayed now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # Evaluated rather than added as a <script>: the pages' CSP (nonces) refuses inline scripts.
+        page.evaluate(AXE.read_text())
+    result = page.evaluate("async () => await window.axe.run(document)")
+    violations = [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + " | ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+        for v in result["violations"]
+    ]
+    where = context or page.url
+    assert not violations, f"axe-core sur {where} :\n" + "\n".join(violations)
