@@ -12,6 +12,7 @@ from sanscouture.territories.models import Commune, CommuneKind, Departement, Ep
 
 from .models import Body, BodyKind
 from .naming import of_commune, of_territory
+from .pivots import pivot_labels  # noqa: F401 (re-exported: routing and the API read it here)
 
 DATA = Path(__file__).parent / "data"
 
@@ -20,12 +21,6 @@ DATA = Path(__file__).parent / "data"
 def special_statuses() -> dict[str, Any]:
     """The reviewed data file of special statuses (Paris, Lyon, Corse, CTM, CTG, Mayotte, COM)."""
     return yaml.safe_load((DATA / "special_statuses.yaml").read_text())
-
-
-@cache
-def pivot_labels() -> dict[str, str]:
-    """Pivot code → label, from the Annuaire's list of types of local offices."""
-    return {str(k): str(v) for k, v in yaml.safe_load((DATA / "pivots.yaml").read_text()).items()}
 
 
 @dataclass
