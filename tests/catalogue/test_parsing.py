@@ -2,7 +2,6 @@
 
 import gzip
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -209,10 +208,37 @@ def test_every_element_of_the_25_official_life_events_is_kept_or_reported():
 
 # Element names the content reader handles by name (blocks, table and service parts, conditions).
 PARSER_ELEMENTS = {
-    "Situation", "Chapitre", "SousChapitre", "BlocCas", "Cas", "FragmentConditionne", "Liste", "Item",
-    "ASavoir", "ANoter", "Attention", "Rappel", "Paragraphe", "Tableau", "Colonne", "Rangée", "Cellule",
-    "ServiceEnLigne", "OuSAdresser", "Source", "PivotLocal", "RessourceWeb", "NoticeLiee", "ServiceEnLigneAnnexe",
-    "LienWeb", "estVrai", "estFaux", "estIndefini", "ou", "et", "Complement",
+    "Situation",
+    "Chapitre",
+    "SousChapitre",
+    "BlocCas",
+    "Cas",
+    "FragmentConditionne",
+    "Liste",
+    "Item",
+    "ASavoir",
+    "ANoter",
+    "Attention",
+    "Rappel",
+    "Paragraphe",
+    "Tableau",
+    "Colonne",
+    "Rangée",
+    "Cellule",
+    "ServiceEnLigne",
+    "OuSAdresser",
+    "Source",
+    "PivotLocal",
+    "RessourceWeb",
+    "NoticeLiee",
+    "ServiceEnLigneAnnexe",
+    "LienWeb",
+    "estVrai",
+    "estFaux",
+    "estIndefini",
+    "ou",
+    "et",
+    "Complement",
 }
 
 

@@ -693,8 +693,11 @@ def _merge_runs(runs: list[Record]) -> list[Record]:
     """Adjacent plain runs of the same style as one; layout whitespace collapsed, ends trimmed."""
     merged: list[Record] = []
     for run in runs:
-        if run["type"] == "texte" and merged and merged[-1]["type"] == "texte" and merged[-1].get("style") == run.get(
-            "style"
+        if (
+            run["type"] == "texte"
+            and merged
+            and merged[-1]["type"] == "texte"
+            and merged[-1].get("style") == run.get("style")
         ):
             merged[-1] = {**merged[-1], "text": merged[-1]["text"] + run["text"]}
         else:

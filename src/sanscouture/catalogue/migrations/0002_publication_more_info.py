@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0001_initial'),
+        ("catalogue", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='publication',
-            name='more_info',
-            field=models.JSONField(blank=True, default=list, verbose_name='pour en savoir plus'),
+            model_name="publication",
+            name="more_info",
+            field=models.JSONField(blank=True, default=list, verbose_name="pour en savoir plus"),
         ),
     ]
