@@ -25,6 +25,12 @@ from .errors import ConflictingChoices, UnknownChoice
 from .models import LocalStep
 
 FICHE_COMPETENCES = Path(__file__).parent / "data" / "fiche_competences.yaml"
+# Life events where the person leaves one commune for another: pages ask both (`commune`, `commune_depart`).
+MOVES = frozenset({"je-demenage"})
+
+
+def is_move(slug: str) -> bool:
+    return slug in MOVES
 
 
 @cache
