@@ -43,12 +43,12 @@ def expect_done_when(page: Page) -> None:
     """The routed steps the issue asks for."""
     expect(page.get_by_role("heading", level=1)).to_have_text("Je déménage : votre parcours à Saint-Martin-de-Londres")
     assert len(step_titles(page)) >= 10
-    electoral = page.locator('.sc-competent[data-fiche="F1372"]')
+    electoral = page.locator('.sc-competent:has(li[data-fiche="F1372"])')
     expect(electoral).to_contain_text("Mairie de Saint-Martin-de-Londres")
-    expect(page.locator('.sc-competent[data-competence="prestations-familiales"]').first).to_contain_text(
+    expect(page.locator('.sc-competent:has(li[data-competence="prestations-familiales"])').first).to_contain_text(
         "CAF de l'Hérault"
     )
-    waste = page.locator('.sc-competent[data-fiche="F22730"]')
+    waste = page.locator('.sc-competent:has(li[data-fiche="F22730"])')
     expect(waste).to_contain_text("CC du Grand Pic Saint-Loup")
     expect(waste).to_contain_text("Bon à savoir : la fiche nationale indique")
     expect(page.get_by_text("Différent de service-public.fr")).to_have_count(0)
@@ -198,7 +198,7 @@ def test_print_shows_the_steps_without_header_forms_or_buttons(page: Page) -> No
     expect(page.get_by_role("button", name="Imprimer ou enregistrer en PDF")).to_be_hidden()
     expect(page.locator("#essentiel")).to_be_visible()
     expect(page.locator(".sc-print-only")).to_be_visible()
-    expect(page.locator('.sc-competent[data-fiche="F22730"]')).to_be_visible()
+    expect(page.locator('.sc-competent:has(li[data-fiche="F22730"])')).to_be_visible()
     after = page.locator('.sc-fiche[data-fiche="F1168"] > a').evaluate("el => getComputedStyle(el, '::after').content")
     assert "service-public.fr" in after and "F1168" in after  # the link's address printed as text
     page.screenshot(path=SHOTS / "parcours-impression.png", full_page=True)

@@ -31,10 +31,11 @@ def text(response) -> str:  # noqa: ANN001
 
 
 def block(html: str, css_class: str, attribute: str, value: str) -> str:
-    """The HTML of the first element with this class and data attribute, up to its closing </div>."""
-    m = re.search(rf'<div class="{css_class}[^"]*" {attribute}="{value}".*?</div>', html, re.S)
-    assert m, f"{css_class} {attribute}={value} absent"
-    return m.group(0)
+    """The HTML of the card (`<div class="{css_class}">…</div>`) holding the item with this data attribute."""
+    for m in re.finditer(rf'<div class="{css_class}[^"]*">.*?</div>', html, re.S):
+        if f'{attribute}="{value}"' in m.group(0):
+            return m.group(0)
+    raise AssertionError(f"{css_class} {attribute}={value} absent")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import yaml
 
@@ -132,6 +132,14 @@ class Step:
     local_body: BodyInfo | None = None
     url: str = ""
     deadline: str = ""  # the official sentence giving a time limit, if any
+
+    @property
+    def competent_by_body(self) -> list[tuple[tuple[BodyInfo, ...], list[Competent]]]:
+        """The competences of the step grouped by the bodies that exercise them (one card per body)."""
+        groups: dict[tuple[BodyInfo, ...], list[Competent]] = {}
+        for c in self.competent:
+            groups.setdefault(c.bodies, []).append(c)
+        return list(groups.items())
 
     @property
     def paragraphs(self) -> list[str]:
@@ -275,7 +283,7 @@ def _filter(nodes: list[dict[str, Any]], variables: dict[str, bool], found: _Fou
 # A time limit in the official words: "dans les 5 jours", "avant le", "au plus tard", "préavis"…
 _DEADLINE = re.compile(
     r"\b(dans (?:les?|la|l'|un délai de) (?:\d+|1re|premi\w+) ?\w*|dans un délai|sous \d+ jours|au plus tard"
-    r"|préavis|le jour même|sans délai|dans le mois|dans les \d+ heures)",
+    r"|délai de préavis|le jour même|sans délai|dans le mois|dans les \d+ heures)",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?;:]*[.!?;:]?")
@@ -366,7 +374,8 @@ def _office(code: str, title: str, where: _Where, on: date) -> Office | None:
     annuaire = info.annuaire_url(region_name=where.region_name, departement_name=where.departement_name)
     if info.office_class in ("reseau", "profession") or (not annuaire and info.url):
         link_url = info.url
-        link_label = "Contact officiel" if info.office_class == "reseau" else "Annuaire officiel"
+        host = urlsplit(info.url).netloc.removeprefix("www.")
+        link_label = f"{'Contact officiel' if info.office_class == 'reseau' else 'Annuaire officiel'} : {host}"
     else:
         link_url, link_label = annuaire, f"Les adresses dans l'Annuaire de l'administration ({where.departement_name})"
     if not reason:
