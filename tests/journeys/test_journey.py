@@ -193,3 +193,17 @@ def test_a_time_limit_of_the_official_text_puts_a_step_first(referential):
     housing = step(journey, "Démarches liées au logement actuel")
     assert "préavis" in housing.deadline
     assert journey.urgent_first[0].deadline
+
+
+def test_the_sous_prefecture_of_the_arrondissement_or_the_prefecture_in_the_chef_lieu(referential):
+    from sanscouture.competences.routing import route_pivot
+
+    lodeve = route_pivot("sous_pref", commune="34274")  # Saint-Martin-de-Londres: arrondissement of Lodève
+    assert [b.name for b in lodeve.bodies] == ["Sous-préfecture de Lodève"] and lodeve.reason.kind == "guichet"
+    assert route_pivot("sous_pref", commune="34172").bodies == ()  # Montpellier: the préfecture's arrondissement
+    from sanscouture.competences.routing import place
+    from sanscouture.journeys.selectors import _office, _Where
+
+    where = _Where(place("34172"), "76", "metro", "Occitanie", "Hérault")
+    office = _office("sous_pref", "Sous-préfecture", where, date(2026, 6, 1))
+    assert [b.name for b in office.bodies] == ["Préfecture de l'Hérault"] and "en tient lieu" in office.reason
