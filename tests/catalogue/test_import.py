@@ -158,6 +158,9 @@ def test_bundled_data_holds_the_25_life_events_and_loads_idempotently():
     assert "mairie" in publication_get("F22730").pivots
     assert {e.audience for e in life_events()} == {"particuliers", "professionnels", "associations"}
     assert life_events("associations").count() == 2
+    # "Je déménage" cites "affiliation d'un agent public" whatever the answers: the report says so.
+    assert any("F23671" in line and "« Agent public »" in line for line in report.relevance)
+    assert report.not_kept and all(" : " in line for line in report.not_kept)
 
 
 @pytest.mark.django_db

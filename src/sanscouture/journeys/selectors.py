@@ -439,14 +439,13 @@ def _unanswered(event: LifeEvent, variables: dict[str, bool], answered: set[str]
         ) -> None:
             for node in nodes:
                 cond = node.get("condition")
-                title = node.get("title", "")
+                title = node.get("title", "") if node["type"] == "chapitre" else step
                 if cond is not None and variables_of(cond) & its_vars and not evaluate(cond, variables):
-                    what = title or plain_text([node])[:80].rstrip() + "…"
-                    label = what if node["type"] in ("chapitre", "situation") or not step else f"{step} : {what}"
-                    if label not in left:
+                    label = title or node.get("title") or plain_text([node])[:80].rstrip() + "…"
+                    if label not in left:  # the step it belongs to, once: short enough to read
                         left.append(label)
                     continue
-                visit(node.get("children") or [], title if node["type"] == "chapitre" else step)
+                visit(node.get("children") or [], title)
 
         visit(event.content.get("body") or [], "")
         out.append(Unanswered(question=question["title"], left_out=tuple(left)))
