@@ -3,6 +3,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from sanscouture.catalogue.parsing import BLOCK_TYPES, RUN_TYPES
 from sanscouture.competences.schemas import BodyOut
 
 
@@ -38,28 +39,7 @@ class JourneyIn(Schema):
     date: dt.date | None = None
 
 
-NodeType = Literal[
-    "situation",
-    "chapitre",
-    "souschapitre",
-    "bloccas",
-    "cas",
-    "fragment",
-    "paragraphe",
-    "liste",
-    "item",
-    "tableau",
-    "rangee",
-    "cellule",
-    "encadre",
-    "image",
-    "service",
-    "contact",
-    "inconnu",
-    "texte",
-    "lien",
-    "definition",
-]
+NodeType = Literal[BLOCK_TYPES + RUN_TYPES]  # type: ignore[valid-type] (the content format's node types)
 
 
 class NoeudOut(Schema):
