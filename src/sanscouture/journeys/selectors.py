@@ -16,7 +16,7 @@ from sanscouture.bodies.pivots import ANNUAIRE, PivotInfo, pivot_info, pivot_lab
 from sanscouture.catalogue.conditions import evaluate, variables_of
 from sanscouture.catalogue.models import LifeEvent, Publication
 from sanscouture.catalogue.parsing import plain_text
-from sanscouture.catalogue.selectors import life_event_get, publications_get
+from sanscouture.catalogue.selectors import JOURNEY_FIELDS, life_event_get, publications_get
 from sanscouture.competences.catalogue import catalogue
 from sanscouture.competences.routing import BodyInfo, Place, check_date, communes_served, place, route, route_pivot
 from sanscouture.territories.selectors import commune_resolve
@@ -475,9 +475,12 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
     introduction = _filter(content.get("introduction") or [], variables, intro_found)
     extra = [x["target"] for key in ("questions", "see_also") for x in before_raw.get(key, ())]
     ids = {t for _, found in raw_steps for t in found.targets} | set(extra)
-    publications = publications_get(ids)
-    life_events = {
-        le.publication_id: le for le in LifeEvent.objects.filter(publication_id__in=ids).select_related("publication")
+    publications = publications_get(ids, fields=JOURNEY_FIELDS)
+    life_events = {  # linked life events: their slug and title only
+        le.publication_id: le
+        for le in LifeEvent.objects.filter(publication_id__in=ids)
+        .select_related("publication")
+        .only("publication_id", "slug", "publication__id", "publication__title")
     }
     mapping = fiche_competences()
     comps = catalogue().competences
