@@ -18,7 +18,17 @@ from sanscouture.catalogue.models import LifeEvent, Publication
 from sanscouture.catalogue.parsing import plain_text
 from sanscouture.catalogue.selectors import JOURNEY_FIELDS, life_event_get, publications_get
 from sanscouture.competences.catalogue import catalogue
-from sanscouture.competences.routing import BodyInfo, Place, check_date, communes_served, place, route, route_pivot
+from sanscouture.competences.routing import (
+    BodyInfo,
+    Place,
+    check_date,
+    communes_served,
+    place,
+    place_or_none,
+    route,
+    route_pivot,
+)
+from sanscouture.territories.models import Departement
 from sanscouture.territories.selectors import commune_resolve
 
 from .errors import ConflictingChoices, UnknownChoice
@@ -335,6 +345,24 @@ class _Where:
     departement_name: str
 
 
+_TERRITORIES: dict[str, tuple[str, str, str, str]] = {}  # département → region, zone, region and dep. names
+
+
+def _where(pl: Place) -> _Where:
+    """The territory of a commune for offices; the names of départements and régions are read once."""
+    if pl.departement not in _TERRITORIES:
+        _TERRITORIES.update(
+            {
+                code: (region, zone, region_name, name)
+                for code, region, zone, region_name, name in Departement.objects.values_list(
+                    "code", "region_id", "zone", "region__name", "name"
+                )
+            }
+        )
+    region, zone, region_name, departement_name = _TERRITORIES.get(pl.departement, ("", "", "", ""))
+    return _Where(place=pl, region=region, zone=zone, region_name=region_name, departement_name=departement_name)
+
+
 def _renamed(info: PivotInfo) -> str:
     if info.renamed is None:
         return ""
@@ -456,15 +484,12 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
     """The journey for `life_event` (slug or F… id) with the chosen answers (choice ids) in `commune`
     (any INSEE code, old and delegated ones included) on `on` (default: today)."""
     event = life_event_get(life_event)
-    res = commune_resolve(commune)
-    pl = place(res.commune.insee_code)
-    where = _Where(
-        place=pl,
-        region=res.commune.region_id,
-        zone=res.commune.zone,
-        region_name=res.commune.region.name,
-        departement_name=res.commune.departement.name,
-    )
+    pl = place_or_none(commune)  # a current INSEE code: no query (old and delegated codes are resolved)
+    message = ""
+    if pl is None:
+        res = commune_resolve(commune)
+        pl, message = place(res.commune.insee_code), res.message
+    where = _where(pl)
     on = check_date(on)
     variables, answers = variables_for(event, choices)
     answered = {q["id"] for q in event.questionnaire for c in q["choices"] if c["id"] in choices}
@@ -550,7 +575,7 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
     return Journey(
         life_event=event,
         commune=pl,
-        commune_message=res.message,
+        commune_message=message,
         on=on,
         answers=answers,
         choices=list(dict.fromkeys(choices)),
