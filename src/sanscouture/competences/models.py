@@ -14,6 +14,7 @@ class Basis(models.TextChoices):
     DELIBERATION = "deliberation", "Délibération"
     ARRETE = "arrete", "Arrêté préfectoral"
     LOI = "loi", "Loi"
+    BANATIC = "banatic", "BANATIC"
 
 
 class ExerciseQuerySet(models.QuerySet):
