@@ -16,7 +16,7 @@ from sanscouture.territories.models import Commune
 
 from .catalogue import catalogue
 from .errors import ExerciseConflict, InvalidDeclaration, NotAuthorised
-from .models import Basis, Exercise
+from .models import DECLARABLE_BASES, Exercise
 from .routing import check_date, routing_index_invalidate
 
 
@@ -36,9 +36,11 @@ def exercise_declare(
     if not can_declare_for(actor, body):
         raise NotAuthorised(f"Vous n'êtes pas habilité à déclarer des compétences pour {body.name}.")
     comp = catalogue().get(competence)
-    if basis not in Basis.values:
+    declarable = [value for value, _ in DECLARABLE_BASES]
+    if basis not in declarable:
         raise InvalidDeclaration(
-            f"Fondement inconnu : « {basis} ». Valeurs possibles : {', '.join(Basis.values)}.",
+            f"Fondement inconnu : « {basis} ». Valeurs possibles : {', '.join(declarable)} "
+            "(les déclarations BANATIC viennent de l'import BANATIC).",
             details={"fondement": basis},
         )
     check_date(start)

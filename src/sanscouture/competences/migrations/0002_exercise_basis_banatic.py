@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competences', '0001_initial'),
+        ("competences", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='exercise',
-            name='basis',
-            field=models.CharField(choices=[('statuts', 'Statuts'), ('convention', 'Convention'), ('deliberation', 'Délibération'), ('arrete', 'Arrêté préfectoral'), ('loi', 'Loi'), ('banatic', 'BANATIC')], max_length=20),
+            model_name="exercise",
+            name="basis",
+            field=models.CharField(
+                choices=[
+                    ("statuts", "Statuts"),
+                    ("convention", "Convention"),
+                    ("deliberation", "Délibération"),
+                    ("arrete", "Arrêté préfectoral"),
+                    ("loi", "Loi"),
+                    ("banatic", "BANATIC"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
