@@ -69,9 +69,15 @@ def test_a_withdrawn_or_ended_declaration_no_longer_routes(referential):
         actor=agent,
     )
     assert route("periscolaire-restauration", commune=SAINT_MARTIN, on=date(2026, 12, 31)).body.key == PIC_SAINT_LOUP
-    assert route("periscolaire-restauration", commune=SAINT_MARTIN, on=date(2027, 1, 1)).body.key == f"mairie:{SAINT_MARTIN}"
+    assert (
+        route("periscolaire-restauration", commune=SAINT_MARTIN, on=date(2027, 1, 1)).body.key
+        == f"mairie:{SAINT_MARTIN}"
+    )
     exercise_withdraw(exercise=ex, actor=agent)
-    assert route("periscolaire-restauration", commune=SAINT_MARTIN, on=date(2026, 6, 1)).body.key == f"mairie:{SAINT_MARTIN}"
+    assert (
+        route("periscolaire-restauration", commune=SAINT_MARTIN, on=date(2026, 6, 1)).body.key
+        == f"mairie:{SAINT_MARTIN}"
+    )
 
 
 def test_conflicting_declaration_is_refused_and_changes_nothing(referential):

@@ -556,16 +556,17 @@ def _overridden(
     same = [c for c in chosen if c.rank == top.rank]
     bodies = _candidate_bodies(same, pl)
     answer = Routing(comp.code, bodies, top.reason, comp.label)
+    # The first answer of each other source, where it differs from the one given.
     others: list[Routing] = []
-    seen = {bodies}
+    kinds = {top.reason.kind}
     for c in chosen[len(same) :]:
-        if c.reason.kind != top.reason.kind:
+        if c.reason.kind not in kinds:
+            kinds.add(c.reason.kind)
             alt = Routing(comp.code, _candidate_bodies([c], pl), c.reason, comp.label)
-            if alt.bodies not in seen:
-                seen.add(alt.bodies)
+            if alt.bodies != bodies:
                 others.append(alt)
     law = _default(index, comp, pl, on, rule)
-    if law.bodies not in seen:
+    if law.bodies != bodies:
         others.append(law)
     return answer._replace(others=tuple(others)) if others else answer
 
@@ -750,3 +751,29 @@ def route_pivot(pivot: str, *, commune: str | Place, on: date | None = None) -> 
             f"{ANNUAIRE_NAVIGATION.format(pivot=pivot)}",
         ),
     )
+
+
+def routing_code(requested: str, current: str, on: date | None) -> str:
+    """The code to route for: the requested one when it designated a commune (or an arrondissement) on `on`
+    (a former commune before its merger), else the current commune it resolves to."""
+    index = _index_at(check_date(on))
+    return requested if requested in index.places or requested in index.sub_places else current
+
+
+def disagreement(answer: Routing) -> str:
+    """What the other sources say, in one sentence ("Selon BANATIC (export du …) : Syndicat … ; la loi
+    désignerait : …"), or "" when they agree."""
+    parts = []
+    for other in answer.others:
+        names = ", ".join(b.name for b in other.bodies) or "aucune structure référencée"
+        kind = other.reason.kind
+        if kind == "banatic":
+            parts.append(f"selon {other.reason.references[0]} : {names}")
+        elif kind == "declaration":
+            parts.append(f"selon la déclaration de {names}")
+        elif kind == "statut_particulier" and other.reason.exercise_id is None and other.reason.references:
+            parts.append(f"le régime particulier désignerait : {names}")
+        else:
+            parts.append(f"la loi désignerait : {names}")
+    text = " ; ".join(parts)
+    return (text[:1].upper() + text[1:] + ".") if text else ""
