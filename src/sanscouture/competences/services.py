@@ -87,10 +87,15 @@ def exercise_withdraw(*, exercise: Exercise, actor: AbstractBaseUser) -> Exercis
 
 
 @transaction.atomic
-def referential_load(*, path: Path | None = None, progress: Progress | None = None) -> "ReferentialReport":
-    """Import the territories (bundled edition by default), derive the bodies, refresh routing: one transaction."""
+def referential_load(
+    *, path: Path | None = None, effective: date | None = None, progress: Progress | None = None
+) -> "ReferentialReport":
+    """Import the territories (bundled edition by default), derive the bodies, refresh routing: one transaction.
+    `effective`: the date of the COG the edition describes, when the importer does not know it."""
     data, version = read_source(path)
-    territories = referential_import(data, source=str(path or "bundled"), version=version, progress=progress)
+    territories = referential_import(
+        data, source=str(path or "bundled"), version=version, effective=effective, progress=progress
+    )
     bodies = bodies_sync()
     routing_index_invalidate()
     return ReferentialReport(territories=territories, bodies=bodies)
