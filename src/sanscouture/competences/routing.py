@@ -7,7 +7,7 @@ rebuilt lazily when the referential changes (any process: a version row in the d
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -132,12 +132,14 @@ class Place:
     not_modelled: str | None
     signature: tuple  # what the default rules depend on besides the bodies themselves
     parent: str | None = None  # for an arrondissement municipal: its commune
+    # Declarations and regimes in force here at some date: competence → candidates by precedence (ADR 010).
+    overrides: dict[str, tuple["Candidate", ...]] | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass
 class _Index:
     places: dict[str, Place]
-    overrides: dict[tuple[str, int], tuple[Candidate, ...]]  # (competence, place pk) → by precedence
+    overrides: dict[int, dict[str, tuple[Candidate, ...]]]  # place pk → competence → candidates by precedence
     offices: dict[tuple[str, int], tuple[BodyInfo, ...]]
     version: int
     answers: dict[tuple, object] = field(default_factory=dict)
@@ -200,10 +202,21 @@ def _build(version: int) -> _Index:
         "pk", "insee_code", "name", "departement_id", "region_id", "epci_id", "epci__kind", "ept_id"
     )
     places = {row[1]: _place(*row, bodies=bodies, st=st) for row in rows}
-    overrides: dict[tuple[str, int], list[Candidate]] = {}
-    _add_declarations(overrides, bodies)
-    _add_regimes(overrides, bodies, places)
-    sub_places = _add_arrondissements(overrides, bodies, places)
+    flat: dict[tuple[str, int], list[Candidate]] = {}
+    _add_declarations(flat, bodies)
+    _add_regimes(flat, bodies, places)
+    sub_places = _add_arrondissements(flat, bodies, places)
+    overrides: dict[int, dict[str, tuple[Candidate, ...]]] = {}
+    for (comp, pk), cands in flat.items():
+        overrides.setdefault(pk, {})[comp] = (
+            tuple(cands) if len(cands) == 1 else tuple(sorted(cands, key=lambda c: (c.rank, -c.start.toordinal())))
+        )
+    places = {
+        code: replace(pl, overrides=overrides[pl.pk]) if pl.pk in overrides else pl for code, pl in places.items()
+    }
+    sub_places = {
+        code: replace(pl, overrides=overrides[pl.pk]) if pl.pk in overrides else pl for code, pl in sub_places.items()
+    }
 
     offices: dict[tuple[str, int], list[BodyInfo]] = {}
     served = Body.served_communes.through.objects.filter(body__active=True).values_list(
@@ -220,7 +233,7 @@ def _build(version: int) -> _Index:
     boundaries = tuple(sorted(bounds))
     return _Index(
         places=places,
-        overrides={k: tuple(sorted(v, key=lambda c: (c.rank, -c.start.toordinal()))) for k, v in overrides.items()},
+        overrides=overrides,
         version=version,
         offices={k: tuple(sorted(v, key=lambda b: b.name)) for k, v in offices.items()},
         sub_places=sub_places,
@@ -258,8 +271,9 @@ def _build_past(index: _Index, boundary: date) -> _Index:
     places: dict[str, Place] = {}
     for i, (code, name, dep, reg, epci, kind, ept) in enumerate(rows, start=1):
         now = index.places.get(code)
+        pk = now.pk if now else -i
         places[code] = _place(
-            now.pk if now else -i,
+            pk,
             code,
             name,
             dep,
@@ -270,6 +284,7 @@ def _build_past(index: _Index, boundary: date) -> _Index:
             bodies=index.bodies,
             st=st,
             mairie_name=None if now is not None and now.name == name else f"Mairie {of_commune(name)}",
+            overrides=index.overrides.get(pk),
         )
     return _Index(
         places=places,
@@ -295,6 +310,7 @@ def _place(
     bodies: dict[str, BodyInfo],
     st: dict,
     mairie_name: str | None = None,
+    overrides: dict[str, tuple[Candidate, ...]] | None = None,
 ) -> Place:
     """The routing view of one commune: the body at each level and the special statuses that put it there."""
     notes: list[str | None] = [None] * len(LEVELS)
@@ -348,6 +364,7 @@ def _place(
         level_notes=tuple(notes),
         not_modelled=not_modelled,
         signature=(regime, bool(ept), tuple(notes), tuple(b is None for b in level_bodies)),
+        overrides=overrides,
     )
 
 
@@ -372,41 +389,37 @@ def _references(refs: list[dict]) -> tuple[tuple[str, ...], bool]:
 
 def _add_declarations(overrides: dict[tuple[str, int], list[Candidate]], bodies: dict[str, BodyInfo]) -> None:
     """Exercise declarations in force: an agent's first, then BANATIC's (a syndicat's before an EPCI's)."""
-    through = Exercise.communes.through.objects.filter(exercise__withdrawn_at__isnull=True, exercise__body__active=True)
-    reasons: dict[int, tuple[int, Reason]] = {}
-    for ex_id, commune_pk, comp, start, end, body_key, basis, ref in through.values_list(
-        "exercise_id",
-        "commune_id",
-        "exercise__competence",
-        "exercise__start",
-        "exercise__end",
-        "exercise__body__key",
-        "exercise__basis",
-        "exercise__reference",
-    ):
+    candidates: dict[int, tuple[str, Candidate]] = {}
+    for ex_id, comp, start, end, body_key, basis, ref in Exercise.objects.filter(
+        withdrawn_at__isnull=True, body__active=True
+    ).values_list("pk", "competence", "start", "end", "body__key", "basis", "reference"):
         body = bodies[body_key]
-        if ex_id not in reasons:
-            if basis == Basis.BANATIC:
-                rank = RANK_BANATIC_EPCI if body.kind in _FISCAL_EPCI_KINDS else RANK_BANATIC_SYNDICAT
-                source = f"BANATIC ({ref})" if ref else f"BANATIC, depuis le {start:%d/%m/%Y}"
-                reason = Reason(
-                    kind="banatic",
-                    exercise_id=ex_id,
-                    text=f"Selon {source} : exercée par {body.name}.",
-                    references=(source,),
-                )
-            else:
-                rank = RANK_DECLARATION
-                text = f"{Basis(basis).label}" + (f" : {ref}" if ref else "")
-                reason = Reason(
-                    kind="declaration",
-                    exercise_id=ex_id,
-                    text=f"Exercice déclaré par {body.name} depuis le {start:%d/%m/%Y} ({text}).",
-                    references=(text,),
-                )
-            reasons[ex_id] = (rank, reason)
-        rank, reason = reasons[ex_id]
-        overrides.setdefault((comp, commune_pk), []).append(Candidate(rank, start, end, (body,), reason))
+        if basis == Basis.BANATIC:
+            rank = RANK_BANATIC_EPCI if body.kind in _FISCAL_EPCI_KINDS else RANK_BANATIC_SYNDICAT
+            source = f"BANATIC ({ref})" if ref else f"BANATIC, depuis le {start:%d/%m/%Y}"
+            reason = Reason(
+                kind="banatic",
+                exercise_id=ex_id,
+                text=f"Selon {source} : exercée par {body.name}.",
+                references=(source,),
+            )
+        else:
+            rank = RANK_DECLARATION
+            text = f"{Basis(basis).label}" + (f" : {ref}" if ref else "")
+            reason = Reason(
+                kind="declaration",
+                exercise_id=ex_id,
+                text=f"Exercice déclaré par {body.name} depuis le {start:%d/%m/%Y} ({text}).",
+                references=(text,),
+            )
+        candidates[ex_id] = (comp, Candidate(rank, start, end, (body,), reason))
+    # The link table alone, without joins: it is the big one (one row per declaration × commune).
+    for ex_id, commune_pk in Exercise.communes.through.objects.values_list("exercise_id", "commune_id").iterator(
+        chunk_size=20_000
+    ):
+        found = candidates.get(ex_id)
+        if found is not None:
+            overrides.setdefault((found[0], commune_pk), []).append(found[1])
 
 
 def _add_regimes(
@@ -442,6 +455,12 @@ def _add_arrondissements(
     rows = Commune.objects.filter(kind=CommuneKind.ARRONDISSEMENT).values_list(
         "pk", "insee_code", "name", "parent__insee_code"
     )
+    rows = list(rows)
+    city_pks = {places[parent].pk for _, _, _, parent in rows if parent in places}
+    of_city: dict[int, list[tuple[str, list[Candidate]]]] = {}
+    for (comp, commune_pk), cands in overrides.items():
+        if commune_pk in city_pks:
+            of_city.setdefault(commune_pk, []).append((comp, cands))
     sub_places: dict[str, Place] = {}
     for pk, code, name, parent in rows:
         city = places.get(parent)
@@ -449,9 +468,8 @@ def _add_arrondissements(
             continue
         sub_places[code] = replace(city, pk=pk, insee_code=code, name=name, parent=parent)
         # What the city answers for (regimes, declarations) holds in each of its arrondissements.
-        for (comp, commune_pk), cands in list(overrides.items()):
-            if commune_pk == city.pk:
-                overrides.setdefault((comp, pk), []).extend(cands)
+        for comp, cands in of_city.get(city.pk, ()):
+            overrides.setdefault((comp, pk), []).extend(cands)
     for m in arr["mairies"]:
         body = bodies.get(m["key"])
         if body is None:
@@ -540,26 +558,74 @@ def route_everywhere(*, on: date | None = None) -> Iterator[tuple[Place, Compete
 def _route(index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | None = None) -> Routing:
     """Hot path (35,000 communes × every competence): dictionary look-ups, no query, no formatting."""
     rule = rule or comp.rule_at(on)
-    cands = index.overrides.get((comp.code, pl.pk)) if index.overrides else None
-    if cands:
-        chosen = [c for c in cands if c.start <= on and (c.end is None or on <= c.end)]
-        if chosen:
-            return _overridden(index, comp, pl, on, rule, chosen)
-    return _default(index, comp, pl, on, rule)
+    ov = pl.overrides
+    if ov is not None:
+        cands = ov.get(comp.code)
+        if cands:
+            chosen = [c for c in cands if c.start <= on and (c.end is None or on <= c.end)]
+            if chosen:
+                top = chosen[0]
+                if len(chosen) == 1 and not top.with_commune:
+                    bodies = top.bodies
+                else:
+                    bodies = _candidate_bodies([c for c in chosen if c.rank == top.rank], pl)
+                return Routing(comp.code, bodies, top.reason, comp.label, _Others(index, comp, pl, on, rule, chosen))
+    if rule is None or pl.not_modelled:
+        return _not_modelled(index, comp, pl, on)
+    # Communes with the same EPCI regime and special statuses share the levels and the reason; only the
+    # bodies differ (one mairie each), so the (levels, reason) pair is cached per signature.
+    key = (id(rule), pl.signature)
+    cached = index.answers.get(key)
+    if cached is None:
+        cached = _levels_and_reason(comp, rule, pl)
+        index.answers[key] = cached
+    idxs, reason = cached  # type: ignore[misc]
+    lb = pl.level_bodies
+    if len(idxs) == 1:
+        body = lb[idxs[0]]
+        return Routing(comp.code, (body,) if body is not None else (), reason, comp.label)
+    return Routing(comp.code, tuple(dict.fromkeys(lb[i] for i in idxs if lb[i] is not None)), reason, comp.label)
 
 
-def _overridden(
+class _Others(Sequence):
+    """What the sources of lower precedence answer where they differ: computed when first read (the pages,
+    the API), not on the hot path (ADR 010)."""
+
+    __slots__ = ("_args", "_items")
+
+    def __init__(self, *args: object) -> None:
+        self._args: tuple | None = args
+        self._items: tuple[Routing, ...] = ()
+
+    def _get(self) -> tuple[Routing, ...]:
+        if self._args is not None:
+            self._items, self._args = _others(*self._args), None  # type: ignore[misc]
+        return self._items
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN204
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self._get()) == (tuple(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+
+def _others(
     index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | None, chosen: list[Candidate]
-) -> Routing:
-    """The answer of the source of highest precedence in force; the other sources, where they disagree."""
+) -> tuple[Routing, ...]:
     top = chosen[0]
-    same = [c for c in chosen if c.rank == top.rank]
-    bodies = _candidate_bodies(same, pl)
-    answer = Routing(comp.code, bodies, top.reason, comp.label)
+    bodies = _candidate_bodies([c for c in chosen if c.rank == top.rank], pl)
     # The first answer of each other source, where it differs from the one given.
     others: list[Routing] = []
     kinds = {top.reason.kind}
-    for c in chosen[len(same) :]:
+    for c in chosen:
         if c.reason.kind not in kinds:
             kinds.add(c.reason.kind)
             alt = Routing(comp.code, _candidate_bodies([c], pl), c.reason, comp.label)
@@ -568,7 +634,7 @@ def _overridden(
     law = _default(index, comp, pl, on, rule)
     if law.bodies != bodies:
         others.append(law)
-    return answer._replace(others=tuple(others)) if others else answer
+    return tuple(others)
 
 
 def _candidate_bodies(cands: list[Candidate], pl: Place) -> tuple[BodyInfo, ...]:
@@ -582,31 +648,25 @@ def _candidate_bodies(cands: list[Candidate], pl: Place) -> tuple[BodyInfo, ...]
 
 def _default(index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | None) -> Routing:
     """What the law's default rules (and the special statuses of collectivités) answer."""
-    if rule is None or pl.not_modelled:
-        key = ("none", comp.code, pl.departement)
-        answer = index.answers.get(key)
-        if answer is None:
-            text = pl.not_modelled or f"Aucune règle par défaut connue pour cette compétence au {on:%d/%m/%Y}."
-            answer = Routing(comp.code, (), Reason(kind="non_modelise", text=text), comp.label)
-            index.answers[key] = answer
-        return answer  # type: ignore[return-value]
-    # Communes with the same EPCI regime and special statuses share the levels and the reason; only the
-    # bodies differ (one mairie each), so the (levels, reason) pair is cached per signature.
-    key = (id(rule), pl.signature)
-    cached = index.answers.get(key)
-    if cached is None:
-        levels, branch = _levels(rule, pl)
-        idxs = tuple(_LEVEL_INDEX[lv] for lv in levels)
-        bodies = tuple(pl.level_bodies[i] for i in idxs)
-        notes = tuple(pl.level_notes[i] for i in idxs)
-        cached = (idxs, _default_reason(comp, rule, levels, branch, bodies, notes))
-        index.answers[key] = cached
-    idxs, reason = cached  # type: ignore[misc]
-    lb = pl.level_bodies
-    if len(idxs) == 1:
-        body = lb[idxs[0]]
-        return Routing(comp.code, (body,) if body is not None else (), reason, comp.label)
-    return Routing(comp.code, tuple(dict.fromkeys(lb[i] for i in idxs if lb[i] is not None)), reason, comp.label)
+    return _route(index, comp, replace(pl, overrides=None) if pl.overrides else pl, on, rule)
+
+
+def _not_modelled(index: _Index, comp: Competence, pl: Place, on: date) -> Routing:
+    key = ("none", comp.code, pl.departement)
+    answer = index.answers.get(key)
+    if answer is None:
+        text = pl.not_modelled or f"Aucune règle par défaut connue pour cette compétence au {on:%d/%m/%Y}."
+        answer = Routing(comp.code, (), Reason(kind="non_modelise", text=text), comp.label)
+        index.answers[key] = answer
+    return answer  # type: ignore[return-value]
+
+
+def _levels_and_reason(comp: Competence, rule: Rule, pl: Place) -> tuple[tuple[int, ...], Reason]:
+    levels, branch = _levels(rule, pl)
+    idxs = tuple(_LEVEL_INDEX[lv] for lv in levels)
+    bodies = tuple(pl.level_bodies[i] for i in idxs)
+    notes = tuple(pl.level_notes[i] for i in idxs)
+    return idxs, _default_reason(comp, rule, levels, branch, bodies, notes)
 
 
 def _levels(rule: Rule, pl: Place) -> tuple[tuple[str, ...], str]:
@@ -685,6 +745,13 @@ def communes_served(body_key: str) -> tuple[str, ...]:
         for (_, commune_pk), offices in index.offices.items():
             for body in offices:
                 served.setdefault(body.key, []).append(by_pk[commune_pk])
+        # Regimes and declarations: the communes where they are in force at some date.
+        by_pk |= {pl.pk: code for code, pl in index.sub_places.items()}
+        for commune_pk, by_comp in index.overrides.items():
+            for cands in by_comp.values():
+                for cand in cands:
+                    for body in cand.bodies:
+                        served.setdefault(body.key, []).append(by_pk[commune_pk])
         index.served = {k: tuple(sorted(set(v))) for k, v in served.items()}
     return index.served.get(body_key, ())
 
