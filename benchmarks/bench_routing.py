@@ -178,7 +178,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         consume(routing.route_everywhere())
         decl_warm.append(time.perf_counter() - t)
     decl_warm_s = min(decl_warm)
-    overridden = sum(1 for (_, pk) in index.overrides if pk > 0)
+    overridden = sum(len(by_comp) for by_comp in index.overrides.values())
     growth = (decl_warm_s / baseline_s) / (warm_s / baseline_s)
     print(
         f"\navec déclarations chargées : {loaded['exercises']:,} déclarations, {loaded['pairs']:,} couples "
