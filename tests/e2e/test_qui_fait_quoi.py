@@ -99,7 +99,7 @@ def test_header_and_footer_are_styled_by_the_dsfr(page: Page, tmp_path) -> None:
     page.screenshot(path=tmp_path / "accueil.png", full_page=True)
 
 
-def test_paris_15e_shows_the_source_of_each_answer_and_the_disagreement(page: Page) -> None:
+def test_paris_15e_shows_the_source_of_each_answer_and_the_disagreement(page: Page, tmp_path) -> None:  # noqa: ANN001
     """Issue 9: an arrondissement answers with its mairie for état civil, Paris with IDFM, the BSPP and the
     préfecture de police; the order of the sources and what the law would say are on the page."""
     from tests.e2e.conftest import assert_accessible
@@ -124,6 +124,6 @@ def test_paris_15e_shows_the_source_of_each_answer_and_the_disagreement(page: Pa
         "Référence légale non vérifiée"
     )
     assert_accessible(page, context="Paris 15e")
-    page.screenshot(path="/tmp/who-paris-15e.png")
-    mobility.screenshot(path="/tmp/who-paris-15e-mobilite.png")
-    page.locator('tr[data-competence="titres-sejour"]').screenshot(path="/tmp/who-paris-15e-titres.png")
+    page.screenshot(path=tmp_path / "paris-15e.png")
+    mobility.screenshot(path=tmp_path / "paris-15e-mobilite.png")
+    page.locator('tr[data-competence="titres-sejour"]').screenshot(path=tmp_path / "paris-15e-titres.png")

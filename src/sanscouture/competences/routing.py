@@ -20,7 +20,7 @@ from sanscouture.bodies.naming import of_commune
 from sanscouture.bodies.services import pivot_labels, regime_communes, special_regimes, special_statuses
 from sanscouture.territories.models import Commune, CommuneKind, CommunePeriod
 
-from .catalogue import LEVEL_LABELS, LEVELS, Competence, Rule, catalogue
+from .catalogue import LEVEL_LABELS, LEVELS, Competence, Reference, Rule, catalogue
 from .errors import DateOutOfRange, PivotNotFound
 from .models import Basis, Exercise, RoutingVersion
 
@@ -93,13 +93,6 @@ class Routing(NamedTuple):
 
 # Precedence of the sources of an answer, highest first (ADR 010). The law's default comes last.
 RANK_DECLARATION, RANK_REGIME, RANK_BANATIC_SYNDICAT, RANK_BANATIC_EPCI = 0, 1, 2, 3
-SOURCE_LABELS = {
-    "declaration": "déclaration d'un agent",
-    "statut_particulier": "régime particulier fixé par la loi",
-    "banatic": "BANATIC",
-    "loi": "la loi",
-    "facultative": "la loi",
-}
 # Bodies whose BANATIC declarations rank below a syndicat's: an EPCI à fiscalité propre that is a member of a
 # syndicat holding the same competence has transferred it to that syndicat.
 _FISCAL_EPCI_KINDS = {BodyKind.EPCI, BodyKind.EPT, BodyKind.MAIRIE}
@@ -194,14 +187,16 @@ def _index() -> _Index:
 
 def _build(version: int) -> _Index:
     st = special_statuses()
-    bodies = {
-        key: BodyInfo(id=pk, key=key, name=name, kind=kind)
-        for pk, key, name, kind in Body.objects.values_list("pk", "key", "name", "kind")
-    }
+    # Every body, inactive ones included: past dates name former mairies, EPCI and mairies d'arrondissement.
+    bodies, active = {}, {}
+    for pk, key, name, kind, is_active in Body.objects.values_list("pk", "key", "name", "kind", "active"):
+        bodies[key] = BodyInfo(id=pk, key=key, name=name, kind=kind)
+        if is_active:
+            active[key] = bodies[key]
     rows = Commune.objects.filter(kind=CommuneKind.CURRENT).values_list(
         "pk", "insee_code", "name", "departement_id", "region_id", "epci_id", "epci__kind", "ept_id"
     )
-    places = {row[1]: _place(*row, bodies=bodies, st=st) for row in rows}
+    places = {row[1]: _place(*row, bodies=active, st=st) for row in rows}
     flat: dict[tuple[str, int], list[Candidate]] = {}
     _add_declarations(flat, bodies)
     _add_regimes(flat, bodies, places)
@@ -378,8 +373,6 @@ def _secours(code: str, dep: str) -> tuple[str | None, str | None]:
 
 
 def _references(refs: list[dict]) -> tuple[tuple[str, ...], bool]:
-    from .catalogue import Reference
-
     parsed = [
         Reference(code=r["code"], article=str(r["article"]), note=r.get("note", ""), verified=r["verified"])
         for r in refs
@@ -396,6 +389,8 @@ def _add_declarations(overrides: dict[tuple[str, int], list[Candidate]], bodies:
         body = bodies[body_key]
         if basis == Basis.BANATIC:
             rank = RANK_BANATIC_EPCI if body.kind in _FISCAL_EPCI_KINDS else RANK_BANATIC_SYNDICAT
+            # The import writes « BANATIC, export du JJ/MM/AAAA, code NNNN » (banatic branch).
+            ref = ref.removeprefix("BANATIC, ").removeprefix("BANATIC")
             source = f"BANATIC ({ref})" if ref else f"BANATIC, depuis le {start:%d/%m/%Y}"
             reason = Reason(
                 kind="banatic",
@@ -562,6 +557,10 @@ def _route(index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | No
     if ov is not None:
         cands = ov.get(comp.code)
         if cands:
+            if len(cands) == 1:  # the common case (one BANATIC row, one regime): no list to build
+                c = cands[0]
+                if c.start <= on and (c.end is None or on <= c.end) and not c.with_commune:
+                    return Routing(comp.code, c.bodies, c.reason, comp.label, _Others(index, comp, pl, on, rule, cands))
             chosen = [c for c in cands if c.start <= on and (c.end is None or on <= c.end)]
             if chosen:
                 top = chosen[0]
@@ -618,8 +617,9 @@ class _Others(Sequence):
 
 
 def _others(
-    index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | None, chosen: list[Candidate]
+    index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | None, cands: Sequence[Candidate]
 ) -> tuple[Routing, ...]:
+    chosen = [c for c in cands if c.start <= on and (c.end is None or on <= c.end)]
     top = chosen[0]
     bodies = _candidate_bodies([c for c in chosen if c.rank == top.rank], pl)
     # The first answer of each other source, where it differs from the one given.
