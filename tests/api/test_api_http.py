@@ -96,7 +96,10 @@ def test_an_arrondissement_answers_with_source_disagreement_and_verified_flag(se
     assert mobility["raison"]["desaccord"] == "La loi désignerait : Région Île-de-France."
     assert mobility["raison"]["autres_sources"][0]["structures"][0]["nom"] == "Région Île-de-France"
     assert [s["nom"] for s in by_code["sdis"]["structures"]] == ["Brigade de sapeurs-pompiers de Paris"]
-    assert not by_code["titres-sejour"]["raison"]["references_verifiees"]  # R431-3 not read: said
+    assert by_code["titres-sejour"]["raison"]["references_verifiees"]  # CESEDA R431-20, CGCT L2512-13
+    # No reference of this competence has been read yet: said, never "selon la loi".
+    housing = by_code["logement-social-aides-pierre"]["raison"]
+    assert not housing["references_verifiees"] and "selon la loi" not in housing["explication"]
     status, one = get_json(server, "/api/v1/communes/75115/competences/titres-sejour")
     assert status == 200 and one["structures"][0]["nom"] == "Préfecture de police"
 
