@@ -40,7 +40,7 @@ def special_regimes() -> dict[str, Any]:
     return yaml.safe_load((DATA / "special_regimes.yaml").read_text())
 
 
-def regime_communes(territory: dict[str, list[str]]) -> set[str]:
+def regime_communes(*, territory: dict[str, list[str]]) -> set[str]:
     """The INSEE codes of the current communes a regime's territory covers."""
     current = Commune.objects.filter(kind=CommuneKind.CURRENT)
     codes: set[str] = set(territory.get("communes") or ())

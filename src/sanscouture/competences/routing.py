@@ -430,7 +430,7 @@ def _add_regimes(
         reason = Reason(kind="statut_particulier", text=r["basis"], references=refs, verified=verified)
         start = date.fromisoformat(str(r["since"])) if r.get("since") else valid_from
         end = date.fromisoformat(str(r["until"])) if r.get("until") else None
-        for code in regime_communes(r["territory"]):
+        for code in regime_communes(territory=r["territory"]):
             pl = places.get(code)
             if pl is None:
                 continue
