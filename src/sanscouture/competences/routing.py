@@ -745,13 +745,17 @@ def communes_served(body_key: str) -> tuple[str, ...]:
         for (_, commune_pk), offices in index.offices.items():
             for body in offices:
                 served.setdefault(body.key, []).append(by_pk[commune_pk])
-        # Regimes and declarations: the communes where they are in force at some date.
-        by_pk |= {pl.pk: code for code, pl in index.sub_places.items()}
+        # Regimes and declarations: the communes where they are in force at some date. An arrondissement counts
+        # only for its own mairie: what it inherits from its city is counted once, on the city.
+        arrondissements = {pl.pk: code for code, pl in index.sub_places.items()}
         for commune_pk, by_comp in index.overrides.items():
             for cands in by_comp.values():
                 for cand in cands:
                     for body in cand.bodies:
-                        served.setdefault(body.key, []).append(by_pk[commune_pk])
+                        if commune_pk in by_pk:
+                            served.setdefault(body.key, []).append(by_pk[commune_pk])
+                        elif body.kind == BodyKind.MAIRIE_ARRDT and commune_pk in arrondissements:
+                            served.setdefault(body.key, []).append(arrondissements[commune_pk])
         index.served = {k: tuple(sorted(set(v))) for k, v in served.items()}
     return index.served.get(body_key, ())
 
