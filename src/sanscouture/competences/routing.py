@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cache
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -365,11 +366,19 @@ def _place(
 
 def _secours(code: str, dep: str) -> tuple[str | None, str | None]:
     """The fire and rescue service of a commune, and the special regime that names it, if any."""
+    by_commune, by_dep, none = _secours_table()
+    found = by_commune.get(code) or by_dep.get(dep)
+    if found:
+        return found
+    return (None, None) if dep in none else (f"sdis:{dep}", None)
+
+
+@cache
+def _secours_table() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]], frozenset[str]]:
     secours = special_regimes()["secours"]
-    for s in secours["special"]:
-        if code in s.get("communes", ()) or dep in s.get("departements", ()):
-            return s["key"], s["basis"]
-    return (None, None) if dep in secours["none"] else (f"sdis:{dep}", None)
+    by_commune = {c: (s["key"], s["basis"]) for s in secours["special"] for c in s.get("communes", ())}
+    by_dep = {d: (s["key"], s["basis"]) for s in secours["special"] for d in s.get("departements", ())}
+    return by_commune, by_dep, frozenset(secours["none"])
 
 
 def _references(refs: list[dict]) -> tuple[tuple[str, ...], bool]:
