@@ -13,7 +13,12 @@ What is timed (one process, SQLite):
   figure compared with the target), with a fresh index, and warm (answers cache filled);
 - baseline in the same run: a plain Python loop over the same number of (commune, competence) pairs doing
   one dict lookup each; the ratio says how many "dict lookups" one routing costs;
-- `route_all(commune=...)` per-call latency over 1,000 random communes (seed 42), median and p95.
+- `route_all(commune=...)` per-call latency over 1,000 random communes (seed 42), median and p95;
+- then (issue 9) the same passes once declarations are loaded, as a BANATIC import and agents would leave them:
+  every EPCI's BANATIC rows for the competences the law gives it, on all its member communes; one departmental
+  energy syndicate and one water syndicate per département (on every commune for energy, every other commune
+  for water); 1,000 agents' declarations. The special regimes (IDFM, Sytral, préfecture de police,
+  arrondissements) are always loaded. The ratio to the dict-lookup baseline must not grow by more than a fifth.
 
 Target (issue): route_everywhere() < 5 s.
 """
@@ -155,6 +160,37 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         f"({n_comp} routages par appel)"
     )
 
+    loaded = load_declarations()
+    routing._drop_local()
+    t = time.perf_counter()
+    consume(routing.route_everywhere())
+    decl_cold_s = time.perf_counter() - t
+    decl_builds = []
+    for _ in range(2):
+        routing._drop_local()
+        t = time.perf_counter()
+        index = routing._index()
+        decl_builds.append(time.perf_counter() - t)
+    consume(routing.route_everywhere())
+    decl_warm = []
+    for _ in range(2):
+        t = time.perf_counter()
+        consume(routing.route_everywhere())
+        decl_warm.append(time.perf_counter() - t)
+    decl_warm_s = min(decl_warm)
+    overridden = sum(len(by_comp) for by_comp in index.overrides.values())
+    growth = (decl_warm_s / baseline_s) / (warm_s / baseline_s)
+    print(
+        f"\navec déclarations chargées : {loaded['exercises']:,} déclarations, {loaded['pairs']:,} couples "
+        f"(compétence, commune), {overridden:,} entrées dans l'index"
+    )
+    print(f"  construction de l'index                                {min(decl_builds):8.3f} s")
+    print(f"  route_everywhere() à froid (index compris)             {decl_cold_s:8.3f} s")
+    print(f"  route_everywhere() à chaud (meilleur de 2)             {decl_warm_s:8.3f} s")
+    print(f"  ratio à chaud / référence                              {decl_warm_s / baseline_s:8.1f} ×")
+    verdict = "OK" if growth <= 1.2 else "AU-DELÀ DE LA CIBLE"
+    print(f"  croissance du ratio (avec / sans déclarations)          {growth:8.2f}   cible ≤ 1,2 : {verdict}")
+
     if args.profile:
         import cProfile
         import io
@@ -187,6 +223,15 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
             "baseline_dict_loop_s": baseline_s,
             "ratio_warm_to_baseline": warm_s / baseline_s,
             "ratio_cold_to_baseline": cold_s / baseline_s,
+            "with_declarations": {
+                **loaded,
+                "index_entries": overridden,
+                "index_build_s": min(decl_builds),
+                "cold_s": decl_cold_s,
+                "warm_s": decl_warm_s,
+                "ratio_warm_to_baseline": decl_warm_s / baseline_s,
+                "ratio_growth": growth,
+            },
             "route_all": {
                 "sample": SAMPLE,
                 "seed": 42,
@@ -198,6 +243,102 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         },
     )
     print(f"\nRésultats : {path}")
+
+
+# Competences a BANATIC export lists for an EPCI à fiscalité propre (those the law gives every kind of EPCI).
+EPCI_COMPETENCES = (
+    "dechets-menagers",
+    "gemapi",
+    "gens-du-voyage",
+    "developpement-economique",
+    "tourisme",
+    "scot",
+    "eau-potable",
+    "assainissement-collectif",
+    "assainissement-non-collectif",
+    "habitat-plh",
+    "politique-ville",
+    "mobilite-aom",
+)
+
+
+def load_declarations() -> dict[str, int]:
+    """Exercise rows shaped like a BANATIC import plus agents' declarations (bulk, outside the timings)."""
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from sanscouture.bodies.models import Body
+    from sanscouture.competences.models import Basis, Exercise
+    from sanscouture.competences.routing import routing_index_invalidate
+    from sanscouture.territories.models import Commune, CommuneKind
+
+    communes = list(Commune.objects.filter(kind=CommuneKind.CURRENT).values_list("pk", "departement_id", "epci_id"))
+    user = get_user_model().objects.create(username="bench-banatic")
+    epci_bodies = dict(Body.objects.filter(key__startswith="epci:").values_list("epci_id", "pk"))
+    rows: list[tuple[Exercise, list[int]]] = []
+    export = date(2025, 7, 1)
+    by_epci: dict[str, list[int]] = {}
+    by_dep: dict[str, list[int]] = {}
+    for pk, dep, epci in communes:
+        by_dep.setdefault(dep, []).append(pk)
+        if epci:
+            by_epci.setdefault(epci, []).append(pk)
+    for epci, pks in by_epci.items():
+        for comp in EPCI_COMPETENCES:
+            ex = Exercise(body_id=epci_bodies[epci], competence=comp, start=date(2017, 1, 1), basis=Basis.BANATIC)
+            rows.append((ex, pks))
+    with transaction.atomic():
+        syndicats = Body.objects.bulk_create(
+            [
+                Body(key=f"bench-syndicat:{kind}:{dep}", kind="syndicat", name=f"Syndicat ({kind}) {dep}")
+                for dep in by_dep
+                for kind in ("energie", "eau")
+            ]
+        )
+        by_key = {b.key: b.pk for b in syndicats}
+        for dep, pks in by_dep.items():
+            rows.append(
+                (
+                    Exercise(
+                        body_id=by_key[f"bench-syndicat:energie:{dep}"],
+                        competence="energie-reseaux-chaleur",
+                        start=date(2015, 8, 9),
+                        basis=Basis.BANATIC,
+                        reference=f"export du {export:%d/%m/%Y}",
+                    ),
+                    pks,
+                )
+            )
+            rows.append(
+                (
+                    Exercise(
+                        body_id=by_key[f"bench-syndicat:eau:{dep}"],
+                        competence="eau-potable",
+                        start=date(2015, 8, 9),
+                        basis=Basis.BANATIC,
+                        reference=f"export du {export:%d/%m/%Y}",
+                    ),
+                    pks[::2],
+                )
+            )
+        rng = random.Random(7)  # noqa: S311
+        for pk, _dep, epci in rng.sample(communes, 1000):
+            if epci:
+                ex = Exercise(
+                    body_id=epci_bodies[epci], competence="petite-enfance", start=date(2020, 1, 1), basis="statuts"
+                )
+                rows.append((ex, [pk]))
+        for ex, _ in rows:
+            ex.created_by = user
+            ex.reference = ex.reference or f"export du {export:%d/%m/%Y}"
+        Exercise.objects.bulk_create([ex for ex, _ in rows], batch_size=2000)
+        through = Exercise.communes.through
+        links = [through(exercise_id=ex.pk, commune_id=pk) for ex, pks in rows for pk in pks]
+        through.objects.bulk_create(links, batch_size=5000)
+        routing_index_invalidate()
+    return {"exercises": len(rows), "pairs": len(links)}
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 
 Keeps every région and département, and the communes, EPCI and EPT of a few départements chosen for
 their special cases (Hérault and Loire-Atlantique for the examples, Paris, Rhône/Lyon, Hauts-de-Seine and
-Seine-Saint-Denis for Grand Paris, Corsica, Martinique, Guyane, Mayotte, the islands without EPCI, COM).
+Seine-Saint-Denis for Grand Paris, Corsica, Martinique, Guyane, Mayotte, the islands without EPCI, COM,
+Marseille, Saint-Pierre-et-Miquelon, and the Calvados for communes merged since 2019) with their dated history.
 """
 
 import gzip
@@ -33,6 +34,9 @@ DEPARTEMENTS = {
     "977",
     "978",
     "987",
+    "13",  # Marseille: arrondissements in secteurs, BMPM
+    "975",  # Saint-Pierre-et-Miquelon: Caisse de prévoyance sociale
+    "14",  # Calvados: communes merged on 1 January 2025 (dated referential)
 }
 
 
@@ -49,6 +53,9 @@ def main() -> None:
                 groups.append({**g, "membres": members})
         files[name] = groups
     files["communes"] = communes
+    history = bundle.get("history")
+    if history:
+        history["periods"] = [p for p in history["periods"] if p[2] in DEPARTEMENTS]
     bundle["version"] += "-subset"
     raw = json.dumps(bundle, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     OUT.write_bytes(gzip.compress(raw, mtime=0))

@@ -82,6 +82,35 @@ def test_every_competence_with_its_body_and_reason(server):
     assert "Département de l'Hérault" in [s["nom"] for s in by_code["rsa"]["structures"]]
 
 
+def test_an_arrondissement_answers_with_source_disagreement_and_verified_flag(server):
+    """Issue 9: '75115' answers for Paris 15e; each answer says its source, what the law would say, and whether
+    its references were checked."""
+    status, data = get_json(server, "/api/v1/communes/75115/competences?date=2026-06-01")
+    assert status == 200 and data["commune"] == "75115" and "arrondissement" in data["message"]
+    CommuneCompetencesOut.model_validate(data)
+    by_code = {c["competence"]: c for c in data["competences"]}
+    assert [s["nom"] for s in by_code["etat-civil"]["structures"]] == ["Mairie du 15e arrondissement de Paris"]
+    mobility = by_code["mobilite-aom"]
+    assert [s["nom"] for s in mobility["structures"]] == ["Île-de-France Mobilités"]
+    assert mobility["raison"]["type"] == "statut_particulier" and mobility["raison"]["references_verifiees"]
+    assert mobility["raison"]["desaccord"] == "La loi désignerait : Région Île-de-France."
+    assert mobility["raison"]["autres_sources"][0]["structures"][0]["nom"] == "Région Île-de-France"
+    assert [s["nom"] for s in by_code["sdis"]["structures"]] == ["Brigade de sapeurs-pompiers de Paris"]
+    assert by_code["titres-sejour"]["raison"]["references_verifiees"]  # CESEDA R431-20, CGCT L2512-13
+    # No reference of this competence has been read yet: said, never "selon la loi".
+    housing = by_code["logement-social-aides-pierre"]["raison"]
+    assert not housing["references_verifiees"] and "selon la loi" not in housing["explication"]
+    status, one = get_json(server, "/api/v1/communes/75115/competences/titres-sejour")
+    assert status == 200 and one["structures"][0]["nom"] == "Préfecture de police"
+
+
+def test_a_former_commune_answers_for_itself_at_a_date_before_its_merger(server):
+    status, data = get_json(server, "/api/v1/communes/14300/competences/etat-civil?date=2020-01-01")
+    assert status == 200 and [s["nom"] for s in data["structures"]] == ["Mairie de Gerrots"]
+    status, data = get_json(server, "/api/v1/communes/14300/competences/etat-civil?date=2026-06-01")
+    assert status == 200 and [s["nom"] for s in data["structures"]] == ["Mairie de Victot-en-Auge"]
+
+
 def test_one_competence_and_the_bodies_for_a_pivot(server):
     status, data = get_json(server, "/api/v1/communes/44195/competences/dechets-menagers")
     assert status == 200 and data["structures"][0]["nom"] == "CC Estuaire et Sillon"
@@ -141,11 +170,16 @@ def _body(server, key):
         ("epci:200046977", None, "69123", "69264"),  # Métropole de Lyon
         ("caf:971", None, "97801", "97209"),  # CAF de la Guadeloupe also serves Saint-Martin
         ("mairie:34274", 1, "34274", "34172"),
+        # Issue 9: the bodies a regime designates serve the communes of their territory.
+        ("idfm", 1266, "75056", "34274"),
+        ("bspp", None, "93066", "95018"),
+        ("mairie_arrdt:75115", 1, "75115", "75116"),
     ],
 )
 def test_a_structure_says_which_communes_it_serves_and_what_is_unknown(server, key, count, member, absent):
     status, data = get_json(server, f"/api/v1/structures/{_body(server, key)}")
-    assert status == 200 and data["cle"] == key and data["pivots"] and data["fondement"]
+    assert status == 200 and data["cle"] == key and data["fondement"]
+    assert data["pivots"] or key in ("idfm", "bspp")  # no type of office in the Annuaire for these
     assert member in data["communes_desservies"] and absent not in data["communes_desservies"]
     if count is not None:
         assert data["nombre_communes_desservies"] == count

@@ -61,17 +61,23 @@ def test_a_withdrawn_or_ended_declaration_no_longer_routes(referential):
     agent = referential.agent(PIC_SAINT_LOUP)
     ex = exercise_declare(
         body=pic,
-        competence="eau-potable",
+        competence="periscolaire-restauration",
         communes=[referential.commune(SAINT_MARTIN)],
         start=date(2025, 6, 1),
         end=date(2026, 12, 31),
         basis="statuts",
         actor=agent,
     )
-    assert route("eau-potable", commune=SAINT_MARTIN, on=date(2026, 12, 31)).body.key == PIC_SAINT_LOUP
-    assert route("eau-potable", commune=SAINT_MARTIN, on=date(2027, 1, 1)).body.key == f"mairie:{SAINT_MARTIN}"
+    assert route("periscolaire-restauration", commune=SAINT_MARTIN, on=date(2026, 12, 31)).body.key == PIC_SAINT_LOUP
+    assert (
+        route("periscolaire-restauration", commune=SAINT_MARTIN, on=date(2027, 1, 1)).body.key
+        == f"mairie:{SAINT_MARTIN}"
+    )
     exercise_withdraw(exercise=ex, actor=agent)
-    assert route("eau-potable", commune=SAINT_MARTIN, on=date(2026, 6, 1)).body.key == f"mairie:{SAINT_MARTIN}"
+    assert (
+        route("periscolaire-restauration", commune=SAINT_MARTIN, on=date(2026, 6, 1)).body.key
+        == f"mairie:{SAINT_MARTIN}"
+    )
 
 
 def test_conflicting_declaration_is_refused_and_changes_nothing(referential):
@@ -195,11 +201,12 @@ def test_polynesia_is_not_modelled_and_routing_says_so_instead_of_guessing(refer
     assert "Polynésie" in answer.reason.text
 
 
-def test_eau_for_communautes_de_communes_changes_with_loi_2025_327(referential):
+def test_loi_2025_327_does_not_undo_the_transfer_of_water_to_a_communaute_de_communes(referential):
     before = route("eau-potable", commune=SAINT_MARTIN, on=date(2024, 6, 1))
     after = route("eau-potable", commune=SAINT_MARTIN, on=date(2026, 6, 1))
-    assert before.body.key == PIC_SAINT_LOUP
-    assert after.body.key == f"mairie:{SAINT_MARTIN}" and after.reason.kind == "facultative"
+    assert before.body.key == PIC_SAINT_LOUP and after.body.key == PIC_SAINT_LOUP
+    assert "ne revient pas sur les transferts" in after.reason.text
+    assert "minorité de blocage" in before.reason.text
     # A communauté d'agglomération keeps it (L5216-5).
     montpellier = route("eau-potable", commune="34172", on=date(2026, 6, 1))
     assert montpellier.body.name == "Montpellier Méditerranée Métropole"
@@ -234,8 +241,8 @@ def test_every_competence_routes_for_every_commune_of_the_fixture(referential):
         seen += 1
         if place.not_modelled:
             assert not answer.bodies and answer.reason.kind == "non_modelise"
-        elif place.departement in ("977", "978") and comp.code == "handicap-mdph":
-            assert "non référencée pour : MDPH" in answer.reason.text  # a known gap, said, not guessed
+        elif place.departement in ("975", "977", "978") and comp.code in ("handicap-mdph", "sdis"):
+            assert "non référencée pour" in answer.reason.text  # a known gap, said, not guessed
         else:
             assert answer.bodies, (place.insee_code, comp.code, answer.reason.text)
     assert seen > 2000 * 45

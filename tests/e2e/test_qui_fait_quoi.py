@@ -97,3 +97,34 @@ def test_header_and_footer_are_styled_by_the_dsfr(page: Page, tmp_path) -> None:
     expect(page.get_by_role("banner")).to_contain_text("Sans Couture")
     expect(page.get_by_role("contentinfo")).to_contain_text("Accessibilité : non conforme")
     page.screenshot(path=tmp_path / "accueil.png", full_page=True)
+
+
+def test_paris_15e_shows_the_source_of_each_answer_and_the_disagreement(page: Page, tmp_path) -> None:  # noqa: ANN001
+    """Issue 9: an arrondissement answers with its mairie for état civil, Paris with IDFM, the BSPP and the
+    préfecture de police; the order of the sources and what the law would say are on the page."""
+    from tests.e2e.conftest import assert_accessible
+
+    page.goto("/?code=75115")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Qui fait quoi à Paris ?")
+    expect(page.locator("#note-code")).to_contain_text("Paris 15e Arrondissement")
+    expect(page.locator("#precedence")).to_contain_text("puis BANATIC")
+    expect(page.locator('tr[data-competence="etat-civil"] td').nth(0)).to_contain_text(
+        "Mairie du 15e arrondissement de Paris"
+    )
+    mobility = page.locator('tr[data-competence="mobilite-aom"]')
+    expect(mobility.locator("td").nth(0)).to_contain_text("Île-de-France Mobilités")
+    expect(mobility.locator(".sc-disagreement")).to_have_text(
+        "Autres sources : La loi désignerait : Région Île-de-France."
+    )
+    expect(page.locator('tr[data-competence="sdis"] td').nth(0)).to_contain_text("Brigade de sapeurs-pompiers de Paris")
+    expect(page.locator('tr[data-competence="titres-sejour"] td').nth(0)).to_contain_text("Préfecture de police")
+    expect(page.locator('tr[data-competence="colleges"] td').nth(0)).to_contain_text("Ville de Paris")
+    # A reference not yet checked against the text says so.
+    expect(page.locator('tr[data-competence="logement-social-aides-pierre"] .sc-unverified')).to_have_text(
+        "Référence légale non vérifiée"
+    )
+    expect(page.locator('tr[data-competence="titres-sejour"] .sc-unverified')).to_have_count(0)
+    assert_accessible(page, context="Paris 15e")
+    page.screenshot(path=tmp_path / "paris-15e.png")
+    mobility.screenshot(path=tmp_path / "paris-15e-mobilite.png")
+    page.locator('tr[data-competence="titres-sejour"]').screenshot(path=tmp_path / "paris-15e-titres.png")

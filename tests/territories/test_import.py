@@ -61,6 +61,7 @@ def test_a_new_edition_reports_created_updated_deleted_and_retires_the_mairie(re
 
 def test_the_npm_tarball_and_folder_formats_are_read(tmp_path):
     data, _ = read_source(SUBSET)
+    del data["history"], data["effective"]  # what the bundle adds to the package's files
     folder = tmp_path / "package"
     (folder / "data").mkdir(parents=True)
     (folder / "package.json").write_text(json.dumps({"name": "@etalab/decoupage-administratif", "version": "9.9.9"}))
@@ -142,3 +143,37 @@ def test_import_command_shows_a_summary(referential):
     call_command("import", "territoires", str(SUBSET), stdout=out)
     text = out.getvalue()
     assert "communes" in text and "structures" in text and "Aucun changement" in text
+
+
+def _edition(data, effective, tmp_path, name):
+    path = tmp_path / name
+    files = {k: v for k, v in data.items() if k not in ("history", "effective")}
+    path.write_bytes(gzip.compress(json.dumps({"version": "test", "effective": effective, "files": files}).encode()))
+    return path
+
+
+def test_editions_imported_one_after_another_keep_the_history(referential, tmp_path):
+    """Issue 9, item 5: a newer edition extends the dated referential; routing at a past date still answers
+    for the communes of that date; an older edition is refused."""
+    from datetime import date
+
+    from sanscouture.competences.routing import route
+    from sanscouture.territories.errors import CommuneNotFound
+    from sanscouture.territories.models import CommunePeriod
+
+    data, _ = read_source(SUBSET)
+    data = copy.deepcopy(data)
+    data["communes"] = [c for c in data["communes"] if c["code"] != "29155"]  # Ouessant leaves the referential
+    referential_load(path=_edition(data, "2027-01-01", tmp_path, "2027.json.gz"))
+    ouessant = CommunePeriod.objects.get(insee_code="29155")
+    assert ouessant.end == date(2026, 12, 31)
+    assert [b.name for b in route("etat-civil", commune="29155", on=date(2026, 6, 1)).bodies] == ["Mairie d'Ouessant"]
+    with pytest.raises(CommuneNotFound):
+        route("etat-civil", commune="29155", on=date(2027, 6, 1))
+    # The history the bundle brought (communes merged in 2025) is still there.
+    assert [b.name for b in route("etat-civil", commune="14300", on=date(2020, 1, 1)).bodies] == ["Mairie de Gerrots"]
+
+    before = CommunePeriod.objects.count()
+    with pytest.raises(ImportFailed, match="ordre chronologique"):
+        referential_load(path=_edition(data, "2025-01-01", tmp_path, "2025.json.gz"))
+    assert CommunePeriod.objects.count() == before

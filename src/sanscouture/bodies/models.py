@@ -17,6 +17,10 @@ class BodyKind(models.TextChoices):
     CPAM = "cpam", "Assurance maladie"
     MDPH = "mdph", "Maison départementale des personnes handicapées"
     OFFICE = "office", "Guichet (Annuaire de l'administration)"
+    MAIRIE_ARRDT = "mairie_arrdt", "Mairie d'arrondissement"
+    MOBILITE = "mobilite", "Autorité organisatrice de la mobilité"
+    SECOURS = "secours", "Incendie et secours"
+    SECU_SOCIALE = "secu_sociale", "Organisme de sécurité sociale"
 
 
 class BodyQuerySet(models.QuerySet):

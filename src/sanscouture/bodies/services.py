@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,17 @@ from typing import Any
 import yaml
 from django.db import transaction
 
-from sanscouture.territories.models import Commune, CommuneKind, Departement, Epci, EpciKind, Ept, Region, Zone
+from sanscouture.territories.models import (
+    Commune,
+    CommuneKind,
+    CommunePeriod,
+    Departement,
+    Epci,
+    EpciKind,
+    Ept,
+    Region,
+    Zone,
+)
 
 from .models import Body, BodyKind
 from .naming import of_commune, of_territory
@@ -23,6 +34,27 @@ SOUS_PREFECTURE = "sous-prefecture"
 def special_statuses() -> dict[str, Any]:
     """The reviewed data file of special statuses (Paris, Lyon, Corse, CTM, CTG, Mayotte, COM)."""
     return yaml.safe_load((DATA / "special_statuses.yaml").read_text())
+
+
+@cache
+def special_regimes() -> dict[str, Any]:
+    """The reviewed data file of special regimes (IDFM, Sytral, préfecture de police, BSPP, BMPM, SDIS,
+    mairies d'arrondissement), each with its legal references."""
+    return yaml.safe_load((DATA / "special_regimes.yaml").read_text())
+
+
+def regime_communes(*, territory: dict[str, list[str]]) -> set[str]:
+    """The INSEE codes of the current communes a regime's territory covers."""
+    current = Commune.objects.filter(kind=CommuneKind.CURRENT)
+    codes: set[str] = set(territory.get("communes") or ())
+    if territory.get("regions"):
+        codes |= set(current.filter(region_id__in=territory["regions"]).values_list("insee_code", flat=True))
+    if territory.get("departements"):
+        codes |= set(current.filter(departement_id__in=territory["departements"]).values_list("insee_code", flat=True))
+    if territory.get("epci_of_departements"):
+        epcis = current.filter(departement_id__in=territory["epci_of_departements"], epci__isnull=False).values("epci")
+        codes |= set(current.filter(epci__in=epcis).values_list("insee_code", flat=True))
+    return codes
 
 
 @dataclass
@@ -209,12 +241,14 @@ def _wanted_bodies() -> list[Body]:
         bodies.append(
             Body(
                 key=f"caf:{dep.code}",
-                kind=BodyKind.CAF,
+                kind=st["social_security"].get("kind", {}).get(dep.code, BodyKind.CAF),
                 name=caf_name,
                 pivots=caf_pivots,
                 departement_id=dep.code,
                 region_id=dep.region_id,
-                basis="Caisse d'allocations familiales (code de la sécurité sociale L212-1).",
+                basis=st["social_security"]
+                .get("basis", {})
+                .get(dep.code, "Caisse d'allocations familiales (code de la sécurité sociale L212-1)."),
             )
         )
         if caf_name != cpam_name:
@@ -229,6 +263,8 @@ def _wanted_bodies() -> list[Body]:
                     basis="Organisme d'assurance maladie (code de la sécurité sociale L211-1, L752-1).",
                 )
             )
+        if dep.code in st["social_security"].get("no_mdph", ()):
+            continue
         bodies.append(
             Body(
                 key=f"mdph:{dep.code}",
@@ -241,6 +277,8 @@ def _wanted_bodies() -> list[Body]:
             )
         )
     bodies += _sous_prefectures()
+    bodies += _regime_bodies()
+    bodies += _former_bodies({b.key for b in bodies})
     # Two COM share one préfecture: keep a single row.
     return list({b.key: b for b in bodies}.values())
 
@@ -298,12 +336,124 @@ def _sync_sous_prefecture_communes() -> None:
     )
 
 
+def _former_bodies(current: set[str]) -> list[Body]:
+    """Mairies of former communes and former EPCI, from the dated referential: kept (inactive) so that routing
+    at a past date can name them."""
+    bodies: list[Body] = []
+    departements = set(Departement.objects.values_list("code", flat=True))
+    for code, name, dep in CommunePeriod.objects.order_by("insee_code", "start").values_list(
+        "insee_code", "name", "departement"
+    ):
+        if f"mairie:{code}" not in current:
+            bodies.append(
+                Body(
+                    key=f"mairie:{code}",
+                    kind=BodyKind.MAIRIE,
+                    name=f"Mairie {of_commune(name)}",
+                    pivots=["mairie"],
+                    departement_id=dep if dep in departements else None,
+                    basis="Ancienne commune (référentiel daté) : le maire, officier d'état civil et agent de l'État.",
+                    active=False,
+                )
+            )
+    for siren, kind, name in (
+        CommunePeriod.objects.exclude(epci_siren="")
+        .order_by("epci_siren", "start")
+        .values_list("epci_siren", "epci_kind", "epci_name")
+    ):
+        if f"epci:{siren}" not in current:
+            bodies.append(
+                Body(
+                    key=f"epci:{siren}",
+                    kind=BodyKind.EPCI,
+                    name=name,
+                    siren=siren,
+                    pivots=["epci"],
+                    basis=f"Ancienne intercommunalité ({kind}, référentiel daté).",
+                    active=False,
+                )
+            )
+    return bodies
+
+
+def _regime_bodies() -> list[Body]:
+    """Bodies the law designates for a territory: IDFM, Sytral, préfecture de police, one SDIS per
+    département (BSPP, BMPM, SDMIS where the law says so), mairies d'arrondissement."""
+    rg = special_regimes()
+    today = date.today().isoformat()
+    city_pk = dict(
+        Commune.objects.filter(kind=CommuneKind.CURRENT, insee_code__in=("75056", "69123", "13055")).values_list(
+            "insee_code", "pk"
+        )
+    )
+    bodies: list[Body] = []
+    for r in rg["regimes"]:
+        if "name" not in r:
+            continue  # a further competence of a body defined above
+        communes = r["territory"].get("communes") or []
+        bodies.append(
+            Body(
+                key=r["key"],
+                kind=r["kind"],
+                name=r["name"],
+                siren=r.get("siren", ""),
+                pivots=list(r.get("pivots") or []),
+                region_id=(r["territory"].get("regions") or [None])[0],
+                commune_id=city_pk.get(communes[0]) if len(communes) == 1 else None,
+                departement_id="75" if r["key"] == "prefecture-police" else None,
+                basis=r["basis"][:300],
+            )
+        )
+    secours = rg["secours"]
+    special_deps = {d: s for s in secours["special"] for d in s.get("departements", ())}
+    for s in secours["special"]:
+        communes = s.get("communes") or []
+        bodies.append(
+            Body(
+                key=s["key"],
+                kind=BodyKind.SECOURS,
+                name=s["name"],
+                siren=s.get("siren", ""),
+                commune_id=city_pk.get(communes[0]) if communes else None,
+                departement_id=s["departements"][0] if len(s.get("departements", ())) == 1 else None,
+                basis=s["basis"][:300],
+            )
+        )
+    for dep in Departement.objects.exclude(code__in=[*secours["none"], *special_deps]):
+        bodies.append(
+            Body(
+                key=f"sdis:{dep.code}",
+                kind=BodyKind.SECOURS,
+                name=f"SDIS {of_territory(dep.name, dep.type_liaison)}",
+                departement_id=dep.code,
+                region_id=dep.region_id,
+                basis=secours["sdis_basis"],
+            )
+        )
+    arr = rg["arrondissements"]
+    for m in arr["mairies"]:
+        city = {"75": "75056", "69": "69123", "13": "13055"}[m["arrondissements"][0][:2]]
+        bodies.append(
+            Body(
+                key=m["key"],
+                kind=BodyKind.MAIRIE_ARRDT,
+                name=m["name"],
+                pivots=["paris_mairie_arrondissement"] if city == "75056" else ["mairie"],
+                commune_id=city_pk.get(city),
+                basis=arr["basis"][:300],
+                active=not m.get("until") or str(m["until"]) >= today,
+            )
+        )
+    return bodies
+
+
 @transaction.atomic
 def bodies_sync() -> SyncReport:
     """Create or update every body derived from the referential; deactivate those whose territory is gone."""
     report = SyncReport()
     wanted = _wanted_bodies()
     existing = {b.key: b for b in Body.objects.filter(source="referentiel")}
+    old_active = {b.pk: b.active for b in existing.values()}
     create, update = [], []
     for body in wanted:
         report.by_kind[body.kind] = report.by_kind.get(body.kind, 0) + 1
@@ -319,5 +469,8 @@ def bodies_sync() -> SyncReport:
     gone = [b.pk for b in existing.values() if b.active]
     Body.objects.filter(pk__in=gone).update(active=False)
     _sync_sous_prefecture_communes()
-    report.created, report.updated, report.deactivated = len(create), len(update), len(gone)
+    # A former commune's mairie stays, inactive, for routing at past dates: that is a deactivation too.
+    retired = [b for b in update if not b.active and old_active.get(b.pk)]
+    report.created, report.updated = len(create), len(update) - len(retired)
+    report.deactivated = len(gone) + len(retired)
     return report

@@ -20,6 +20,8 @@ KIND_PIVOT = {
     BodyKind.PREFECTURE: "prefecture",
     BodyKind.CAF: "caf",
     BodyKind.CPAM: "cpam",
+    BodyKind.MAIRIE_ARRDT: "mairie",
+    BodyKind.SECU_SOCIALE: "caf",
     BodyKind.MDPH: "maison_handicapees",
 }
 

@@ -20,10 +20,13 @@ from .routing import (
     Routing,
     check_pivot,
     communes_served,
+    disagreement,
+    place_at,
     place_or_none,
     route,
     route_all,
     route_pivot,
+    routing_code,
 )
 from .schemas import (
     BodyOut,
@@ -33,6 +36,7 @@ from .schemas import (
     DeclarationIn,
     DeclarationOut,
     GuichetsOut,
+    OtherSourceOut,
     PivotOut,
     ReasonOut,
     ReferenceOut,
@@ -62,6 +66,12 @@ def reason_out(r: Routing) -> ReasonOut:
         explication=r.reason.text,
         references=list(r.reason.references),
         declaration=r.reason.exercise_id,
+        references_verifiees=r.reason.verified,
+        desaccord=disagreement(r),
+        autres_sources=[
+            OtherSourceOut(type=o.reason.kind, structures=[body_out(b) for b in o.bodies], explication=o.reason.text)
+            for o in r.others
+        ],
     )
 
 
@@ -105,20 +115,36 @@ def commune_competences(request: HttpRequest, code: str, params: Query[DateParam
     on = params.date or dt.date.today()
     pl = place_or_none(code)
     if pl is not None:
-        commune, name, message = pl.insee_code, pl.name, ""
+        commune, message = pl.insee_code, _arrondissement_message(pl.parent)
     else:
         res = commune_resolve(code)
-        commune, name, message = res.commune.insee_code, res.commune.name, res.message
+        commune, message = routing_code(res.requested_code, res.commune.insee_code, on), res.message
+        if commune == res.requested_code:
+            message = f"Le code {commune} désigne, au {on:%d/%m/%Y}, la commune de l'époque : réponses pour elle."
+    name = place_at(commune, on).name
     answers = route_all(commune=commune, on=on)
     head = json.dumps(
         {"commune": commune, "nom": name, "date": on.isoformat(), "message": message}, ensure_ascii=False
     )[:-1]
     items = ",".join(
         f'{_head_json(r.subject, r.label)},"structures":[{",".join(_body_json(b) for b in r.bodies)}],'
-        f'"raison":{_reason_json(r.reason)}}}'
+        f'"raison":{_reason_json(r.reason) if not r.others else _others_json(r)}}}'
         for r in answers
     )
     return HttpResponse(f'{head},"competences":[{items}]}}', content_type="application/json")
+
+
+def _arrondissement_message(parent: str | None) -> str:
+    if not parent:
+        return ""
+    return (
+        f"Arrondissement municipal de la commune {parent} : sa mairie d'arrondissement exerce ce que la loi lui "
+        "confie (état civil, obligation scolaire : CGCT L2511-26) ; la commune exerce le reste."
+    )
+
+
+def _others_json(r: Routing) -> str:
+    return json.dumps(reason_out(r).model_dump(), ensure_ascii=False)
 
 
 # Answers share their bodies and reasons: each is serialized once, then the response is joined from fragments.
@@ -135,7 +161,15 @@ def _body_json(b: BodyInfo) -> str:
 @lru_cache(maxsize=8192)
 def _reason_json(r: Reason) -> str:
     return json.dumps(
-        {"type": r.kind, "explication": r.text, "references": list(r.references), "declaration": r.exercise_id},
+        {
+            "type": r.kind,
+            "explication": r.text,
+            "references": list(r.references),
+            "declaration": r.exercise_id,
+            "references_verifiees": r.verified,
+            "desaccord": "",
+            "autres_sources": [],
+        },
         ensure_ascii=False,
     )
 
@@ -147,8 +181,11 @@ def _reason_json(r: Reason) -> str:
 )
 def commune_competence(request: HttpRequest, code: str, competence: str, params: Query[DateParam]) -> RoutingOut:
     comp = catalogue().get(competence)
+    if place_or_none(code) is not None:  # a current commune or an arrondissement municipal
+        return routing_out(route(comp, commune=code, on=params.date))
     res = commune_resolve(code)
-    return routing_out(route(comp, commune=res.commune.insee_code, on=params.date))
+    commune = routing_code(res.requested_code, res.commune.insee_code, params.date)
+    return routing_out(route(comp, commune=commune, on=params.date))
 
 
 @router.get(

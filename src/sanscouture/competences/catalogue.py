@@ -11,7 +11,7 @@ import yaml
 from .errors import CompetenceNotFound
 
 CATALOGUE_FILE = Path(__file__).parent / "data" / "competences.yaml"
-LEVELS = ("commune", "epci", "ept", "departement", "region", "etat", "caf", "cpam", "mdph")
+LEVELS = ("commune", "epci", "ept", "departement", "region", "etat", "caf", "cpam", "mdph", "sdis")
 LEVEL_LABELS = {
     "commune": "commune",
     "epci": "intercommunalité",
@@ -22,6 +22,7 @@ LEVEL_LABELS = {
     "caf": "CAF",
     "cpam": "assurance maladie (CPAM)",
     "mdph": "MDPH",
+    "sdis": "service d'incendie et de secours",
 }
 
 
@@ -34,6 +35,11 @@ class Reference:
 
     def __str__(self) -> str:
         return f"{self.code} art. {self.article}" + (f" ({self.note})" if self.note else "")
+
+    @property
+    def label(self) -> str:
+        """How the reference is shown: unverified ones say so."""
+        return str(self) + ("" if self.verified else " [référence non vérifiée]")
 
 
 @dataclass(frozen=True)

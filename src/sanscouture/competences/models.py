@@ -14,12 +14,19 @@ class Basis(models.TextChoices):
     DELIBERATION = "deliberation", "Délibération"
     ARRETE = "arrete", "Arrêté préfectoral"
     LOI = "loi", "Loi"
+    BANATIC = "banatic", "BANATIC"
+
+
+# What an agent may declare by hand; BANATIC rows come from the BANATIC import only.
+DECLARABLE_BASES = [(value, label) for value, label in Basis.choices if value != Basis.BANATIC]
 
 
 class ExerciseQuerySet(models.QuerySet):
     def overlapping(self, *, competence: str, communes: list[Commune], start, end) -> "ExerciseQuerySet":
         """Declarations of the same competence on one of `communes` whose period meets [start, end]."""
         qs = self.filter(competence=competence, communes__in=communes, withdrawn_at__isnull=True)
+        # An agent's declaration takes precedence over an imported one (ADR 011): they never conflict.
+        qs = qs.exclude(basis=Basis.BANATIC)
         qs = qs.filter(Q(end__isnull=True) | Q(end__gte=start))
         if end is not None:
             qs = qs.filter(start__lte=end)

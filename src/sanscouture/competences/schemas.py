@@ -10,14 +10,27 @@ class BodyOut(Schema):
     type: str
 
 
+class OtherSourceOut(Schema):
+    """What a source of lower precedence would answer, where it disagrees (ADR 011)."""
+
+    type: str = Field(description="banatic, declaration, statut_particulier, loi ou facultative")
+    structures: list[BodyOut]
+    explication: str
+
+
 class ReasonOut(Schema):
     type: str = Field(
-        description="loi, statut_particulier, declaration, facultative, annuaire, guichet, "
-        "competence, non_modelise ou inconnu"
+        description="La source de la réponse : declaration (d'un agent), statut_particulier (régime fixé par la "
+        "loi pour ce territoire), banatic, loi, facultative, annuaire, guichet, non_modelise ou inconnu"
     )
     explication: str
     references: list[str]
     declaration: int | None
+    references_verifiees: bool = Field(
+        True, description="Faux si une référence légale de la réponse n'a pas encore été vérifiée sur le texte"
+    )
+    desaccord: str = Field("", description="Ce que disent les autres sources quand elles diffèrent, en une phrase")
+    autres_sources: list[OtherSourceOut] = Field(default_factory=list)
 
 
 class RoutingOut(Schema):

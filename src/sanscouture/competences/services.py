@@ -16,7 +16,7 @@ from sanscouture.territories.models import Commune
 
 from .catalogue import catalogue
 from .errors import ExerciseConflict, InvalidDeclaration, NotAuthorised
-from .models import Basis, Exercise
+from .models import DECLARABLE_BASES, Exercise
 from .routing import check_date, routing_index_invalidate
 
 
@@ -36,9 +36,11 @@ def exercise_declare(
     if not can_declare_for(actor, body):
         raise NotAuthorised(f"Vous n'êtes pas habilité à déclarer des compétences pour {body.name}.")
     comp = catalogue().get(competence)
-    if basis not in Basis.values:
+    declarable = [value for value, _ in DECLARABLE_BASES]
+    if basis not in declarable:
         raise InvalidDeclaration(
-            f"Fondement inconnu : « {basis} ». Valeurs possibles : {', '.join(Basis.values)}.",
+            f"Fondement inconnu : « {basis} ». Valeurs possibles : {', '.join(declarable)} "
+            "(les déclarations BANATIC viennent de l'import BANATIC).",
             details={"fondement": basis},
         )
     check_date(start)
@@ -85,10 +87,15 @@ def exercise_withdraw(*, exercise: Exercise, actor: AbstractBaseUser) -> Exercis
 
 
 @transaction.atomic
-def referential_load(*, path: Path | None = None, progress: Progress | None = None) -> "ReferentialReport":
-    """Import the territories (bundled edition by default), derive the bodies, refresh routing: one transaction."""
+def referential_load(
+    *, path: Path | None = None, effective: date | None = None, progress: Progress | None = None
+) -> "ReferentialReport":
+    """Import the territories (bundled edition by default), derive the bodies, refresh routing: one transaction.
+    `effective`: the date of the COG the edition describes, when the importer does not know it."""
     data, version = read_source(path)
-    territories = referential_import(data, source=str(path or "bundled"), version=version, progress=progress)
+    territories = referential_import(
+        data, source=str(path or "bundled"), version=version, effective=effective, progress=progress
+    )
     bodies = bodies_sync()
     routing_index_invalidate()
     return ReferentialReport(territories=territories, bodies=bodies)

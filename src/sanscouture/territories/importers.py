@@ -11,6 +11,7 @@ import json
 import tarfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,37 @@ from django.db import transaction
 
 from sanscouture.errors import ImportFailed
 
-from .models import Commune, CommuneKind, Departement, Edition, Epci, EpciKind, Ept, FormerCode, Postcode, Region
+from .models import (
+    Commune,
+    CommuneKind,
+    CommunePeriod,
+    Departement,
+    Edition,
+    Epci,
+    EpciKind,
+    Ept,
+    FormerCode,
+    Postcode,
+    Region,
+)
 from .text import normalize
 
 FILES = ("regions", "departements", "communes", "epci", "ept")
+# The COG year each published version of @etalab/decoupage-administratif describes (checked by counting the
+# current communes of each against INSEE's yearly totals; see territories/data/SOURCE.md). Another version
+# needs `--date`.
+EDITION_DATES = {
+    "0.8.0": date(2019, 1, 1),
+    "1.1.1": date(2021, 1, 1),
+    "2.3.1": date(2022, 1, 1),
+    "3.1.1": date(2023, 1, 1),
+    "4.1.0": date(2024, 1, 1),
+    "5.3.0": date(2025, 1, 1),
+    "6.0.0": date(2026, 1, 1),
+}
+# One row of the dated referential: code, name, département, région, EPCI siren, kind and name, EPT siren,
+# start, end (ISO dates, end None while open).
+Period = list
 BUNDLED = Path(__file__).parent / "data" / "decoupage-administratif.json.gz"
 KIND_BY_TYPE = {
     "commune-actuelle": CommuneKind.CURRENT,
@@ -57,7 +85,11 @@ def read_source(path: Path | None = None) -> tuple[dict[str, list[dict[str, Any]
     try:
         if path.is_dir():
             data_dir = path / "data" if (path / "data").is_dir() else path
-            data = {name: _load_json((data_dir / f"{name}.json").read_bytes(), f"{name}.json") for name in FILES}
+            data = {
+                name: _load_json((data_dir / f"{name}.json").read_bytes(), f"{name}.json")
+                for name in FILES
+                if (data_dir / f"{name}.json").exists() or name != "ept"
+            }
             version = _version_from_package(path / "package.json") or data_dir.name
         elif path.name.endswith((".tgz", ".tar.gz")):
             data, version = _read_tarball(path)
@@ -66,6 +98,10 @@ def read_source(path: Path | None = None) -> tuple[dict[str, list[dict[str, Any]
             if not isinstance(bundle, dict) or "files" not in bundle:
                 raise ImportFailed(f"{path.name} : ce n'est pas un fichier de référentiel Sans Couture.")
             data, version = bundle["files"], str(bundle.get("version", ""))
+            if "history" in bundle:
+                data["history"] = bundle["history"]
+            if "effective" in bundle:
+                data["effective"] = bundle["effective"]
         else:
             raise ImportFailed(
                 f"{path} : format non reconnu. Attendu : le dossier du paquet npm "
@@ -75,7 +111,11 @@ def read_source(path: Path | None = None) -> tuple[dict[str, list[dict[str, Any]
         raise ImportFailed(f"Fichier introuvable : {exc.filename}") from exc
     except (OSError, EOFError, tarfile.TarError) as exc:
         raise ImportFailed(f"{path} : fichier illisible ou tronqué ({exc}).") from exc
+    # Editions before 2023 have no ept.json: their EPT are unknown, not absent.
+    data.setdefault("ept", None)  # type: ignore[arg-type]
     for name in FILES:
+        if name == "ept" and data["ept"] is None:
+            continue
         if not isinstance(data.get(name), list):
             raise ImportFailed(f"{name}.json manque ou n'est pas une liste d'enregistrements.")
     return data, version
@@ -121,11 +161,36 @@ def _req(record: dict[str, Any], key: str, where: str) -> Any:
 
 @transaction.atomic
 def referential_import(
-    data: dict[str, list[dict[str, Any]]], *, source: str, version: str, progress: Progress | None = None
+    data: dict[str, Any],
+    *,
+    source: str,
+    version: str,
+    effective: date | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Create, update or delete regions, départements, EPCI, EPT and communes to match `data`."""
+    """Create, update or delete regions, départements, EPCI, EPT and communes to match `data`, and extend the
+    dated referential (communes as they stood, with their EPCI) with this edition, dated `effective`."""
     report = ImportReport(source=source, version=version)
     step = progress or (lambda label, done, total: None)
+    # The COG an edition describes: given, known for the published versions, or the 1st of January of this year.
+    effective = (
+        effective
+        or EDITION_DATES.get(version.removesuffix("-subset"))
+        or (date.fromisoformat(data["effective"]) if data.get("effective") else None)
+        or date(date.today().year, 1, 1)
+    )
+    latest = Edition.objects.filter(effective__isnull=False).order_by("-effective").values_list("effective", flat=True)
+    if latest and effective < latest[0]:
+        raise ImportFailed(
+            f"L'édition {version} décrit le {effective:%d/%m/%Y}, avant l'édition déjà chargée "
+            f"({latest[0]:%d/%m/%Y}) : importez les éditions dans l'ordre chronologique.",
+            details={"date": effective.isoformat(), "chargee": latest[0].isoformat()},
+        )
+    if data.get("ept") is None:
+        data = {
+            **data,
+            "ept": [{"code": s, "nom": n, "membres": []} for s, n in Ept.objects.values_list("siren", "name")],
+        }
 
     regions = {
         _req(r, "code", "regions.json"): Region(
@@ -184,9 +249,110 @@ def referential_import(
             ept_of[_req(member, "code", "ept.json")] = siren
     _sync(Ept, epts, report, "EPT", ["name", "population"])
 
+    if not ept_of:  # an edition without ept.json: EPT membership as last known
+        ept_of = dict(
+            Commune.objects.filter(kind=CommuneKind.CURRENT, ept__isnull=False).values_list("insee_code", "ept_id")
+        )
     _import_communes(data["communes"], departements, epci_of, ept_of, report, step)
-    Edition.objects.create(source=source, version=version, summary=report.changes)
+    _extend_history(data, epcis, epci_of, ept_of, effective, report)
+    Edition.objects.create(source=source, version=version, effective=effective, summary=report.changes)
     return report
+
+
+def edition_states(
+    communes: Iterable[dict[str, Any]],
+    epcis: dict[str, tuple[str, str]],
+    epci_of: dict[str, str],
+    ept_of: dict[str, str],
+) -> dict[str, tuple[str, ...]]:
+    """What the dated referential keeps of each current commune of an edition: code → (name, département,
+    région, EPCI siren, EPCI kind, EPCI name, EPT siren). `epcis`: siren → (kind, name)."""
+    states = {}
+    for r in communes:
+        if r.get("type") != "commune-actuelle":
+            continue
+        code, epci = r["code"], epci_of.get(r["code"], "")
+        kind, name = epcis.get(epci, ("", ""))
+        # Before 2020 the package gave the COM as `collectiviteOutremer` (code used as département and région).
+        dep = r.get("departement") or (r.get("collectiviteOutremer") or {}).get("code", "")
+        states[code] = (r["nom"], dep, r.get("region") or dep, epci, kind, name, ept_of.get(code, ""))
+    return states
+
+
+def history_extend(periods: list[Period], states: dict[str, tuple[str, ...]], effective: date) -> list[Period]:
+    """The dated referential after an edition describing the territory at `effective`: a commune unchanged
+    keeps its open period; a changed one gets a new period from `effective`; a commune gone is closed the day
+    before. Nothing is ever deleted (issue 9, item 5)."""
+    day_before = (effective - timedelta(days=1)).isoformat()
+    open_by_code = {p[0]: p for p in periods if p[9] is None}
+    out = [p for p in periods if p[9] is not None]
+    for code, p in open_by_code.items():
+        state = states.get(code)
+        if state is not None and tuple(p[1:8]) == state:
+            out.append(p)
+        elif p[8] >= effective.isoformat():
+            continue  # re-import of the same edition: the new state replaces it
+        else:
+            out.append([*p[:9], day_before])
+    for code, state in states.items():
+        p = open_by_code.get(code)
+        if p is None or tuple(p[1:8]) != state:
+            out.append([code, *state, effective.isoformat(), None])
+    return sorted(out, key=lambda p: (p[0], p[8]))
+
+
+def _extend_history(
+    data: dict[str, Any],
+    epcis: dict[str, Epci],
+    epci_of: dict[str, str],
+    ept_of: dict[str, str],
+    effective: date,
+    report: ImportReport,
+) -> None:
+    if data.get("history"):
+        # A bundle carries the history of the editions before it (scripts/regenerate_territories.py).
+        periods = [list(p) for p in data["history"]["periods"]]
+    else:
+        periods = [
+            [*row[:9], row[9].isoformat() if row[9] else None]
+            for row in CommunePeriod.objects.values_list(
+                "insee_code",
+                "name",
+                "departement",
+                "region",
+                "epci_siren",
+                "epci_kind",
+                "epci_name",
+                "ept_siren",
+                "start",
+                "end",
+            )
+        ]
+        for p in periods:
+            p[8] = p[8].isoformat()
+    states = edition_states(data["communes"], {s: (e.kind, e.name) for s, e in epcis.items()}, epci_of, ept_of)
+    periods = history_extend(periods, states, effective)
+    before = CommunePeriod.objects.count()
+    CommunePeriod.objects.all().delete()
+    CommunePeriod.objects.bulk_create(
+        [
+            CommunePeriod(
+                insee_code=p[0],
+                name=p[1],
+                departement=p[2],
+                region=p[3],
+                epci_siren=p[4],
+                epci_kind=p[5],
+                epci_name=p[6],
+                ept_siren=p[7],
+                start=date.fromisoformat(p[8]),
+                end=date.fromisoformat(p[9]) if p[9] else None,
+            )
+            for p in periods
+        ],
+        batch_size=5000,
+    )
+    report.count("périodes (référentiel daté)", "créés", max(len(periods) - before, 0))
 
 
 def _sync(model: type, wanted: dict[str, Any], report: ImportReport, label: str, fields: list[str]) -> None:

@@ -14,6 +14,7 @@ class Edition(models.Model):
 
     source = models.CharField(max_length=200)
     version = models.CharField(max_length=40)
+    effective = models.DateField(null=True, blank=True, help_text="Date du COG décrit (1er janvier de l'année)")
     loaded_at = models.DateTimeField(auto_now_add=True)
     summary = models.JSONField(default=dict)
 
@@ -182,3 +183,33 @@ class FormerCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} → {self.commune_id}"
+
+
+class CommunePeriod(models.Model):
+    """A current commune as it stood from `start` to `end` (inclusive; open when null): its name, its
+    département and région, its EPCI and EPT. Kept across editions of the COG so that routing at a past date
+    answers for the territory of that date (a former commune code included)."""
+
+    insee_code = models.CharField(max_length=5, db_index=True)
+    name = models.CharField(max_length=120)
+    departement = models.CharField(max_length=3)
+    region = models.CharField(max_length=3)
+    epci_siren = models.CharField(max_length=9, blank=True)
+    epci_kind = models.CharField(max_length=5, blank=True)
+    epci_name = models.CharField(max_length=200, blank=True)
+    ept_siren = models.CharField(max_length=9, blank=True)
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["insee_code", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["insee_code", "start"], name="commune_period_unique"),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="commune_period_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.insee_code}) {self.start}→{self.end or ''}"

@@ -7,7 +7,7 @@ from dsfr.forms import DsfrBaseForm
 
 from sanscouture.bodies.models import Body
 from sanscouture.competences.catalogue import catalogue
-from sanscouture.competences.models import Basis
+from sanscouture.competences.models import DECLARABLE_BASES
 from sanscouture.errors import DomainError
 from sanscouture.territories.models import Commune, CommuneKind
 from sanscouture.territories.selectors import commune_resolve
@@ -34,7 +34,7 @@ class DeclarationForm(DsfrBaseForm):
     end = forms.DateField(
         label="Jusqu'au (inclus, facultatif)", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    basis = forms.ChoiceField(label="Fondement", choices=[("", "Choisir un fondement"), *Basis.choices])
+    basis = forms.ChoiceField(label="Fondement", choices=[("", "Choisir un fondement"), *DECLARABLE_BASES])
     reference = forms.CharField(
         label="Référence de l'acte",
         required=False,

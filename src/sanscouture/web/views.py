@@ -19,7 +19,7 @@ from sanscouture.bodies.models import BodyKind
 from sanscouture.catalogue.selectors import life_events
 from sanscouture.competences.catalogue import catalogue
 from sanscouture.competences.models import Exercise
-from sanscouture.competences.routing import Routing, route_all
+from sanscouture.competences.routing import Routing, disagreement, place_at, route_all, routing_code
 from sanscouture.competences.services import exercise_declare, exercise_withdraw
 from sanscouture.errors import DomainError
 from sanscouture.journeys.models import LocalStep
@@ -33,6 +33,7 @@ from .forms import DeclarationForm, LocalStepForm
 REASON_BADGES = {
     "loi": ("Loi", ""),
     "declaration": ("Déclaration", "fr-badge--info"),
+    "banatic": ("BANATIC", "fr-badge--info"),
     "statut_particulier": ("Statut particulier", "fr-badge--new"),
     "facultative": ("Compétence facultative", "fr-badge--warning"),
     "annuaire": ("Annuaire", "fr-badge--blue-ecume"),
@@ -52,6 +53,7 @@ class Row:
     answer: Routing
     bodies: list[tuple[str, str]]  # (name, kind label)
     badge: tuple[str, str]
+    disagreement: str = ""  # what the sources of lower precedence say, when they differ
 
 
 @require_GET
@@ -89,7 +91,8 @@ def qui(request: HttpRequest) -> HttpResponse:
         return render(request, "web/qui.html", context)
     try:
         res = commune_find(text)
-        answers = route_all(commune=res.commune.insee_code, on=on)
+        code = routing_code(res.requested_code, res.commune.insee_code, on)
+        answers = route_all(commune=code, on=on)
     except AmbiguousCommune as exc:
         context.update(
             error_title="Plusieurs communes correspondent",
@@ -115,12 +118,14 @@ def qui(request: HttpRequest) -> HttpResponse:
             answer=answer,
             bodies=[(b.name, KIND_LABELS.get(b.kind, "")) for b in answer.bodies],
             badge=REASON_BADGES.get(answer.reason.kind, (answer.reason.kind, "")),
+            disagreement=disagreement(answer),
         )
         themes.setdefault(comps[answer.subject].theme or "Autres compétences", []).append(row)
     commune = res.commune
     context.update(
         resolution=res,
         commune=commune,
+        routed=place_at(code, on),
         themes=themes,
         on=on or date.today(),
         query=context["query"] or f"{commune.name} ({commune.departement_id})",

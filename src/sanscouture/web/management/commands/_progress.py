@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,12 @@ def progress_bars(console: Console) -> Iterator[Callable[[str, int, int], None]]
         yield step
 
 
-def load_referential_with_progress(path: Path | None, stdout: Any) -> ReferentialReport:
+def load_referential_with_progress(
+    path: Path | None, stdout: Any, *, effective: date | None = None
+) -> ReferentialReport:
     console = Console(file=stdout, force_terminal=False)
     with progress_bars(console) as step:
-        report = referential_load(path=path, progress=step)
+        report = referential_load(path=path, effective=effective, progress=step)
     table = Table(title=f"Référentiel {report.territories.source} — version {report.territories.version}")
     for col in ("objets", "créés", "modifiés", "supprimés"):
         table.add_column(col, justify="right" if col != "objets" else "left")

@@ -2,6 +2,7 @@
 
 One transaction per import, a summary at the end."""
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,11 @@ class Command(BaseCommand):
             nargs="?",
             type=Path,
             help="Dossier ou archive .tgz du paquet npm, ou .json.gz ; par défaut l'édition embarquée",
+        )
+        t.add_argument(
+            "--date",
+            type=date.fromisoformat,
+            help="Date du COG décrit (AAAA-MM-JJ), pour une version du paquet que Sans Couture ne connaît pas",
         )
         a = sub.add_parser("annuaire", help="Annuaire de l'administration (export de la DILA, lu en flux)")
         a.add_argument(
@@ -48,7 +54,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["what"] == "territoires":
-                load_referential_with_progress(options["path"], self.stdout)
+                load_referential_with_progress(options["path"], self.stdout, effective=options.get("date"))
             elif options["what"] == "catalogue":
                 from ._progress import import_catalogue_with_progress
 

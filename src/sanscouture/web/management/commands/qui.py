@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sanscouture.competences.catalogue import catalogue
-from sanscouture.competences.routing import Routing, route, route_all
+from sanscouture.competences.routing import Routing, disagreement, route, route_all, routing_code
 from sanscouture.errors import DomainError
 from sanscouture.territories.selectors import commune_find
 
@@ -19,7 +19,13 @@ def as_dict(r: Routing) -> dict[str, Any]:
         "competence": r.subject,
         "libelle": r.label,
         "structures": [{"cle": b.key, "nom": b.name, "type": b.kind} for b in r.bodies],
-        "raison": {"type": r.reason.kind, "explication": r.reason.text, "references": list(r.reason.references)},
+        "raison": {
+            "type": r.reason.kind,
+            "explication": r.reason.text,
+            "references": list(r.reason.references),
+            "references_verifiees": r.reason.verified,
+            "desaccord": disagreement(r),
+        },
     }
 
 
@@ -35,12 +41,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             res = commune_find(options["commune"])
+            code = routing_code(res.requested_code, res.commune.insee_code, options["date"])
             if options["competence"]:
-                answers = [
-                    route(catalogue().get(options["competence"]), commune=res.commune.insee_code, on=options["date"])
-                ]
+                answers = [route(catalogue().get(options["competence"]), commune=code, on=options["date"])]
             else:
-                answers = route_all(commune=res.commune.insee_code, on=options["date"])
+                answers = route_all(commune=code, on=options["date"])
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         c = res.commune
@@ -66,5 +71,6 @@ class Command(BaseCommand):
         table.add_column("Structure compétente")
         table.add_column("Pourquoi", max_width=90)
         for a in answers:
-            table.add_row(a.label, "\n".join(b.name for b in a.bodies) or "non déterminée", a.reason.text)
+            why = a.reason.text + (f"\n{disagreement(a)}" if a.others else "")
+            table.add_row(a.label, "\n".join(b.name for b in a.bodies) or "non déterminée", why)
         console.print(table)
