@@ -40,7 +40,8 @@ from sanscouture.notifications.models import Notification
 
 MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
 ROLES = ("anonyme", "personne", "propre", "partage", "etranger", "admin", "staff")
-API_ROLES = (*ROLES, "jeton")  # + a body's API token (the CAF de l'Hérault's), for the API only
+# + API tokens of the CAF de l'Hérault (role agent; role référent, like `sanscouture demo`'s), for the API only.
+API_ROLES = (*ROLES, "jeton", "jetonref")
 OBJECTS = ("propre", "partage", "etranger")
 BAD_TOKEN = "jeton-qui-n-existe-pas-0123456789abcdef"
 
@@ -188,6 +189,8 @@ def build_world(referential) -> World:  # noqa: ANN001
         login_verified(c, w.users[role])
         w.clients[role] = c
     w.clients["jeton"] = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {w.raw_tokens[CAF34]}")
+    _, raw = api_token_create(body=w.bodies[CAF34], name="si-referent", role="referent", created_by=w.users["admin"])
+    w.clients["jetonref"] = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {raw}")
     return w
 
 
@@ -272,15 +275,18 @@ API: dict[str, str] = {
     "GET /communes/{code}/guichets": "*=422",  # pivot is required
     "GET /declarations": "*=200",
     # The world already holds this declaration for each body: the administrator's own one is a conflict (409).
-    "POST /declarations": "anonyme=401 personne=401 jeton=401 *=403 admin=409,403,403 staff=409",
+    # Issue 7: API tokens act as their body (a référent's token declares like a référent).
+    "POST /declarations": "anonyme=401 personne=401 *=403 admin=409,403,403 jetonref=409,403,403 staff=409",
     "GET /structures/{structure_id}": "*=200",
     "GET /moments-de-vie": "*=200",
     "GET /moments-de-vie/{life_event}": "*=200",
     "POST /moments-de-vie/{life_event}/parcours": "*=200",
     "GET /etapes-locales": "*=200",
-    "POST /etapes-locales": "anonyme=401 personne=401 jeton=401 *=403 admin=201,403,403 staff=201",
+    "POST /etapes-locales": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403 staff=201",
     # Public referential objects (listed by GET above): another body's step is refused (403), not hidden.
-    "POST /etapes-locales/{step_id}/retrait": "anonyme=401 personne=401 jeton=401 *=403 admin=200,403,403 staff=200",
+    "POST /etapes-locales/{step_id}/retrait": (
+        "anonyme=401 personne=401 *=403 admin=200,403,403 jetonref=200,403,403 staff=200"
+    ),
     # Guichet unique.
     "POST /dossiers": "*=201",
     "GET /taches": "anonyme=401 personne=401 *=200",

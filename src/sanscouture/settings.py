@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "sanscouture.accounts.middleware.SessionLifetimeMiddleware",
+    "sanscouture.web.middleware.EdgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -240,5 +241,15 @@ SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.cases.jobs.due_soon": 24 * 3600,
 }
 
-# Largest request body accepted (bytes): bigger payloads get a 413/400 and change nothing.
+# Largest request body accepted (bytes): bigger payloads get a 413 (error envelope under /api/) and change nothing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+# Multipart uploads (files) may be larger: their whole body is limited to this many bytes.
+SANSCOUTURE_UPLOAD_MAX_SIZE = int(os.environ.get("SANSCOUTURE_UPLOAD_MAX_SIZE", str(50_000_000)))
+
+# Anonymous writes (unsafe requests without an agent session or API token: declarations, the person's messages,
+# login steps…) are throttled per client address and for all addresses together, within a sliding window (seconds):
+# beyond, 429 with Retry-After. Defaults: a person declares once and writes a few messages; a counter shared by
+# several people stays far below; a flood from one address stops at 30, from many at 1,000 per 10 minutes.
+SANSCOUTURE_ANON_WRITE_WINDOW = int(os.environ.get("SANSCOUTURE_ANON_WRITE_WINDOW", "600"))
+SANSCOUTURE_ANON_WRITES_PER_ADDRESS = int(os.environ.get("SANSCOUTURE_ANON_WRITES_PER_ADDRESS", "30"))
+SANSCOUTURE_ANON_WRITES_GLOBAL = int(os.environ.get("SANSCOUTURE_ANON_WRITES_GLOBAL", "1000"))
