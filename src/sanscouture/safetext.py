@@ -41,3 +41,23 @@ def first_forbidden(value: Any, *, where: str = "") -> tuple[str, str] | None:
         if found:
             return location or "(valeur)", found.group()
     return None
+
+
+# A JSON escape of a forbidden control character (\u0000…\u0008, \u000b, \u000c, \u000e…\u001f, \u007f), not
+# itself escaped: an odd number of backslashes before the `u`. Raw control bytes are already invalid JSON.
+_JSON_CONTROL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u(00(?:0[0-8bBcC]|0[eEfF]|1[0-9a-fA-F])|007[fF])")
+
+
+def refuse_control_escapes(raw: bytes, where: str) -> None:
+    """For importers, before parsing a JSON file: a NUL or control character anywhere refuses the whole file with
+    the line where it is (the import changes nothing). Scans the bytes: fast on the national files."""
+    from sanscouture.errors import ImportFailed
+
+    found = _JSON_CONTROL_ESCAPE.search(raw)
+    if found:
+        char = chr(int(found.group(1), 16))
+        line = raw.count(b"\n", 0, found.start()) + 1
+        raise ImportFailed(
+            f"{where}, ligne {line} : caractère interdit ({describe(char)}). Fichier refusé, rien n'a été modifié.",
+            details={"fichier": where, "ligne": line, "caractere": f"U+{ord(char):04X}"},
+        )

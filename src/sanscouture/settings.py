@@ -191,7 +191,9 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Application logs never carry personal data: only codes, counts and durations.
+# Application logs never carry personal data: only codes, counts and durations. Every record, tracebacks included,
+# passes the masking filter on the one handler (docs/adr/012): Django's own loggers lose their default handlers
+# (the console handler of DEBUG, and the error e-mails to ADMINS, whose tracebacks would go out unmasked).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -199,7 +201,11 @@ LOGGING = {
     "filters": {"redact": {"()": "sanscouture.logsafe.RedactFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # Background tasks: django-tasks with its database backend (same database, no broker); `sanscouture serve`

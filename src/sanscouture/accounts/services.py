@@ -244,11 +244,15 @@ def membership_deactivate(*, membership: Membership, actor: AbstractBaseUser) ->
 
 
 @transaction.atomic
-def api_token_create(*, body: Body, name: str, role: str, created_by: AbstractBaseUser) -> tuple[ApiToken, str]:
-    """A token for the body's own systems; returns it with its value, shown once and never stored."""
+def api_token_create(
+    *, body: Body, name: str, role: str, created_by: AbstractBaseUser, secret: str | None = None
+) -> tuple[ApiToken, str]:
+    """A token for the body's own systems; returns it with its value, shown once and never stored.
+
+    `secret` (demo data only: `sanscouture demo` derives reproducible tokens) replaces the random part."""
     if role not in (Role.AGENT, Role.REFERENT):
         raise AccountError("Un jeton d'API a le rôle agent ou référent.")
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw = TOKEN_PREFIX + (secret or secrets.token_urlsafe(32))
     service_user = get_user_model().objects.create_user(username=f"api-{secrets.token_hex(6)}", password=None)
     Membership.objects.create(user=service_user, body=body, role=role)
     token = ApiToken.objects.create(

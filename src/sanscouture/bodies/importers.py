@@ -38,6 +38,7 @@ from django.db import transaction
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from sanscouture.errors import DomainError, ImportFailed
+from sanscouture.safetext import FORBIDDEN_IN_TEXT, describe, refuse_control_escapes
 from sanscouture.territories.models import Commune, CommuneKind
 from sanscouture.territories.selectors import commune_resolve
 
@@ -82,6 +83,9 @@ def _text(value: Any) -> str:
         return str(value)
     if not isinstance(value, str):
         raise ValueError("texte attendu")
+    found = FORBIDDEN_IN_TEXT.search(value)
+    if found:  # e.g. a NUL inside a JSON-encoded nested field, which the file-level check cannot see
+        raise ValueError(f"caractère interdit ({describe(found.group())})")
     return value.strip()
 
 
@@ -234,6 +238,7 @@ def _records_of(data: Any, where: str) -> list[Any]:
 
 
 def _load_json(raw: bytes, where: str) -> list[Any]:
+    refuse_control_escapes(raw, where)
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -19,6 +19,11 @@ class BodyKind(models.TextChoices):
     OFFICE = "office", "Guichet (Annuaire de l'administration)"
 
 
+# Bodies of the State (and, later, national bodies): only a platform administrator acts for them in the referential
+# (competence declarations), never their own members (docs/adr/011).
+STATE_KINDS = frozenset({BodyKind.PREFECTURE})
+
+
 class BodyQuerySet(models.QuerySet):
     def active(self) -> "BodyQuerySet":
         return self.filter(active=True)

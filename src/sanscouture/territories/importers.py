@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from sanscouture.errors import ImportFailed
+from sanscouture.safetext import refuse_control_escapes
 
 from .models import Commune, CommuneKind, Departement, Edition, Epci, EpciKind, Ept, FormerCode, Postcode, Region
 from .text import normalize
@@ -82,6 +83,7 @@ def read_source(path: Path | None = None) -> tuple[dict[str, list[dict[str, Any]
 
 
 def _load_json(raw: bytes, where: str) -> Any:
+    refuse_control_escapes(raw, where)
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
