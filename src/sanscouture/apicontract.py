@@ -212,9 +212,8 @@ def _document(op: dict[str, Any], method: str, operation: Any) -> None:
     parameters = op.get("parameters", [])
     statuses = {400}
     if parameters or "requestBody" in op:
-        statuses.add(422)
-    if any(p.get("in") == "path" for p in parameters):
-        statuses.add(404)
+        # Validation (422), and an object it names — by path, query or body — may not exist (404).
+        statuses |= {404, 422}
     if _has_json_body(operation) or "requestBody" in op:
         statuses |= {413, 415}
     if method in UNSAFE_METHODS:
