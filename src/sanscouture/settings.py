@@ -238,6 +238,9 @@ SANSCOUTURE_OUTBOX_SWEEP = float(os.environ.get("SANSCOUTURE_OUTBOX_SWEEP", "30"
 SANSCOUTURE_RETENTION_CLOSED_CASES_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_CLOSED_CASES_DAYS", "365"))
 SANSCOUTURE_RETENTION_ACCESS_LOG_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_ACCESS_LOG_DAYS", "365"))
 SANSCOUTURE_RETENTION_NOTIFICATIONS_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_NOTIFICATIONS_DAYS", "90"))
+# What a person does (declaration, messages) e-mails each body of the case at most once within this window (seconds);
+# the in-app notifications say everything (docs/adr/010).
+SANSCOUTURE_PERSON_EMAIL_WINDOW = int(os.environ.get("SANSCOUTURE_PERSON_EMAIL_WINDOW", "3600"))
 # Agents are told of open tasks due within this many days (`sanscouture echeances`, daily).
 SANSCOUTURE_DUE_SOON_DAYS = int(os.environ.get("SANSCOUTURE_DUE_SOON_DAYS", "3"))
 # Periodic jobs run by the worker (`sanscouture notifications travailler`): dotted path → seconds between runs.
