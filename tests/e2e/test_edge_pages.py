@@ -14,5 +14,5 @@ def test_a_nul_in_the_address_shows_the_french_error_page(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Requête invalide")
     expect(page.get_by_role("alert")).to_contain_text("Caractère interdit dans l'adresse : NUL (U+0000).")
     expect(page.get_by_role("link", name="Retour à l'accueil")).to_be_visible()
-    page.screenshot(path="/tmp/sec-erreur-400.png", full_page=True)
+    page.screenshot(path="/tmp/sec-erreur-400.png", full_page=True)  # noqa: S108 (to look at, as the brief asks)
     assert_accessible(page, context="page d'erreur 400")
