@@ -84,14 +84,14 @@ class Server:
     env: dict[str, str]
     log: Path | None = None  # the server's log (gunicorn, Django, the worker), read by the log hygiene tests
 
-    def manage(self, *args: str) -> str:
+    def manage(self, *args: str, timeout: float = 120) -> str:
         """Run a `sanscouture` command against the server's database."""
         done = subprocess.run(
             [sys.executable, "-m", "sanscouture.cli", *args],
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=timeout,
             check=False,
         )
         assert done.returncode == 0, done.stderr[-2000:]

@@ -31,7 +31,8 @@ AGENT, TOKEN_BODY = "demo-caf-34", "caf:34"
 @pytest.fixture(scope="module")
 def identities(server) -> dict[str, list[str]]:  # noqa: ANN001
     """schemathesis headers for each identity."""
-    demo = json.loads(server.manage("demo", "--json", "--mot-de-passe", PASSWORD))
+    # Hashing a dozen passwords again is slow on a busy CI machine: a generous bound.
+    demo = json.loads(server.manage("demo", "--json", "--mot-de-passe", PASSWORD, timeout=600))
     agent = next(a for a in demo["agents"] if a["username"] == AGENT)
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
