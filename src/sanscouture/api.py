@@ -14,7 +14,7 @@ from sanscouture.territories.api import router as territories_router
 
 logger = logging.getLogger("sanscouture.api")
 
-# Every operation of every router follows the API contract (sanscouture/apicontract.py, docs/adr/010).
+# Every operation of every router follows the API contract (sanscouture/apicontract.py, docs/adr/011).
 api = ContractAPI(
     title="Sans Couture",
     version="1",

@@ -1,4 +1,4 @@
-"""The API's contract, applied to every operation of the one NinjaAPI whatever router it comes from (docs/adr/010).
+"""The API's contract, applied to every operation of the one NinjaAPI whatever router it comes from (docs/adr/011).
 
 - JSON bodies only with `Content-Type: application/json` (415 otherwise): no cross-site HTML form can post to the
   API.

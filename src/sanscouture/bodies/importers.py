@@ -27,18 +27,23 @@ nothing. Callers that route must invalidate the routing index afterwards (compet
 import bz2
 import gzip
 import json
+import os
+import shutil
 import tarfile
+import tempfile
 import xml.etree.ElementTree as ET  # noqa: S405 (files from the DILA, parsed without entity expansion)
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
+import ijson
 from django.db import transaction
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from sanscouture.errors import DomainError, ImportFailed
-from sanscouture.safetext import FORBIDDEN_IN_TEXT, describe, refuse_control_escapes
+from sanscouture.safetext import FORBIDDEN_IN_TEXT, describe
 from sanscouture.territories.models import Commune, CommuneKind
 from sanscouture.territories.selectors import commune_resolve
 
@@ -213,13 +218,24 @@ class ServiceIn(_Model):
     url_service_public: Text = ""
 
 
-# --- Reading the files -------------------------------------------------------------------------------------
+# --- Reading the files (streaming: one record at a time) ------------------------------------------------------
+
+COMMUNE_FILES = "gouv_commune.zip"  # the export's geographic competence: one JSON file per commune
+
+
+@dataclass
+class Source:
+    """The records of an input, read lazily, and the geographic competence files that came with them."""
+
+    records: Iterator[Any]
+    competence: Path | None = None  # a zip of commune files, kept on disk (a zip needs random access)
+    cleanup: list[Path] = field(default_factory=list)
 
 
 def read_annuaire(source: Any) -> list[Any]:
-    """The raw records of a path, or of already-decoded data (see the module docstring)."""
+    """The raw records of a path, or of already-decoded data, as a list (small inputs and tests)."""
     if isinstance(source, str | Path):
-        return _read_path(Path(source))
+        return list(_open(Path(source), tempdir=None).records)
     return _records_of(source, "données fournies")
 
 
@@ -237,47 +253,135 @@ def _records_of(data: Any, where: str) -> list[Any]:
     )
 
 
-def _load_json(raw: bytes, where: str) -> list[Any]:
-    refuse_control_escapes(raw, where)
+def _stream_json(opener: Callable[[], IO[bytes]], where: str) -> Iterator[Any]:
+    """Records of a JSON export, one at a time: `{"service": [...]}`, `{"results": [...]}` or a list."""
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        with opener() as raw:
+            head = raw.read(1)
+            while head and head.isspace():
+                head = raw.read(1)
+    except (OSError, EOFError) as exc:
+        raise ImportFailed(f"{where} : fichier illisible ou tronqué ({exc}).", details={"fichier": where}) from exc
+    if head not in (b"[", b"{"):
+        raise ImportFailed(f"{where} : JSON invalide ou tronqué (ni liste ni objet).", details={"fichier": where})
+    prefixes = ["item"] if head == b"[" else ["service.item", "results.item"]
+    found = False
+    try:
+        for prefix in prefixes:
+            with opener() as raw:
+                for record in ijson.items(raw, prefix, use_float=True):
+                    found = True
+                    yield record
+            if found:
+                return
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
         raise ImportFailed(f"{where} : JSON invalide ou tronqué ({exc}).", details={"fichier": where}) from exc
-    return _records_of(data, where)
+    except (OSError, EOFError) as exc:
+        raise ImportFailed(f"{where} : fichier illisible ou tronqué ({exc}).", details={"fichier": where}) from exc
+    if head == b"{":
+        with opener() as raw:
+            try:
+                keys = {k for k, _ in ijson.kvitems(raw, "")}
+            except ijson.JSONError:
+                keys = set()
+        if not keys & {"service", "results"}:
+            _records_of({}, where)  # raises the French message
 
 
-def _read_path(path: Path) -> list[Any]:
+def _open(path: Path, *, tempdir: Path | None) -> Source:
     name = path.name.lower()
-    try:
-        if path.is_dir():
-            return _read_xml_files(sorted(path.rglob("*.xml")), str(path))
-        if name.endswith(".xml"):
-            return _read_xml_files([path], path.name)
-        if name.endswith((".tar.bz2", ".tar.gz", ".tgz", ".tar")):
-            with tarfile.open(path) as tar:
-                for member in tar.getmembers():
-                    if member.isfile() and member.name.endswith("gouv_local.json"):
-                        extracted = tar.extractfile(member)
-                        if extracted is not None:
-                            return _load_json(extracted.read(), f"{path.name}:{member.name}")
-            raise ImportFailed(f"{path.name} : l'archive ne contient pas de fichier « *gouv_local.json ».")
-        if name.endswith(".json.gz"):
-            return _load_json(gzip.decompress(path.read_bytes()), path.name)
-        if name.endswith(".json.bz2"):
-            return _load_json(bz2.decompress(path.read_bytes()), path.name)
-        if name.endswith(".json"):
-            return _load_json(path.read_bytes(), path.name)
-    except FileNotFoundError as exc:
-        raise ImportFailed(f"Fichier introuvable : {exc.filename or path}", details={"fichier": str(path)}) from exc
-    except (OSError, EOFError, ValueError, tarfile.TarError) as exc:
-        raise ImportFailed(
-            f"{path.name} : fichier illisible ou tronqué ({exc}).", details={"fichier": path.name}
-        ) from exc
+    if not path.exists():
+        raise ImportFailed(f"Fichier introuvable : {path}", details={"fichier": str(path)})
+    if path.is_dir():
+        return Source(iter(_read_xml_files(sorted(path.rglob("*.xml")), str(path))))
+    if name.endswith(".xml"):
+        return Source(iter(_read_xml_files([path], path.name)))
+    if name.endswith((".tar.bz2", ".tar.gz", ".tgz", ".tar")):
+        return _open_tar(path, tempdir)
+    if name.endswith(".json.gz"):
+        return Source(_stream_json(lambda: gzip.open(path, "rb"), path.name))
+    if name.endswith(".json.bz2"):
+        return Source(_stream_json(lambda: bz2.open(path, "rb"), path.name))
+    if name.endswith(".json"):
+        return Source(_stream_json(lambda: path.open("rb"), path.name))
     raise ImportFailed(
         f"{path.name} : format non reconnu. Attendu : .json, .json.gz, .json.bz2, l'archive "
         ".tar.bz2 de l'export, ou un fichier / dossier XML « organismes ».",
         details={"fichier": path.name},
     )
+
+
+def _open_tar(path: Path, tempdir: Path | None) -> Source:
+    """The export as published: a tar.bz2 holding `…gouv_local.json` (the services) and `…gouv_commune.zip`
+    (geographic competence). The JSON member is streamed straight out of the archive; the zip is copied to a
+    temporary file."""
+    source = Source(iter(()))
+
+    def records() -> Iterator[Any]:
+        found = False
+        with tarfile.open(path, "r:*") as tar:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                if member.name.endswith(COMMUNE_FILES):
+                    handle, name = tempfile.mkstemp(suffix=".zip", dir=tempdir)
+                    with os.fdopen(handle, "wb") as out, tar.extractfile(member) as data:  # type: ignore[union-attr]
+                        shutil.copyfileobj(data, out, 1 << 20)
+                    source.competence = Path(name)
+                    source.cleanup.append(Path(name))
+                elif member.name.endswith("gouv_local.json"):
+                    found = True
+                    data = tar.extractfile(member)
+                    assert data is not None
+                    yield from ijson.items(data, "service.item", use_float=True)  # streamed out of the archive
+        if not found:
+            raise ImportFailed(f"{path.name} : l'archive ne contient pas de fichier « *gouv_local.json ».")
+
+    def guarded() -> Iterator[Any]:
+        try:
+            yield from records()
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
+            raise ImportFailed(
+                f"{path.name} : JSON invalide ou tronqué ({exc}).", details={"fichier": path.name}
+            ) from exc
+        except (OSError, EOFError, tarfile.TarError) as exc:
+            raise ImportFailed(
+                f"{path.name} : archive illisible ou tronquée ({exc}).", details={"fichier": path.name}
+            ) from exc
+
+    source.records = guarded()
+    return source
+
+
+def _competence(zip_path: Path, communes: "_Communes", report: "AnnuaireReport") -> dict[str, set[int]]:
+    """Geographic competence files (`{"commune": [{"code_insee_commune", "type_service_local": [...]}]}` or the
+    bare object): Annuaire id → the current communes it serves."""
+    served: dict[str, set[int]] = {}
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except zipfile.BadZipFile as exc:
+        raise ImportFailed(f"Fichier des communes illisible ({exc}).") from exc
+    with archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".json"):
+                continue
+            try:
+                data = json.loads(archive.read(info))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ImportFailed(
+                    f"{info.filename} : JSON invalide ({exc}).", details={"fichier": info.filename}
+                ) from exc
+            for entry in data.get("commune", [data]) if isinstance(data, dict) else []:
+                code = str(entry.get("code_insee_commune", ""))
+                found = communes.resolve(code) if code else "code absent"
+                if not isinstance(found, int):
+                    report.warnings.append(f"{info.filename} : commune {code} inconnue ({found}) ; ignorée.")
+                    continue
+                for kind in entry.get("type_service_local") or []:
+                    ids = kind.get("organisme") or []
+                    for ident in [ids] if isinstance(ids, str) else ids:
+                        served.setdefault(str(ident), set()).add(found)
+    return served
 
 
 # --- Old XML "organismes" format (DATA_FORMATS.md §1.6) ----------------------------------------
@@ -521,179 +625,244 @@ def _derived_candidates(pivots: list[str], commune_pk: int | None, served: set[i
     return keys
 
 
+BATCH = 1000
+
+
+@dataclass
+class _Run:
+    """What the import keeps between batches: small per-record facts, never the records themselves."""
+
+    report: AnnuaireReport
+    communes: _Communes
+    full: bool
+    pks: dict[str, int]  # key → pk of every Annuaire body, existing or created
+    seen: set[str] = field(default_factory=set)
+    children: dict[str, tuple[str, str]] = field(default_factory=dict)  # child id → (parent id, where)
+    derived: dict[str, str] = field(default_factory=dict)  # key → derived body key it is an office of
+    served: dict[str, tuple[int, ...]] = field(default_factory=dict)  # key → communes (sorted; small in memory)
+    created: set[str] = field(default_factory=set)
+    unchanged: set[str] = field(default_factory=set)
+    relinked: int = 0  # offices not in this (partial) import whose parent link it changed
+
+
+def _wanted(i: int, record: Any, run: _Run) -> tuple[str, _Wanted]:
+    report, communes = run.report, run.communes
+    s = _parse(i, record)
+    where = f"Enregistrement n° {i + 1} (id {s.id}, « {s.nom} »)"
+    key = f"annuaire:{s.id}"
+    if key in run.seen:
+        report.warnings.append(f"{where} : identifiant en double, l'enregistrement précédent est remplacé.")
+    pivots = _unique(p.type_service_local for p in s.pivot)
+    for p in pivots:
+        report.pivots[p] = report.pivots.get(p, 0) + 1
+    commune_pk: int | None = None
+    if s.code_insee_commune:
+        found = communes.resolve(s.code_insee_commune)
+        if isinstance(found, int):
+            commune_pk = found
+        else:
+            report.warnings.append(
+                f"{where} : commune d'implantation {s.code_insee_commune} inconnue ({found}) ; importé sans commune."
+            )
+    else:
+        report.warnings.append(f"{where} : pas de commune d'implantation (code_insee_commune vide).")
+    served: set[int] = set()
+    for code in _unique(c for p in s.pivot for c in p.code_insee_commune):
+        found = communes.resolve(code)
+        if isinstance(found, int):
+            served.add(found)
+        else:
+            report.warnings.append(f"{where} : commune desservie {code} inconnue ({found}) ; ignorée.")
+    url = s.url_service_public if len(s.url_service_public) <= 200 else ""
+    fields = {
+        "kind": BodyKind.OFFICE,
+        "name": s.nom[:250],
+        "siren": _siren(s),
+        "pivots": pivots,
+        "commune_id": commune_pk,
+        "addresses": [_address(a) for a in s.adresse],
+        "phones": [{"number": p.valeur, "description": p.description} for p in s.telephone if p.valeur],
+        "emails": s.adresse_courriel,
+        "websites": [{"url": w.valeur, "label": w.libelle} for w in s.site_internet if w.valeur],
+        "opening_hours": _opening_hours(s),
+        "annuaire_id": s.id,
+        "annuaire_url": url,
+        "source": SOURCE,
+        "active": True,
+    }
+    candidates = _derived_candidates(pivots, commune_pk, served, communes)
+    for h in s.hierarchie:
+        if h.type_hierarchie == "Service Fils" and h.service:
+            if h.service in run.children and run.children[h.service][0] != s.id:
+                report.warnings.append(
+                    f"{where} : le service {h.service} est déjà rattaché à {run.children[h.service][0]} ; "
+                    "rattachement ignoré."
+                )
+                continue
+            run.children[h.service] = (s.id, where)
+    return key, _Wanted(
+        where=where, fields=fields, served=served, derived_parent=candidates.pop() if len(candidates) == 1 else None
+    )
+
+
+def _write_batch(batch: dict[str, _Wanted], run: _Run) -> None:
+    """Create or update one batch of offices (parents are linked at the end, once every office exists)."""
+    existing = {b.key: b for b in Body.objects.filter(key__in=list(batch))}
+    new = [Body(key=k, parent_id=None, **w.fields) for k, w in batch.items() if k not in existing]
+    Body.objects.bulk_create(new, batch_size=BATCH)
+    for body in Body.objects.filter(key__in=[b.key for b in new]).values_list("key", "pk"):
+        run.pks[body[0]] = body[1]
+        run.created.add(body[0])
+    changed = []
+    for key, w in batch.items():
+        run.seen.add(key)
+        if w.derived_parent:
+            run.derived[key] = w.derived_parent
+        else:
+            run.derived.pop(key, None)
+        if w.served:
+            run.served[key] = tuple(sorted(w.served))
+        else:
+            run.served.pop(key, None)
+        old = existing.get(key)
+        if old is None:
+            continue
+        if any(getattr(old, f) != w.fields[f] for f in FIELDS if f != "parent_id"):
+            changed.append(Body(pk=old.pk, key=key, parent_id=old.parent_id, **w.fields))
+        else:
+            run.unchanged.add(key)
+    Body.objects.bulk_update(
+        changed, [f.removesuffix("_id") if f == "commune_id" else f for f in FIELDS if f != "parent_id"], batch_size=500
+    )
+
+
 @transaction.atomic
-def annuaire_import(records_or_path: Any, *, full: bool = True, progress: Progress | None = None) -> AnnuaireReport:
+def annuaire_import(
+    records_or_path: Any, *, full: bool = True, progress: Progress | None = None, tempdir: Path | None = None
+) -> AnnuaireReport:
     """Create or update one `Body` (kind office) per record of the Annuaire; see the module docstring.
 
+    Streams: records are read one at a time (ijson) and written by batches of 1,000, so memory stays bounded
+    whatever the size of the export; only keys, parent links and served communes are kept between batches.
     `full`: the input is the whole Annuaire, so offices absent from it are deactivated. A partial import
     (`full=False`) only creates and updates.
     """
     report = AnnuaireReport()
-    raw = read_annuaire(records_or_path)
-    if not raw:
-        raise ImportFailed("Le fichier ne contient aucun service : rien n'a été importé.")
-    total = len(raw)
+    if isinstance(records_or_path, str | Path):
+        source = _open(Path(records_or_path), tempdir=tempdir)
+    else:
+        source = Source(iter(_records_of(records_or_path, "données fournies")))
     communes = _Communes()
-    wanted: dict[str, _Wanted] = {}
-    children: dict[str, tuple[str, str]] = {}  # child annuaire id → (parent annuaire id, where)
-    for i, record in enumerate(raw):
-        s = _parse(i, record)
-        where = f"Enregistrement n° {i + 1} (id {s.id}, « {s.nom} »)"
-        key = f"annuaire:{s.id}"
-        if key in wanted:
-            report.warnings.append(f"{where} : identifiant en double, l'enregistrement précédent est remplacé.")
-        pivots = _unique(p.type_service_local for p in s.pivot)
-        for p in pivots:
-            report.pivots[p] = report.pivots.get(p, 0) + 1
-        commune_pk: int | None = None
-        if s.code_insee_commune:
-            found = communes.resolve(s.code_insee_commune)
-            if isinstance(found, int):
-                commune_pk = found
-            else:
-                report.warnings.append(
-                    f"{where} : commune d'implantation {s.code_insee_commune} inconnue "
-                    f"({found}) ; importé sans commune."
-                )
-        else:
-            report.warnings.append(f"{where} : pas de commune d'implantation (code_insee_commune vide).")
-        served: set[int] = set()
-        for code in _unique(c for p in s.pivot for c in p.code_insee_commune):
-            found = communes.resolve(code)
-            if isinstance(found, int):
-                served.add(found)
-            else:
-                report.warnings.append(f"{where} : commune desservie {code} inconnue ({found}) ; ignorée.")
-        url = s.url_service_public if len(s.url_service_public) <= 200 else ""
-        fields = {
-            "kind": BodyKind.OFFICE,
-            "name": s.nom[:250],
-            "siren": _siren(s),
-            "pivots": pivots,
-            "commune_id": commune_pk,
-            "addresses": [_address(a) for a in s.adresse],
-            "phones": [{"number": p.valeur, "description": p.description} for p in s.telephone if p.valeur],
-            "emails": s.adresse_courriel,
-            "websites": [{"url": w.valeur, "label": w.libelle} for w in s.site_internet if w.valeur],
-            "opening_hours": _opening_hours(s),
-            "annuaire_id": s.id,
-            "annuaire_url": url,
-            "source": SOURCE,
-            "active": True,
-        }
-        candidates = _derived_candidates(pivots, commune_pk, served, communes)
-        wanted[key] = _Wanted(
-            where=where,
-            fields=fields,
-            served=served,
-            derived_parent=candidates.pop() if len(candidates) == 1 else None,
-        )
-        for h in s.hierarchie:
-            if h.type_hierarchie == "Service Fils" and h.service:
-                if h.service in children and children[h.service][0] != s.id:
-                    report.warnings.append(
-                        f"{where} : le service {h.service} est déjà rattaché à "
-                        f"{children[h.service][0]} ; rattachement ignoré."
-                    )
-                    continue
-                children[h.service] = (s.id, where)
-        if progress and (i % 500 == 0 or i == total - 1):
-            progress("Lecture des services", i + 1, total)
-    report.records = len(wanted)
-
-    # Create the new offices first, so that every parent exists when the links are made.
-    existing = {b.key: b for b in Body.objects.filter(source=SOURCE)}
-    new = [Body(key=k, **{f: v for f, v in w.fields.items()}) for k, w in wanted.items() if k not in existing]
-    Body.objects.bulk_create(new, batch_size=1000)
-    created = {b.key for b in new}
-    pks = dict(Body.objects.filter(source=SOURCE).values_list("key", "pk"))
-    derived_keys = {w.derived_parent for w in wanted.values() if w.derived_parent}
-    # A Caisse générale de sécurité sociale is the CAF and the CPAM at once (no separate `cpam:` body).
-    lookup = derived_keys | {f"caf:{k[5:]}" for k in derived_keys if k.startswith("cpam:")}
-    found_derived = (
-        {
-            key: (pk, pivots)
-            for key, pk, pivots in Body.objects.active()
-            .exclude(source=SOURCE)
-            .filter(key__in=lookup)
-            .values_list("key", "pk", "pivots")
-        }
-        if lookup
-        else {}
+    run = _Run(
+        report=report,
+        communes=communes,
+        full=full,
+        pks=dict(Body.objects.filter(source=SOURCE).values_list("key", "pk")),
     )
-    derived: dict[str, int] = {}
-    for key in derived_keys:
-        if key in found_derived:
-            derived[key] = found_derived[key][0]
-        elif key.startswith("cpam:") and "cpam" in found_derived.get(f"caf:{key[5:]}", (0, []))[1]:
-            derived[key] = found_derived[f"caf:{key[5:]}"][0]
-    annuaire_pks = set(pks.values())
-    for child, (_parent, where) in children.items():
-        if f"annuaire:{child}" not in pks:
-            report.warnings.append(f"{where} : service fils {child} absent de l'Annuaire importé ; lien ignoré.")
-
-    through = Body.served_communes.through
-    old_served: dict[int, set[int]] = {}
-    for body_id, commune_id in through.objects.filter(body__source=SOURCE).values_list("body_id", "commune_id"):
-        old_served.setdefault(body_id, set()).add(commune_id)
-
-    to_update: list[Body] = []
-    served_changed: dict[int, set[int]] = {}
-    for done, (key, w) in enumerate(wanted.items(), start=1):
-        parent_id: int | None = None
-        parent = children.get(w.fields["annuaire_id"])
-        if parent and f"annuaire:{parent[0]}" in pks:
-            parent_id = pks[f"annuaire:{parent[0]}"]
-        elif not full and key in existing and existing[key].parent_id and existing[key].parent_id in annuaire_pks:
-            parent_id = existing[key].parent_id  # set by an earlier import of the parent's record
-        elif w.derived_parent:
-            parent_id = derived.get(w.derived_parent)
-        w.fields["parent_id"] = parent_id
-        pk = pks[key]
-        if key in created:
-            if parent_id:
-                to_update.append(Body(pk=pk, **w.fields))
-            if w.served:
-                served_changed[pk] = w.served
-            report.created += 1
-        else:
-            old = existing[key]
-            changed = any(getattr(old, f) != w.fields[f] for f in FIELDS)
-            if changed:
-                to_update.append(Body(pk=pk, key=key, **w.fields))
-            if old_served.get(pk, set()) != w.served:
-                served_changed[pk] = w.served
-                changed = True
-            if changed:
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        if progress and (done % 500 == 0 or done == len(wanted)):
-            progress("Écriture des guichets", done, len(wanted))
-
-    # Children named by a parent of a partial import, whose own record is not in this import.
-    for child, (parent, _where) in children.items():
-        key = f"annuaire:{child}"
-        if key in existing and key not in wanted and existing[key].parent_id != pks[f"annuaire:{parent}"]:
-            existing[key].parent_id = pks[f"annuaire:{parent}"]
-            to_update.append(existing[key])
-            report.updated += 1
-
-    Body.objects.bulk_update(
-        to_update,
-        [f.removesuffix("_id") if f in ("commune_id", "parent_id") else f for f in FIELDS],
-        batch_size=500,
-    )
-    ids = list(served_changed)
-    for start in range(0, len(ids), 500):
-        through.objects.filter(body_id__in=ids[start : start + 500]).delete()
-    through.objects.bulk_create(
-        [through(body_id=pk, commune_id=c) for pk, cs in served_changed.items() for c in cs], batch_size=2000
-    )
-
+    step = progress or (lambda label, done, total: None)
+    try:
+        batch: dict[str, _Wanted] = {}
+        count = 0
+        for i, record in enumerate(source.records):
+            key, wanted = _wanted(i, record, run)
+            if key in batch or key in run.seen:
+                run.unchanged.discard(key)
+            batch[key] = wanted
+            count = i + 1
+            if len(batch) >= BATCH:
+                _write_batch(batch, run)
+                batch = {}
+                step("Lecture et écriture des services", count, 0)
+        if batch:
+            _write_batch(batch, run)
+        if not count:
+            raise ImportFailed("Le fichier ne contient aucun service : rien n'a été importé.")
+        step("Lecture et écriture des services", count, count)
+        if source.competence is not None:
+            for ident, communes_served in _competence(source.competence, communes, report).items():
+                if f"annuaire:{ident}" in run.seen:
+                    run.served[f"annuaire:{ident}"] = tuple(sorted(communes_served))
+    finally:
+        for path in source.cleanup:
+            path.unlink(missing_ok=True)
+    report.records = len(run.seen)
+    _link_parents(run)
+    _write_served(run)
     if full:
-        gone = [b.pk for k, b in existing.items() if k not in wanted and b.active]
+        gone = [pk for k, pk in run.pks.items() if k not in run.seen]
         for start in range(0, len(gone), 500):
-            Body.objects.filter(pk__in=gone[start : start + 500]).update(active=False)
-        report.deactivated = len(gone)
+            report.deactivated += Body.objects.filter(pk__in=gone[start : start + 500], active=True).update(
+                active=False
+            )
+    report.created = len(run.created)
+    report.unchanged = len(run.unchanged - run.created)
+    report.updated = report.records - report.created - report.unchanged + run.relinked
     return report
+
+
+def _link_parents(run: _Run) -> None:
+    """Each office's parent: its Annuaire parent ("Service Fils"), else the derived body it is an office of."""
+    report = run.report
+    for child, (_parent, where) in run.children.items():
+        if f"annuaire:{child}" not in run.pks:
+            report.warnings.append(f"{where} : service fils {child} absent de l'Annuaire importé ; lien ignoré.")
+    derived_keys = set(run.derived.values())
+    lookup = derived_keys | {f"caf:{k[5:]}" for k in derived_keys if k.startswith("cpam:")}
+    found = {
+        key: (pk, pivots)
+        for key, pk, pivots in Body.objects.active()
+        .exclude(source=SOURCE)
+        .filter(key__in=lookup)
+        .values_list("key", "pk", "pivots")
+    }
+    derived: dict[str, int] = {}
+    for key in derived_keys:  # a Caisse générale de sécurité sociale is the CAF and the CPAM at once
+        if key in found:
+            derived[key] = found[key][0]
+        elif key.startswith("cpam:") and "cpam" in found.get(f"caf:{key[5:]}", (0, []))[1]:
+            derived[key] = found[f"caf:{key[5:]}"][0]
+    old = dict(Body.objects.filter(source=SOURCE).values_list("key", "parent_id"))
+    annuaire_pks = set(run.pks.values())
+    updates = []
+    keys = set(run.seen) | {f"annuaire:{c}" for c in run.children}
+    for key in keys:
+        if key not in run.pks:
+            continue
+        ident = key.removeprefix("annuaire:")
+        parent = run.children.get(ident)
+        if parent and f"annuaire:{parent[0]}" in run.pks:
+            parent_id = run.pks[f"annuaire:{parent[0]}"]
+        elif key not in run.seen:
+            continue  # a child of this partial import whose own record is not in it: only its parent link
+        elif not run.full and old.get(key) in annuaire_pks:
+            parent_id = old[key]  # set by an earlier import of the parent's record
+        else:
+            parent_id = derived.get(run.derived.get(key, ""))
+        if old.get(key) != parent_id:
+            updates.append(Body(pk=run.pks[key], parent_id=parent_id))
+            if key in run.seen and key not in run.created:
+                run.unchanged.discard(key)
+            elif key not in run.seen:
+                run.relinked += 1
+    Body.objects.bulk_update(updates, ["parent"], batch_size=500)
+
+
+def _write_served(run: _Run) -> None:
+    """The communes each office serves (from its record, or from the geographic competence files)."""
+    through = Body.served_communes.through
+    ids = {run.pks[k]: k for k in run.seen}
+    old: dict[int, set[int]] = {}
+    for body_id, commune_id in through.objects.filter(body__source=SOURCE).values_list("body_id", "commune_id"):
+        if body_id in ids:
+            old.setdefault(body_id, set()).add(commune_id)
+    changed = {
+        pk: run.served.get(key, ()) for pk, key in ids.items() if old.get(pk, set()) != set(run.served.get(key, ()))
+    }
+    for pk in changed:
+        run.unchanged.discard(ids[pk])
+    pks = list(changed)
+    for start in range(0, len(pks), 500):
+        through.objects.filter(body_id__in=pks[start : start + 500]).delete()
+    rows = (through(body_id=pk, commune_id=c) for pk, cs in changed.items() for c in cs)
+    while chunk := [r for _, r in zip(range(2000), rows, strict=False)]:
+        through.objects.bulk_create(chunk)

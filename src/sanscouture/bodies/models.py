@@ -20,7 +20,7 @@ class BodyKind(models.TextChoices):
 
 
 # Bodies of the State (and, later, national bodies): only a platform administrator acts for them in the referential
-# (competence declarations), never their own members (docs/adr/011).
+# (competence declarations), never their own members (docs/adr/012).
 STATE_KINDS = frozenset({BodyKind.PREFECTURE})
 
 

@@ -1,5 +1,6 @@
 """Writes on bodies: derive them from the referential and the law (idempotent)."""
 
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -12,20 +13,16 @@ from sanscouture.territories.models import Commune, CommuneKind, Departement, Ep
 
 from .models import Body, BodyKind
 from .naming import of_commune, of_territory
+from .pivots import pivot_labels  # noqa: F401 (re-exported: routing and the API read it here)
 
 DATA = Path(__file__).parent / "data"
+SOUS_PREFECTURE = "sous-prefecture"
 
 
 @cache
 def special_statuses() -> dict[str, Any]:
     """The reviewed data file of special statuses (Paris, Lyon, Corse, CTM, CTG, Mayotte, COM)."""
     return yaml.safe_load((DATA / "special_statuses.yaml").read_text())
-
-
-@cache
-def pivot_labels() -> dict[str, str]:
-    """Pivot code → label, from the Annuaire's list of types of local offices."""
-    return {str(k): str(v) for k, v in yaml.safe_load((DATA / "pivots.yaml").read_text()).items()}
 
 
 @dataclass
@@ -243,8 +240,62 @@ def _wanted_bodies() -> list[Body]:
                 basis="Maison départementale des personnes handicapées (CASF L146-3).",
             )
         )
+    bodies += _sous_prefectures()
     # Two COM share one préfecture: keep a single row.
     return list({b.key: b for b in bodies}.values())
+
+
+@cache
+def arrondissements() -> list[dict[str, Any]]:
+    """The COG's arrondissements (code, name, chef-lieu, département), from `data/arrondissements.json`."""
+    return json.loads((DATA / "arrondissements.json").read_text())
+
+
+def _sous_prefectures() -> list[Body]:
+    """One sous-préfecture per arrondissement whose chef-lieu is not the préfecture's commune (décret
+    n° 2004-374 art. 14); the arrondissement chef-lieu is served by the préfecture itself."""
+    chefs_lieux = dict(Departement.objects.values_list("code", "chef_lieu"))
+    regions = dict(Departement.objects.values_list("code", "region_id"))
+    names = dict(Commune.objects.filter(kind=CommuneKind.CURRENT).values_list("insee_code", "name"))
+    found = []
+    for arr in arrondissements():
+        dep, chef_lieu = arr["departement"], arr["chefLieu"]
+        if dep not in chefs_lieux or chef_lieu == chefs_lieux[dep] or chef_lieu not in names:
+            continue
+        found.append(
+            Body(
+                key=f"{SOUS_PREFECTURE}:{arr['code']}",
+                kind=BodyKind.PREFECTURE,
+                name=f"Sous-préfecture {of_commune(names[chef_lieu])}",
+                pivots=["sous_pref"],
+                departement_id=dep,
+                region_id=regions[dep],
+                basis=f"Sous-préfet de l'arrondissement {of_commune(arr['nom'])} (décret n° 2004-374, art. 14 ; "
+                "arrondissements du COG).",
+            )
+        )
+    return found
+
+
+def _sync_sous_prefecture_communes() -> None:
+    """A sous-préfecture serves the current communes of its arrondissement (replaced only where they changed)."""
+    through = Body.served_communes.through
+    bodies = dict(Body.objects.filter(key__startswith=f"{SOUS_PREFECTURE}:").values_list("pk", "key"))
+    wanted: dict[int, set[int]] = {pk: set() for pk in bodies}
+    by_arr = {key.split(":", 1)[1]: pk for pk, key in bodies.items()}
+    for pk, arr in (
+        Commune.objects.filter(kind=CommuneKind.CURRENT).exclude(arrondissement="").values_list("pk", "arrondissement")
+    ):
+        if arr in by_arr:
+            wanted[by_arr[arr]].add(pk)
+    old: dict[int, set[int]] = {pk: set() for pk in bodies}
+    for body_id, commune_id in through.objects.filter(body_id__in=list(bodies)).values_list("body_id", "commune_id"):
+        old[body_id].add(commune_id)
+    changed = [pk for pk in bodies if old[pk] != wanted[pk]]
+    through.objects.filter(body_id__in=changed).delete()
+    through.objects.bulk_create(
+        [through(body_id=pk, commune_id=c) for pk in changed for c in wanted[pk]], batch_size=2000
+    )
 
 
 @transaction.atomic
@@ -267,5 +318,6 @@ def bodies_sync() -> SyncReport:
     Body.objects.bulk_update(update, FIELDS, batch_size=2000)
     gone = [b.pk for b in existing.values() if b.active]
     Body.objects.filter(pk__in=gone).update(active=False)
+    _sync_sous_prefecture_communes()
     report.created, report.updated, report.deactivated = len(create), len(update), len(gone)
     return report

@@ -171,7 +171,7 @@ def declaration(request: HttpRequest, slug: str) -> HttpResponse:
         form=form,
         planned=planned,
         commune_from=left,
-        journey_url=f"{reverse('web:parcours', args=[event.slug])}?{journey_query}",
+        journey_url=f"{reverse('journeys:parcours', args=[event.slug])}?{journey_query}",
     )
     return render(request, "cases/declaration.html", context, status=status)
 

@@ -32,13 +32,14 @@ from typing import Any
 
 from django.db import transaction
 
-from sanscouture.bodies.services import pivot_labels
+from sanscouture.bodies.pivots import pivot_info
 from sanscouture.errors import ImportFailed
 from sanscouture.safetext import refuse_control_escapes
 
 from .models import LifeEvent, Publication
 from .nodes import MalformedSource, Node, from_xml, from_xmljs
-from .parsing import home_audience, is_life_event, life_event_parse, publication_parse
+from .parsing import NOT_KEPT, home_audience, is_life_event, life_event_parse, publication_parse
+from .relevance import relevance_notes
 
 Progress = Callable[[str, int, int], None]
 
@@ -61,10 +62,21 @@ PUBLICATION_FIELDS = [
     "online_services",
     "contacts",
     "legal_references",
+    "more_info",
 ]
 LIFE_EVENT_FIELDS = ["slug", "audience", "questionnaire", "content", "warnings"]
 PRECEDENCE = {"particuliers": 0, "professionnels": 1, "associations": 2}
-EXTRA_PIVOTS = {"msap", "france_services"}  # France Services, routed by the bodies layer under these codes
+# Top-level elements that `publication_parse` leaves out but `life_event_parse` reads (for life events only).
+READ_BY_LIFE_EVENTS = {
+    "Texte",
+    "ListeSituations",
+    "Introduction",
+    "Conclusion",
+    "Avertissement",
+    "Definition",
+    "Abreviation",
+    "Questionnaire",
+}
 BATCH = 500
 # Notices of forms and sub-theme pages are not published as files: their absence is normal, not a warning.
 UNPUBLISHED_LINK_KINDS = {"NoticeLiee", "SousTheme"}
@@ -95,6 +107,9 @@ class ParsedCatalogue:
     life_events: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    not_kept: dict[str, int] = field(default_factory=dict)  # top-level element → publications, by design
+    relevance: list[str] = field(default_factory=list)
+    pivots: dict[str, list[str]] = field(default_factory=dict)  # every PivotLocal code → publications citing it
 
 
 @dataclass
@@ -108,6 +123,9 @@ class CatalogueReport:
     life_events: Changes = field(default_factory=Changes)
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    not_kept: list[str] = field(default_factory=list)  # "<Element> (n publications) : why", by design
+    relevance: list[str] = field(default_factory=list)  # fiches the official content shows whatever the answers
+    pivots: dict[str, str] = field(default_factory=dict)  # pivot code → its class ("non classé" if none)
 
     @property
     def changed(self) -> bool:
@@ -128,8 +146,9 @@ class _Collector:
 
     def add(self, root: Node, where: str, *, fallback_id: str, audience: str | None) -> None:
         found: list[str] = []
+        skipped: list[str] = []
         try:
-            record = publication_parse(root, fallback_id=fallback_id, warn=found.append)
+            record = publication_parse(root, fallback_id=fallback_id, warn=found.append, skip=skipped.append)
             home = home_audience(root) or audience or ""
             life_event = life_event_parse(root, record) if is_life_event(record["kind"]) else None
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -138,6 +157,9 @@ class _Collector:
             raise ImportFailed(f"{where} : publication sans identifiant ou sans type.", details={"fichier": where})
         for name in found:
             self.unknown_top.setdefault(name, []).append(record["id"])
+        for name in dict.fromkeys(skipped):
+            if not (life_event and name in READ_BY_LIFE_EVENTS):
+                self.parsed.not_kept[name] = self.parsed.not_kept.get(name, 0) + 1
         if home:
             self.parsed.audiences.add(home)
             if home not in record["audiences"]:
@@ -184,6 +206,12 @@ class _Collector:
                     + ", ".join(missing[:10])
                     + (" …" if len(missing) > 10 else "")
                 )
+        _enrich_services(parsed)
+        for pk, record in parsed.publications.items():
+            for contact in record["contacts"]:
+                if contact.get("pivot"):
+                    parsed.pivots.setdefault(contact["pivot"], []).append(pk)
+        parsed.relevance = relevance_notes(parsed.life_events, parsed.publications)
         slugs: dict[str, str] = {}
         for pub_id, event in sorted(parsed.life_events.items()):
             if event["slug"] in slugs:  # two life events with the same title: the second keeps its id
@@ -191,6 +219,35 @@ class _Collector:
             slugs[event["slug"]] = pub_id
             parsed.warnings.extend(event["warnings"])
         return parsed
+
+
+def _walk(nodes: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for node in nodes:
+        yield node
+        yield from _walk(node.get("children") or ())
+
+
+def _enrich_services(parsed: ParsedCatalogue) -> None:
+    """Whether an online service needs an account, from its own resource (R…) when the catalogue holds it: the
+    resource's text says more than the fiche that cites it."""
+    login = {
+        pk: s["login"]
+        for pk, r in parsed.publications.items()
+        for s in r["online_services"]
+        if s["id"] == pk and s.get("login")
+    }
+    if not login:
+        return
+    for record in parsed.publications.values():
+        for service in record["online_services"]:
+            if not service.get("login") and service["id"] in login:
+                service["login"] = login[service["id"]]
+    for event in parsed.life_events.values():
+        content = event["content"]
+        nodes = [*content.get("before", {}).get("services", ()), *_walk(content.get("body", ()))]
+        for node in nodes:
+            if node.get("type") == "service" and not node.get("login") and node.get("id") in login:
+                node["login"] = login[node["id"]]
 
 
 def _ordered(audiences: Iterable[str]) -> list[str]:
@@ -298,6 +355,10 @@ def _read_bundle(raw: bytes, where: str, parsed: ParsedCatalogue) -> None:
         raise ImportFailed(f"{where} : ce n'est pas un fichier de catalogue Sans Couture.", details={"fichier": where})
     parsed.complete = False
     parsed.version = str(bundle.get("version", ""))
+    # What the import of the whole edition reported, kept in the bundle (a subset could not say it again).
+    parsed.not_kept = dict(bundle.get("not_kept", {}))
+    parsed.relevance = list(bundle.get("relevance", []))
+    parsed.pivots = {k: list(v) for k, v in bundle.get("pivots", {}).items()}
     for record in bundle.get("publications", []):
         missing = [k for k in ["id", *PUBLICATION_FIELDS] if k not in record]
         if missing or not record.get("id") or not record.get("kind"):
@@ -367,6 +428,11 @@ def catalogue_import(parsed: ParsedCatalogue, *, progress: Progress | None = Non
         files=parsed.files,
         warnings=list(parsed.warnings),
         skipped=list(parsed.skipped),
+        not_kept=[
+            f"<{name}> ({n} publication{'s' if n > 1 else ''}) : {NOT_KEPT[name]}"
+            for name, n in sorted(parsed.not_kept.items())
+        ],
+        relevance=list(parsed.relevance),
     )
     existing = {row["id"]: row for row in Publication.objects.values("id", *PUBLICATION_FIELDS)}
     gone: list[str] = []
@@ -452,18 +518,15 @@ def _check_links(parsed: ParsedCatalogue, known: set[str], report: CatalogueRepo
 
 
 def _check_pivots(parsed: ParsedCatalogue, report: CatalogueReport) -> None:
-    """Pivot codes of "Où s'adresser" entries unknown to the Annuaire's list (one line per code)."""
-    known = set(pivot_labels()) | EXTRA_PIVOTS
-    unknown: dict[str, list[str]] = {}
-    for pk, record in parsed.publications.items():
-        for contact in record["contacts"]:
-            pivot = contact.get("pivot")
-            if pivot and pivot not in known and pk not in unknown.setdefault(pivot, []):
-                unknown[pivot].append(pk)
-    for pivot, ids in sorted(unknown.items()):
-        if ids:
+    """Every pivot code of "Où s'adresser" entries against the reviewed classification (`bodies/data/pivots.yaml`):
+    its class in the report, one warning per code not classified."""
+    for pivot, ids in sorted(parsed.pivots.items()):
+        info = pivot_info(pivot)
+        report.pivots[pivot] = info.office_class if info else "non classé"
+        if info is None:
+            ids = list(dict.fromkeys(ids))
             report.warnings.append(
-                f"code pivot inconnu « {pivot} » dans {', '.join(ids[:5])}"
+                f"code pivot non classé « {pivot} » dans {', '.join(ids[:5])}"
                 + (f" … ({len(ids)} publications)" if len(ids) > 5 else "")
             )
 

@@ -25,10 +25,11 @@ class Publication(models.Model):
 
     `links`: `[{"target": "F1168", "kind": "LienInterne"|"Fiche"|"Dossier"|"QuestionReponse"|"VoirAussi"|
     "CommentFaireSi"|"FicheLiee"|"NoticeLiee"|"SousTheme", "text"}]`;
-    `online_services`: `[{"id", "url", "type", "title", "cerfa"}]`;
+    `online_services`: `[{"id", "url", "type", "title", "cerfa", "source", "login": "oui" | "non" | ""}]`;
     `contacts` ("Où s'adresser", `OuSAdresser` in 3.3, `QuiPeutMAider` in 3.4+):
     `[{"id", "title", "pivot": <PivotLocal code> | null, "url": <RessourceWeb> | null, "type"}]`;
-    `legal_references`: `[{"id", "url", "title"}]`.
+    `legal_references`: `[{"id", "url", "title"}]`; `more_info` ("Pour en savoir plus"):
+    `[{"id", "url", "title", "source"}]`.
     """
 
     id = models.CharField("identifiant", max_length=20, primary_key=True)
@@ -47,6 +48,7 @@ class Publication(models.Model):
     online_services = models.JSONField("services en ligne", default=list, blank=True)
     contacts = models.JSONField("où s'adresser", default=list, blank=True)
     legal_references = models.JSONField("références juridiques", default=list, blank=True)
+    more_info = models.JSONField("pour en savoir plus", default=list, blank=True)
 
     objects = PublicationQuerySet.as_manager()
 

@@ -12,13 +12,24 @@ def life_events(audience: str | None = None) -> LifeEventQuerySet:
     return qs.for_audience(audience) if audience else qs
 
 
+# A life event's own publication is read for its title, description and URL: its long lists (read from the life
+# event's content instead) are left in the database unless asked for.
+LIFE_EVENT_DEFERRED = (
+    "publication__links",
+    "publication__legal_references",
+    "publication__online_services",
+    "publication__contacts",
+    "publication__more_info",
+)
+# What a journey reads of the publications a step cites (not their links nor legal references).
+JOURNEY_FIELDS = ("id", "kind", "title", "description", "url", "contacts", "online_services", "more_info")
+
+
 def life_event_get(id_or_slug: str) -> LifeEvent:
     """A life event by its stable slug ("je-demenage") or its publication id ("F14128")."""
     key = (id_or_slug or "").strip()
-    event = (
-        LifeEvent.objects.select_related("publication").filter(slug=key.lower()).first()
-        or LifeEvent.objects.select_related("publication").filter(publication_id=key.upper()).first()
-    )
+    qs = LifeEvent.objects.select_related("publication").defer(*LIFE_EVENT_DEFERRED)
+    event = qs.filter(slug=key.lower()).first() or qs.filter(publication_id=key.upper()).first()
     if event is None:
         raise LifeEventNotFound(f"Moment de vie inconnu : « {key} ».", details={"moment_de_vie": key})
     return event
@@ -33,10 +44,12 @@ def publication_get(publication_id: str) -> Publication:
     return publication
 
 
-def publications_get(ids: Iterable[str]) -> dict[str, Publication]:
-    """The publications among `ids` that the catalogue holds, by id (one query; missing ids are left out)."""
+def publications_get(ids: Iterable[str], *, fields: Iterable[str] | None = None) -> dict[str, Publication]:
+    """The publications among `ids` that the catalogue holds, by id (one query; missing ids are left out);
+    `fields`: only these columns (the others load on access), e.g. `JOURNEY_FIELDS`."""
     wanted = list(dict.fromkeys(ids))
+    qs = Publication.objects.only(*fields) if fields else Publication.objects.all()
     found: dict[str, Publication] = {}
     for i in range(0, len(wanted), 500):
-        found.update(Publication.objects.in_bulk(wanted[i : i + 500]))
+        found.update(qs.in_bulk(wanted[i : i + 500]))
     return found

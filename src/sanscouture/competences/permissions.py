@@ -1,4 +1,4 @@
-"""Who may declare what, where (docs/adr/011): the one rule for exercise declarations, used by the service behind
+"""Who may declare what, where (docs/adr/012): the one rule for exercise declarations, used by the service behind
 the API, the web form and any importer, and by `sanscouture declarations verifier` for those already recorded.
 
 - who: an administrator or référent of the body (its API token with that role acts as it), a platform
@@ -22,7 +22,7 @@ from .catalogue import LEVEL_LABELS, Competence
 from .errors import CompetenceNotHoldable, NotAuthorised, OutsideTerritory
 
 # The level of the catalogue's rules (competences.yaml: holders, epci, otherwise) each kind of body stands for.
-# Reviewed with the catalogue (docs/adr/011). An EPT holds the intercommunal level of the Grand Paris (CGCT
+# Reviewed with the catalogue (docs/adr/012). An EPT holds the intercommunal level of the Grand Paris (CGCT
 # L5219-5): what the rules give to « epci » and what they name « ept ». An Annuaire office is an office of another
 # body: it declares nothing itself. Special statuses add levels (see body_levels).
 KIND_LEVELS: dict[str, frozenset[str]] = {

@@ -433,14 +433,13 @@ def route_pivot(pivot: str, *, commune: str | Place, on: date | None = None) -> 
     label = pivot_labels().get(pivot) or pivot_labels().get(PIVOT_SYNONYMS.get(pivot, ""), pivot)
     offices = index.offices.get((pivot, pl.pk)) or index.offices.get((PIVOT_SYNONYMS.get(pivot, ""), pl.pk))
     if offices:
-        return Routing(
-            subject=pivot,
-            label=label,
-            bodies=offices,
-            reason=Reason(
+        if any(b.key.startswith("annuaire:") for b in offices):
+            reason = Reason(
                 kind="annuaire", text="Guichet(s) de l'Annuaire de l'administration compétent(s) pour cette commune."
-            ),
-        )
+            )
+        else:  # a body derived from the referential for the communes it serves (a sous-préfecture, its arrondissement)
+            reason = Reason(kind="guichet", text=f"{label} : {offices[0].name}, dont le ressort comprend la commune.")
+        return Routing(subject=pivot, label=label, bodies=offices, reason=reason)
     level, service = PIVOT_LEVELS.get(pivot), ""
     if pivot in PIVOT_SERVICES:
         level, service = PIVOT_SERVICES[pivot]

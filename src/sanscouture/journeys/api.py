@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -15,7 +17,6 @@ from .schemas import (
     AnswerOut,
     ChoiceOut,
     CompetentOut,
-    FicheOut,
     JourneyCommuneOut,
     JourneyIn,
     JourneyOut,
@@ -24,12 +25,9 @@ from .schemas import (
     LinkedJourneyOut,
     LocalStepIn,
     LocalStepOut,
-    OfficeOut,
-    OnlineServiceOut,
     QuestionOut,
-    StepOut,
 )
-from .selectors import Journey, journey_compute
+from .selectors import FicheRef, Journey, Link, Office, OnlineService, journey_compute
 from .services import local_step_add, local_step_withdraw
 
 router = Router(tags=["Moments de vie"])
@@ -78,41 +76,108 @@ def life_event_detail(request: HttpRequest, life_event: str) -> LifeEventOut:
     )
 
 
+# Content node keys (catalogue.parsing, CONTENT_FORMAT) → API field names.
+_NODE_FIELDS = {
+    "title": "titre",
+    "text": "texte",
+    "kind": "genre",
+    "style": "style",
+    "target": "fiche",
+    "url": "url",
+    "ref": "reference",
+    "header": "entete",
+    "columns": "colonnes",
+    "pivot": "pivot",
+    "login": "connexion",
+}
+
+
+def node_out(node: dict[str, Any]) -> dict[str, Any]:
+    """A content node as the API's `NoeudOut` (a plain dict: ninja validates it once, with the response)."""
+    out: dict[str, Any] = {"type": node["type"]}
+    for key, name in _NODE_FIELDS.items():
+        if node.get(key) is not None and node.get(key) != "":
+            out[name] = node[key]
+    if node["type"] == "inconnu":
+        out["genre"] = node.get("name")
+    if node["type"] == "service" and node.get("title"):
+        out.setdefault("texte", node["title"])
+    children = node.get("inline") or node.get("children") or []
+    out["enfants"] = [node_out(c) for c in children]
+    return out
+
+
+def _service(x: OnlineService) -> dict[str, Any]:
+    return {"id": x.id, "titre": x.title, "url": x.url, "type": x.kind, "connexion": x.login, "source": x.source}
+
+
+def _link(x: Link) -> dict[str, Any]:
+    return {"titre": x.title, "url": x.url, "source": x.source}
+
+
+def _fiche(f: FicheRef) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "titre": f.title,
+        "url": f.url,
+        "type": f.kind,
+        "pivots": list(f.pivots),
+        "description": f.description,
+        "services_en_ligne": [_service(x) for x in f.services],
+        "pour_en_savoir_plus": [_link(x) for x in f.more_info],
+    }
+
+
+def _office(o: Office) -> dict[str, Any]:
+    return {
+        "pivot": o.pivot,
+        "libelle": o.label,
+        "classe": o.office_class,
+        "libelle_classe": o.class_label,
+        "structures": [_body(b) for b in o.bodies],
+        "raison": o.reason,
+        "lien": o.link_url,
+        "libelle_lien": o.link_label,
+        "service_en_ligne": {"titre": o.online_title, "url": o.online_url, "source": ""} if o.online_url else None,
+        "ancien_nom": o.renamed,
+        "note": o.note,
+        "comment_trouver": o.how_to_find,
+    }
+
+
 def journey_out(j: Journey) -> JourneyOut:
     def linked(items):  # noqa: ANN001, ANN202
         return [LinkedJourneyOut(id=x.slug, publication=x.publication_id, titre=x.title) for x in items]
 
+    b = j.before
     return JourneyOut(
         moment_de_vie=summary_out(j.life_event),
         commune=JourneyCommuneOut(code=j.commune.insee_code, nom=j.commune.name, message=j.commune_message),
         date=j.on,
         reponses=[AnswerOut(question=q, choix=c) for q, c in j.answers],
+        questions_sans_reponse=[{"question": u.question, "non_affiche": list(u.left_out)} for u in j.unanswered],
+        avant_de_commencer={
+            "introduction": [node_out(n) for n in b.introduction],
+            "services_en_ligne": [_service(x) for x in b.services],
+            "pour_en_savoir_plus": [_link(x) for x in b.more_info],
+            "questions_reponses": [_fiche(f) for f in b.questions],
+            "parcours_lies": linked(b.linked_journeys),
+            "guichets": [_office(o) for o in b.offices],
+            "contacts": [node_out(n) for n in b.contacts],
+            "avertissements": [node_out(n) for n in b.notices],
+        },
         etapes=[
-            StepOut(
-                numero=s.number,
-                titre=s.title,
-                phase=s.phase,
-                texte=s.paragraphs,
-                fiches=[
-                    FicheOut(id=f.id, titre=f.title, url=f.url, type=f.kind, pivots=list(f.pivots)) for f in s.fiches
-                ],
-                services_en_ligne=[
-                    OnlineServiceOut(
-                        **{"id": x.get("id"), "titre": x.get("title"), "url": x.get("url"), "type": x.get("type")}
-                    )
-                    for x in s.services
-                ],
-                guichets=[
-                    OfficeOut(
-                        pivot=o.pivot,
-                        libelle=o.label,
-                        structures=[_body(b) for b in o.bodies],
-                        raison=o.reason,
-                        comment_trouver=o.how_to_find,
-                    )
-                    for o in s.offices
-                ],
-                competences=[
+            {
+                "numero": s.number,
+                "titre": s.title,
+                "phase": s.phase,
+                "delai": s.deadline,
+                "contenu": [node_out(n) for n in s.content],
+                "texte": s.paragraphs,
+                "fiches": [_fiche(f) for f in s.fiches],
+                "services_en_ligne": [_service(x) for x in s.services],
+                "guichets": [_office(o) for o in s.offices],
+                "competences": [
                     CompetentOut(
                         fiche=c.fiche,
                         competence=c.competence,
@@ -120,16 +185,18 @@ def journey_out(j: Journey) -> JourneyOut:
                         structures=[_body(b) for b in c.bodies],
                         raison=c.reason,
                         differe_du_guichet=c.differs_from_pivot,
+                        guichet_de_la_fiche=c.named_by_fiche,
                     )
                     for c in s.competent
                 ],
-                parcours_lies=linked(s.linked_journeys),
-                structure_locale=_body(s.local_body) if s.local_body else None,
-                lien=s.url,
-            )
+                "parcours_lies": linked(s.linked_journeys),
+                "structure_locale": _body(s.local_body) if s.local_body else None,
+                "lien": s.url,
+            }
             for s in j.steps
         ],
         parcours_lies=linked(j.linked_journeys),
+        glossaire=[{"reference": k, "terme": v["title"], "definition": v["text"]} for k, v in j.glossary.items()],
         avertissements=j.warnings,
     )
 

@@ -1,7 +1,9 @@
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 
+from sanscouture.catalogue.parsing import BLOCK_TYPES, RUN_TYPES
 from sanscouture.competences.schemas import BodyOut
 
 
@@ -37,20 +39,74 @@ class JourneyIn(Schema):
     date: dt.date | None = None
 
 
+NodeType = Literal[BLOCK_TYPES + RUN_TYPES]  # type: ignore[valid-type] (the content format's node types)
+
+
+class NoeudOut(Schema):
+    """One node of the official content, as a tree: blocks hold blocks; a paragraph holds its runs of text, links
+    and glossary terms in reading order (`enfants`)."""
+
+    type: NodeType
+    titre: str | None = Field(None, description="Titre (chapitre, cas, encadré, tableau…)")
+    texte: str | None = Field(None, description="Texte d'un morceau de paragraphe, d'une image ou d'un élément inconnu")
+    genre: str | None = Field(
+        None,
+        description="liste : puce | numero ; encadré : ASavoir | ANoter | Attention | Rappel | Avertissement ; "
+        "bloccas : onglet | radio ; service : Téléservice, Formulaire… ; contact : type de l'entrée",
+    )
+    style: str | None = Field(None, description="emphase | exposant | indice | citation | etranger")
+    fiche: str | None = Field(None, description="Lien vers une autre publication (F…, N…, R…)")
+    url: str | None = None
+    reference: str | None = Field(None, description="Définition du glossaire du moment de vie")
+    entete: bool | None = Field(None, description="Rangée d'en-tête d'un tableau")
+    colonnes: list[str] | None = Field(None, description="Tableau : normal | header pour chaque colonne")
+    pivot: str | None = Field(None, description="Contact : type de guichet")
+    connexion: str | None = Field(None, description='Service en ligne : oui | non | "" (non précisé)')
+    enfants: list["NoeudOut"] = Field(default_factory=list)
+
+
+NoeudOut.model_rebuild()
+
+
+class OnlineServiceOut(Schema):
+    id: str
+    titre: str
+    url: str
+    type: str
+    connexion: str = Field(description='Compte nécessaire : oui | non | "" (la publication ne le dit pas)')
+    source: str
+
+
+class LinkOut(Schema):
+    titre: str
+    url: str
+    source: str
+
+
 class FicheOut(Schema):
     id: str
     titre: str
     url: str
     type: str
     pivots: list[str]
+    description: str
+    services_en_ligne: list[OnlineServiceOut]
+    pour_en_savoir_plus: list[LinkOut]
 
 
 class OfficeOut(Schema):
     pivot: str
     libelle: str
+    classe: Literal["guichet", "reseau", "profession", "annuaire"]
+    libelle_classe: str
     structures: list[BodyOut]
     raison: str
-    comment_trouver: str
+    lien: str = Field(description="Adresse où trouver ce guichet (Annuaire, contact national, annuaire officiel)")
+    libelle_lien: str
+    service_en_ligne: LinkOut | None
+    ancien_nom: str = Field(description="Le nom que la fiche emploie encore, et la date du changement")
+    note: str
+    comment_trouver: str = Field(description="Le lien, quand aucune structure n'est connue ici")
 
 
 class CompetentOut(Schema):
@@ -60,6 +116,7 @@ class CompetentOut(Schema):
     structures: list[BodyOut]
     raison: str
     differe_du_guichet: bool
+    guichet_de_la_fiche: str
 
 
 class LinkedJourneyOut(Schema):
@@ -68,18 +125,13 @@ class LinkedJourneyOut(Schema):
     titre: str
 
 
-class OnlineServiceOut(Schema):
-    id: str | None
-    titre: str | None
-    url: str | None
-    type: str | None
-
-
 class StepOut(Schema):
     numero: int
     titre: str
     phase: str
-    texte: list[str]
+    delai: str = Field(description="La phrase officielle qui donne un délai, s'il y en a une")
+    contenu: list[NoeudOut] = Field(description="Le contenu officiel visible pour ces réponses, en arbre")
+    texte: list[str] = Field(description="Le même contenu, paragraphe par paragraphe, en texte seul")
     fiches: list[FicheOut]
     services_en_ligne: list[OnlineServiceOut]
     guichets: list[OfficeOut]
@@ -100,13 +152,38 @@ class JourneyCommuneOut(Schema):
     message: str
 
 
+class BeforeOut(Schema):
+    introduction: list[NoeudOut]
+    services_en_ligne: list[OnlineServiceOut]
+    pour_en_savoir_plus: list[LinkOut]
+    questions_reponses: list[FicheOut]
+    parcours_lies: list[LinkedJourneyOut]
+    guichets: list[OfficeOut]
+    contacts: list[NoeudOut]
+    avertissements: list[NoeudOut]
+
+
+class UnansweredOut(Schema):
+    question: str
+    non_affiche: list[str] = Field(description="Ce que le parcours n'affiche pas faute de réponse")
+
+
+class GlossaryOut(Schema):
+    reference: str
+    terme: str
+    definition: str
+
+
 class JourneyOut(Schema):
     moment_de_vie: LifeEventSummaryOut
     commune: JourneyCommuneOut
     date: dt.date
     reponses: list[AnswerOut]
+    questions_sans_reponse: list[UnansweredOut]
+    avant_de_commencer: BeforeOut
     etapes: list[StepOut]
     parcours_lies: list[LinkedJourneyOut]
+    glossaire: list[GlossaryOut]
     avertissements: list[str]
 
 

@@ -1,35 +1,46 @@
 """Journeys: a life event, the person's answers and a commune → the ordered steps, each routed to the
 competent local bodies. A read: nothing is stored."""
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import yaml
 
-from sanscouture.catalogue.conditions import evaluate
+from sanscouture.bodies.pivots import ANNUAIRE, PivotInfo, pivot_info, pivot_labels
+from sanscouture.catalogue.conditions import evaluate, variables_of
 from sanscouture.catalogue.models import LifeEvent, Publication
-from sanscouture.catalogue.selectors import life_event_get, publications_get
+from sanscouture.catalogue.parsing import plain_text
+from sanscouture.catalogue.selectors import JOURNEY_FIELDS, life_event_get, publications_get
 from sanscouture.competences.catalogue import catalogue
-from sanscouture.competences.errors import PivotNotFound
 from sanscouture.competences.routing import (
-    ANNUAIRE_NAVIGATION,
     BodyInfo,
     Place,
     check_date,
     communes_served,
     place,
+    place_or_none,
     route,
     route_pivot,
 )
+from sanscouture.territories.models import Departement
 from sanscouture.territories.selectors import commune_resolve
 
 from .errors import ConflictingChoices, UnknownChoice
 from .models import LocalStep
 
 FICHE_COMPETENCES = Path(__file__).parent / "data" / "fiche_competences.yaml"
+# Life events where the person leaves one commune for another: pages ask both (`commune`, `commune_depart`).
+MOVES = frozenset({"je-demenage"})
+
+
+def is_move(slug: str) -> bool:
+    return slug in MOVES
 
 
 @cache
@@ -40,13 +51,29 @@ def fiche_competences() -> dict[str, dict[str, str]]:
 
 @dataclass(frozen=True)
 class Office:
-    """For one pivot (type of office) named by a fiche: the bodies that answer for it in the commune."""
+    """For one type of office (pivot) named by the official content: who or where, by its class (docs/adr/010).
+
+    `office_class`: guichet (a body routing finds here), reseau (a national network), profession (a profession or
+    a private actor), annuaire (offices listed only by the Annuaire). `link_url` is always a working address
+    (no spaces): the Annuaire's list for the département, the network's contact or the profession's directory.
+    """
 
     pivot: str
     label: str
     bodies: tuple[BodyInfo, ...]
     reason: str
-    how_to_find: str = ""
+    office_class: str = "annuaire"
+    class_label: str = ""
+    link_url: str = ""
+    link_label: str = ""
+    online_url: str = ""
+    online_title: str = ""
+    renamed: str = ""
+    note: str = ""
+
+    @property
+    def how_to_find(self) -> str:
+        return "" if self.bodies else self.link_url
 
 
 @dataclass(frozen=True)
@@ -60,6 +87,24 @@ class Competent:
     reason: str
     differs_from_pivot: bool
     note: str = ""
+    named_by_fiche: str = ""  # the offices service-public.fr names for it, when they differ
+
+
+@dataclass(frozen=True)
+class OnlineService:
+    id: str
+    title: str
+    url: str
+    kind: str
+    login: str  # "oui" | "non" | "" (the publication does not say)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +114,9 @@ class FicheRef:
     url: str
     kind: str
     pivots: tuple[str, ...]
+    description: str = ""
+    services: tuple[OnlineService, ...] = ()
+    more_info: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,14 +133,50 @@ class Step:
     number: int
     title: str
     phase: str = ""
-    paragraphs: list[str] = field(default_factory=list)
+    content: list[dict[str, Any]] = field(default_factory=list)  # the visible official content (parsing)
     fiches: list[FicheRef] = field(default_factory=list)
-    services: list[dict[str, Any]] = field(default_factory=list)
+    services: list[OnlineService] = field(default_factory=list)
     offices: list[Office] = field(default_factory=list)
     competent: list[Competent] = field(default_factory=list)
     linked_journeys: list[LinkedJourney] = field(default_factory=list)
     local_body: BodyInfo | None = None
     url: str = ""
+    deadline: str = ""  # the official sentence giving a time limit, if any
+
+    @property
+    def competent_by_body(self) -> list[tuple[tuple[BodyInfo, ...], list[Competent]]]:
+        """The competences of the step grouped by the bodies that exercise them (one card per body)."""
+        groups: dict[tuple[BodyInfo, ...], list[Competent]] = {}
+        for c in self.competent:
+            groups.setdefault(c.bodies, []).append(c)
+        return list(groups.items())
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The text of the step, paragraph by paragraph (the tree is in `content`)."""
+        return [plain_text([n]) for n in _paragraphs(self.content)]
+
+
+@dataclass
+class Before:
+    """The life event's own parts, shown before its steps ("Avant de commencer")."""
+
+    introduction: list[dict[str, Any]] = field(default_factory=list)
+    services: list[OnlineService] = field(default_factory=list)
+    more_info: list[Link] = field(default_factory=list)
+    questions: list[FicheRef] = field(default_factory=list)
+    linked_journeys: list[LinkedJourney] = field(default_factory=list)
+    offices: list[Office] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)  # national contacts (phone lines…), as content
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A question left unanswered, and what the journey leaves out because of it."""
+
+    question: str
+    left_out: tuple[str, ...]
 
 
 @dataclass
@@ -105,6 +189,9 @@ class Journey:
     choices: list[str]
     steps: list[Step]
     warnings: list[str]
+    before: Before = field(default_factory=Before)
+    unanswered: list[Unanswered] = field(default_factory=list)
+    glossary: dict[str, dict[str, str]] = field(default_factory=dict)  # the entries the visible content uses
 
     @property
     def linked_journeys(self) -> list[LinkedJourney]:
@@ -113,6 +200,12 @@ class Journey:
             for linked in step.linked_journeys:
                 seen.setdefault(linked.slug, linked)
         return list(seen.values())
+
+    @property
+    def urgent_first(self) -> list[Step]:
+        """The steps with an official time limit first: named in their title, then in their text; then the others
+        (each group in the official order)."""
+        return sorted(self.steps, key=lambda s: 0 if s.deadline == s.title else 1 if s.deadline else 2)
 
 
 def variables_for(event: LifeEvent, choices: list[str]) -> tuple[dict[str, bool], list[tuple[str, str]]]:
@@ -149,93 +242,288 @@ def _visible(node: dict[str, Any], variables: dict[str, bool]) -> bool:
     return cond is None or evaluate(cond, variables)
 
 
-def _collect(
-    nodes: list[dict[str, Any]], variables: dict[str, bool], step: Step, targets: list[str], pivots: list[str]
-) -> None:
-    """Walk the visible content of a step: paragraphs, links, online services, contacts."""
+def _paragraphs(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for node in nodes:
-        if not _visible(node, variables):
+        if node["type"] == "paragraphe":
+            yield node
+        else:
+            yield from _paragraphs(node.get("children") or [])
+
+
+@dataclass
+class _Found:
+    """What the visible content of a step cites: publications, online services, offices, glossary entries."""
+
+    targets: list[str] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
+    pivots: list[tuple[str, str]] = field(default_factory=list)
+    refs: set[str] = field(default_factory=set)
+
+
+def _filter(nodes: list[dict[str, Any]], variables: dict[str, bool], found: _Found) -> list[dict[str, Any]]:
+    """The visible part of a content tree, without its conditions. Leaves are shared, never copied or changed."""
+    out = []
+    for node in nodes:
+        if "condition" in node and not evaluate(node["condition"], variables):
             continue
-        kind = node.get("type")
-        if kind == "paragraphe" and node.get("text"):
-            step.paragraphs.append(node["text"])
-        elif kind == "lien" and node.get("target"):
-            targets.append(node["target"])
-        elif kind == "service":
-            step.services.append({k: node.get(k) for k in ("id", "title", "url", "type")})
+        kind = node["type"]
+        if kind == "paragraphe":
+            for run in node["inline"]:
+                if run["type"] == "lien" and "target" in run:
+                    found.targets.append(run["target"])
+                elif run["type"] == "definition":
+                    found.refs.add(run["ref"])
+            out.append(node)
+            continue
+        if kind == "service":
+            found.services.append(node)
         elif kind == "contact" and node.get("pivot"):
-            pivots.append(node["pivot"])
-        _collect(node.get("children") or [], variables, step, targets, pivots)
+            found.pivots.append((node["pivot"], node.get("title", "")))
+        children = node.get("children")
+        if not children and "condition" not in node:
+            out.append(node)
+            continue
+        copy = {k: v for k, v in node.items() if k != "condition" and k != "children"}
+        if children:
+            copy["children"] = _filter(children, variables, found)
+        out.append(copy)
+    return out
 
 
-def _steps(content: dict[str, Any], variables: dict[str, bool]) -> list[tuple[Step, list[str], list[str]]]:
-    found: list[tuple[Step, list[str], list[str]]] = []
+# A time limit in the official words: "dans les 5 jours", "avant le", "au plus tard", "préavis"…
+_DEADLINE = re.compile(
+    r"\b(dans (?:les?|la|l'|un délai de) (?:\d+|1re|premi\w+) ?\w*|dans un délai|sous \d+ jours|au plus tard"
+    r"|délai de préavis|le jour même|sans délai|dans le mois|dans les \d+ heures)",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?;:]*[.!?;:]?")
+
+
+def _deadline(title: str, content: list[dict[str, Any]]) -> str:
+    if _DEADLINE.search(title):
+        return title
+    for para in _paragraphs(content):
+        text = plain_text([para])
+        match = _DEADLINE.search(text)
+        if match:
+            for sentence in _SENTENCE.findall(text):
+                if match.group(0) in sentence:
+                    return sentence.strip()[:240]
+    return ""
+
+
+def _steps(content: dict[str, Any], variables: dict[str, bool]) -> list[tuple[Step, _Found]]:
+    found: list[tuple[Step, _Found]] = []
 
     def visit(nodes: list[dict[str, Any]], phase: str) -> None:
         for node in nodes:
             if not _visible(node, variables):
                 continue
-            if node.get("type") == "situation":
+            if node["type"] == "situation":
                 visit(node.get("children") or [], node.get("title", ""))
-            elif node.get("type") == "chapitre":
-                step = Step(number=len(found) + 1, title=node.get("title", ""), phase=phase)
-                targets: list[str] = []
-                pivots: list[str] = []
-                _collect(node.get("children") or [], variables, step, targets, pivots)
-                found.append((step, targets, pivots))
+            elif node["type"] == "chapitre":
+                cited = _Found()
+                tree = _filter(node.get("children") or [], variables, cited)
+                title = node.get("title", "")
+                step = Step(
+                    number=len(found) + 1, title=title, phase=phase, content=tree, deadline=_deadline(title, tree)
+                )
+                found.append((step, cited))
 
     visit(content.get("body") or [], "")
     return found
 
 
-def _office(pivot: str, pl: Place, on: date, title: str = "") -> Office:
-    """The bodies for one pivot; `title` is the fiche's own name for it, used when our list lacks the code."""
-    try:
-        answer = route_pivot(pivot, commune=pl, on=on)
-    except PivotNotFound:
-        label = title or pivot
+@dataclass(frozen=True)
+class _Where:
+    """The commune as offices need it: its place for routing, and the territory names for Annuaire links."""
+
+    place: Place
+    region: str
+    zone: str
+    region_name: str
+    departement_name: str
+
+
+_TERRITORIES: dict[str, tuple[str, str, str, str]] = {}  # département → region, zone, region and dep. names
+
+
+def _where(pl: Place) -> _Where:
+    """The territory of a commune for offices; the names of départements and régions are read once."""
+    if pl.departement not in _TERRITORIES:
+        _TERRITORIES.update(
+            {
+                code: (region, zone, region_name, name)
+                for code, region, zone, region_name, name in Departement.objects.values_list(
+                    "code", "region_id", "zone", "region__name", "name"
+                )
+            }
+        )
+    region, zone, region_name, departement_name = _TERRITORIES.get(pl.departement, ("", "", "", ""))
+    return _Where(place=pl, region=region, zone=zone, region_name=region_name, departement_name=departement_name)
+
+
+def _renamed(info: PivotInfo) -> str:
+    if info.renamed is None:
+        return ""
+    r = info.renamed
+    return f"Anciennement « {r.former_name} » : nom actuel depuis le {r.on:%d/%m/%Y} ({r.by})."
+
+
+def _office(code: str, title: str, where: _Where, on: date) -> Office | None:
+    """One office by its class; None where such offices do not exist (an office limited to another territory)."""
+    info = pivot_info(code)
+    pl = where.place
+    if info is None:  # not in the reviewed file: the import report says so; never a link built from free text
+        label = title or code
         return Office(
-            pivot=pivot,
+            pivot=code,
             label=label,
             bodies=(),
-            reason=f"Type de guichet « {label} » : aucune structure de ce type n'est référencée ici.",
-            how_to_find=ANNUAIRE_NAVIGATION.format(pivot=pivot),
+            reason=f"Type de guichet « {label} » : cherchez-le dans l'Annuaire de l'administration.",
+            link_url=f"{ANNUAIRE}/recherche?{urlencode({'whoWhat': label})}",
+            link_label="Chercher dans l'Annuaire de l'administration",
         )
-    how = "" if answer.bodies else ANNUAIRE_NAVIGATION.format(pivot=pivot)
+    if not info.applies_to(departement=pl.departement, region=where.region, zone=where.zone):
+        return None
+    labels = pivot_labels()
+    bodies: tuple[BodyInfo, ...] = ()
+    reason = ""
+    for candidate in dict.fromkeys(c for c in (info.code, info.annuaire) if c in labels):
+        answer = route_pivot(candidate, commune=pl, on=on)
+        if answer.bodies:
+            bodies, reason = answer.bodies, answer.reason.text
+            break
+    if not bodies and info.fallback:
+        answer = route_pivot(info.fallback, commune=pl, on=on)
+        if answer.bodies:
+            bodies = answer.bodies
+            reason = f"Aucune {info.label.lower()} pour votre commune : {answer.bodies[0].name} en tient lieu."
+    annuaire = info.annuaire_url(region_name=where.region_name, departement_name=where.departement_name)
+    if info.office_class in ("reseau", "profession") or (not annuaire and info.url):
+        link_url = info.url
+        host = urlsplit(info.url).netloc.removeprefix("www.")
+        link_label = f"{'Contact officiel' if info.office_class == 'reseau' else 'Annuaire officiel'} : {host}"
+    else:
+        link_url, link_label = annuaire, f"Les adresses dans l'Annuaire de l'administration ({where.departement_name})"
+    if not reason:
+        reason = {
+            "guichet": f"Aucune structure de ce type n'est référencée pour {pl.name}.",
+            "reseau": f"{info.label} : réseau national, joignable par son site officiel.",
+            "profession": "Profession réglementée ou organisme privé : choisissez-en un dans l'annuaire officiel.",
+            "annuaire": "Service de l'État ou organisme local : ses adresses sont dans l'Annuaire de l'administration.",
+        }[info.office_class]
     return Office(
-        pivot=pivot, label=title or answer.label, bodies=answer.bodies, reason=answer.reason.text, how_to_find=how
+        pivot=info.code,
+        label=info.label,
+        bodies=bodies,
+        reason=reason,
+        office_class=info.office_class,
+        class_label=info.class_label,
+        link_url=link_url,
+        link_label=link_label,
+        online_url=info.online_url,
+        online_title=info.online_title,
+        renamed=_renamed(info),
+        note=info.note,
     )
 
 
-# Offices that exist in one département only (Paris, Marseille): not shown to people elsewhere.
-LOCAL_ONLY_PIVOTS = (("paris_", "75"), ("pp_marseille", "13"))
+def _service(node: dict[str, Any]) -> OnlineService:
+    return OnlineService(
+        id=node.get("id") or "",
+        title=node.get("title") or "",
+        url=node.get("url") or "",
+        kind=node.get("kind") or node.get("type") or "",
+        login=node.get("login") or "",
+        source=node.get("source") or "",
+    )
 
 
-def _applies(pivot: str, pl: Place) -> bool:
-    return all(pl.departement == dep for prefix, dep in LOCAL_ONLY_PIVOTS if pivot.startswith(prefix))
+def _fiche(pub: Publication) -> FicheRef:
+    return FicheRef(
+        id=pub.id,
+        title=pub.title,
+        url=pub.url,
+        kind=pub.kind,
+        pivots=tuple(pub.pivots),
+        description=pub.description,
+        services=tuple(_service(s) for s in pub.online_services if s.get("url")),
+        more_info=tuple(Link(m["title"], m["url"], m.get("source", "")) for m in pub.more_info if m.get("url")),
+    )
+
+
+def _unanswered(event: LifeEvent, variables: dict[str, bool], answered: set[str]) -> list[Unanswered]:
+    """Each question without an answer, and the parts of the content its answers would show."""
+    out = []
+    for question in event.questionnaire:
+        if question["id"] in answered:
+            continue
+        its_vars = {v for c in question["choices"] for v in (*c["sets_true"], *c["sets_false"])}
+        left: list[str] = []
+
+        def visit(
+            nodes: list[dict[str, Any]], step: str, its_vars: set[str] = its_vars, left: list[str] = left
+        ) -> None:
+            for node in nodes:
+                cond = node.get("condition")
+                title = node.get("title", "") if node["type"] == "chapitre" else step
+                if cond is not None and variables_of(cond) & its_vars and not evaluate(cond, variables):
+                    label = title or node.get("title") or plain_text([node])[:80].rstrip() + "…"
+                    if label not in left:  # the step it belongs to, once: short enough to read
+                        left.append(label)
+                    continue
+                visit(node.get("children") or [], title)
+
+        visit(event.content.get("body") or [], "")
+        out.append(Unanswered(question=question["title"], left_out=tuple(left)))
+    return out
 
 
 def journey_compute(*, life_event: str, choices: list[str], commune: str, on: date | None = None) -> Journey:
     """The journey for `life_event` (slug or F… id) with the chosen answers (choice ids) in `commune`
     (any INSEE code, old and delegated ones included) on `on` (default: today)."""
     event = life_event_get(life_event)
-    res = commune_resolve(commune)
-    pl = place(res.commune.insee_code)
+    pl = place_or_none(commune)  # a current INSEE code: no query (old and delegated codes are resolved)
+    message = ""
+    if pl is None:
+        res = commune_resolve(commune)
+        pl, message = place(res.commune.insee_code), res.message
+    where = _where(pl)
     on = check_date(on)
     variables, answers = variables_for(event, choices)
-    raw_steps = _steps(event.content, variables)
-    ids = {t for _, targets, _ in raw_steps for t in targets}
-    publications = publications_get(ids)
-    life_events = {
-        le.publication_id: le for le in LifeEvent.objects.filter(publication_id__in=ids).select_related("publication")
+    answered = {q["id"] for q in event.questionnaire for c in q["choices"] if c["id"] in choices}
+    content = event.content
+    raw_steps = _steps(content, variables)
+    before_raw = content.get("before") or {}
+    intro_found = _Found()
+    introduction = _filter(content.get("introduction") or [], variables, intro_found)
+    extra = [x["target"] for key in ("questions", "see_also") for x in before_raw.get(key, ())]
+    ids = {t for _, found in raw_steps for t in found.targets} | set(extra)
+    publications = publications_get(ids, fields=JOURNEY_FIELDS)
+    life_events = {  # linked life events: their slug and title only
+        le.publication_id: le
+        for le in LifeEvent.objects.filter(publication_id__in=ids)
+        .select_related("publication")
+        .only("publication_id", "slug", "publication__id", "publication__title")
     }
     mapping = fiche_competences()
     comps = catalogue().competences
+    offices_seen: dict[str, Office | None] = {}
+
+    def office(code: str, title: str = "") -> Office | None:
+        if code not in offices_seen:
+            offices_seen[code] = _office(code, title, where, on)
+        return offices_seen[code]
+
     warnings = []
     steps = []
-    for step, targets, pivots in raw_steps:
+    refs: set[str] = set(intro_found.refs)
+    for step, found in raw_steps:
+        refs |= found.refs
         offices: dict[str, Office] = {}
-        for target in dict.fromkeys(targets):
+        step.services = [_service(n) for n in found.services if n.get("url")]
+        for target in dict.fromkeys(found.targets):
             if target == event.publication_id:
                 continue
             if target in life_events:
@@ -248,52 +536,76 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
             if pub is None:
                 warnings.append(f"Étape « {step.title} » : la fiche {target} n'est pas dans le catalogue chargé.")
                 continue
-            step.fiches.append(
-                FicheRef(id=pub.id, title=pub.title, url=pub.url, kind=pub.kind, pivots=tuple(pub.pivots))
-            )
+            step.fiches.append(_fiche(pub))
             titles = {c["pivot"]: c.get("title", "") for c in pub.contacts if c.get("pivot")}
             for pivot in pub.pivots:
-                if pivot not in offices and _applies(pivot, pl):
-                    offices[pivot] = _office(pivot, pl, on, titles.get(pivot, ""))
+                found_office = office(pivot, titles.get(pivot, ""))
+                if found_office is not None:
+                    offices.setdefault(found_office.pivot, found_office)
             if pub.id in mapping and mapping[pub.id]["competence"] in comps:
-                comp = comps[mapping[pub.id]["competence"]]
-                answer = route(comp, commune=pl, on=on)
-                pivot_bodies = {b for p in pub.pivots if p in offices for b in offices[p].bodies}
-                differs = bool(answer.bodies) and not set(answer.bodies) <= pivot_bodies
-                reason = answer.reason.text
-                if differs and pub.pivots:
-                    guichets = ", ".join(offices[p].label for p in pub.pivots if p in offices)
-                    reason = (
-                        f"service-public.fr oriente vers : {guichets}. Dans cette commune, la compétence « "
-                        f"{comp.label} » est exercée par {', '.join(b.name for b in answer.bodies)}. "
-                        + answer.reason.text
-                    )
-                step.competent.append(
-                    Competent(
-                        fiche=pub.id,
-                        competence=comp.code,
-                        label=comp.label,
-                        bodies=answer.bodies,
-                        reason=reason,
-                        differs_from_pivot=differs,
-                        note=mapping[pub.id].get("note", ""),
-                    )
-                )
-        for pivot in pivots:
-            if pivot not in offices and _applies(pivot, pl):
-                offices[pivot] = _office(pivot, pl, on)
+                step.competent.append(_competent(pub, mapping[pub.id], comps, pl, on, offices))
+        for pivot, title in found.pivots:
+            found_office = office(pivot, title)
+            if found_office is not None:
+                offices.setdefault(found_office.pivot, found_office)
         step.offices = list(offices.values())
         steps.append(step)
     steps += _local_steps(event, pl, on, start=len(steps) + 1)
+    before = Before(
+        introduction=introduction,
+        services=[_service(n) for n in before_raw.get("services", ()) if n.get("url")],
+        more_info=[Link(m["title"], m["url"], m.get("source", "")) for m in before_raw.get("more_info", ())],
+        questions=[
+            _fiche(publications[x["target"]]) for x in before_raw.get("questions", ()) if x["target"] in publications
+        ],
+        linked_journeys=[
+            LinkedJourney(slug=life_events[x["target"]].slug, publication_id=x["target"], title=x["title"])
+            for x in before_raw.get("see_also", ())
+            if x["target"] in life_events and x["target"] != event.publication_id
+        ],
+        contacts=[c for c in before_raw.get("contacts", ()) if not c.get("pivot")],
+        notices=before_raw.get("notices", []),
+    )
+    for contact in before_raw.get("contacts", ()):
+        if contact.get("pivot"):
+            found_office = office(contact["pivot"], contact.get("title", ""))
+            if found_office is not None and found_office not in before.offices:
+                before.offices.append(found_office)
+    glossary = content.get("glossary") or {}
     return Journey(
         life_event=event,
         commune=pl,
-        commune_message=res.message,
+        commune_message=message,
         on=on,
         answers=answers,
         choices=list(dict.fromkeys(choices)),
         steps=steps,
         warnings=warnings,
+        before=before,
+        unanswered=_unanswered(event, variables, answered) if len(answered) < len(event.questionnaire) else [],
+        glossary={ref: glossary[ref] for ref in sorted(refs) if ref in glossary},
+    )
+
+
+def _competent(
+    pub: Publication, entry: dict[str, str], comps: dict[str, Any], pl: Place, on: date, offices: dict[str, Office]
+) -> Competent:
+    """Who exercises the competence the fiche's démarche depends on; said calmly when it is not the office the
+    fiche names (the fiche is national, the sharing of competences local)."""
+    comp = comps[entry["competence"]]
+    answer = route(comp, commune=pl, on=on)
+    named = [offices[p] for p in pub.pivots if p in offices]
+    pivot_bodies = {b for o in named for b in o.bodies}
+    differs = bool(answer.bodies) and not set(answer.bodies) <= pivot_bodies
+    return Competent(
+        fiche=pub.id,
+        competence=comp.code,
+        label=comp.label,
+        bodies=answer.bodies,
+        reason=answer.reason.text,
+        differs_from_pivot=differs,
+        note=entry.get("note", ""),
+        named_by_fiche=", ".join(o.label for o in named) if differs else "",
     )
 
 
@@ -303,14 +615,23 @@ def _local_steps(event: LifeEvent, pl: Place, on: date, *, start: int) -> list[S
         if pl.insee_code not in communes_served(local.body.key):
             continue
         body = BodyInfo(id=local.body.pk, key=local.body.key, name=local.body.name, kind=local.body.kind)
+        content = (
+            [{"type": "paragraphe", "inline": [{"type": "texte", "text": line}]} for line in _lines(local.description)]
+            if local.description
+            else []
+        )
         steps.append(
             Step(
                 number=start + len(steps),
                 title=local.title,
                 phase="Étapes propres à votre territoire",
-                paragraphs=[local.description] if local.description else [],
+                content=content,
                 local_body=body,
                 url=local.url,
             )
         )
     return steps
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -223,6 +223,7 @@ COMMUNE_FIELDS = [
     "siren",
     "population",
     "postcodes",
+    "arrondissement",
 ]
 
 
@@ -281,6 +282,7 @@ def _import_communes(
                 siren=r.get("siren") or "",
                 population=r.get("population"),
                 postcodes=r.get("codesPostaux") or [],
+                arrondissement=(r.get("arrondissement") or "") if kind == CommuneKind.CURRENT else "",
             )
             old = existing.get(key)
             if old is None:

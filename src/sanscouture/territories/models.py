@@ -139,6 +139,7 @@ class Commune(models.Model):
     siren = models.CharField(max_length=9, blank=True)
     population = models.PositiveIntegerField(null=True)
     postcodes = models.JSONField(default=list)
+    arrondissement = models.CharField("arrondissement (COG)", max_length=4, blank=True)  # ressort d'une sous-préfecture
 
     objects = CommuneQuerySet.as_manager()
 

@@ -1,4 +1,4 @@
-"""The edge: what every request passes before any view (TRUST.md, « Abuse resistance »; docs/adr/010).
+"""The edge: what every request passes before any view (TRUST.md, « Abuse resistance »; docs/adr/011).
 
 - Bodies larger than the limits: 413 before they are read.
 - NUL, control characters and lone surrogates in the path, the query string, form fields and JSON bodies: 400.

@@ -5,30 +5,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanscouture.accounts.access import agent_required
 from sanscouture.accounts.permissions import bodies_declarable_by
 from sanscouture.bodies.models import BodyKind
-from sanscouture.catalogue.errors import LifeEventNotFound
-from sanscouture.catalogue.models import Audience, LifeEvent
-from sanscouture.catalogue.selectors import life_event_get, life_events
+from sanscouture.catalogue.selectors import life_events
 from sanscouture.competences.catalogue import catalogue
 from sanscouture.competences.models import Exercise
 from sanscouture.competences.routing import Routing, route_all
 from sanscouture.competences.services import exercise_declare, exercise_withdraw
 from sanscouture.errors import DomainError
-from sanscouture.journeys.errors import ConflictingChoices, UnknownChoice
 from sanscouture.journeys.models import LocalStep
-from sanscouture.journeys.selectors import journey_compute, variables_for
 from sanscouture.journeys.services import local_step_add, local_step_withdraw
 from sanscouture.territories.errors import AmbiguousCommune, CommuneNotFound
 from sanscouture.territories.selectors import commune_find, commune_resolve, commune_search
@@ -149,7 +143,7 @@ def _candidates(codes: list[str]) -> list[object]:
 @require_GET
 def commune_suggestions(request: HttpRequest) -> HttpResponse:
     """Autocomplete (htmx): communes matching a name or a postcode."""
-    q = _param(request, "commune", 100)
+    q = _param(request, "commune", 100) or _param(request, "commune_depart", 100)  # the two fields of a move
     communes = commune_search(q, limit=8) if len(q) >= 2 else []
     return render(request, "web/_suggestions.html", {"communes": communes, "q": q})
 
@@ -229,157 +223,6 @@ def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     exercise_withdraw(exercise=exercise, actor=request.user)
     messages.success(request, "Déclaration retirée : la répartition prévue par la loi s'applique de nouveau.")
     return redirect("web:declarations")
-
-
-# --- Moments de vie: the life events, their questionnaire and the journey page ------------------------------
-
-QUESTION_PREFIX = "q-"  # the questionnaire's radio groups: one name per question, turned into `choix` parameters
-
-
-def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/introuvable.html", {"title": "Page introuvable", "message": message}, status=404)
-
-
-def _journey_params(request: HttpRequest) -> dict[str, object]:
-    """What the questionnaire and the journey read from the query string, as typed."""
-    choices = (CONTROL_CHARS.sub("", v).strip()[:120] for v in request.GET.getlist("choix"))
-    return {
-        "choices": [c for c in choices if c][:50],
-        "commune_text": _param(request, "commune", 120),
-        "date_text": _param(request, "date", 20),
-    }
-
-
-def _journey_query(*, choices: list[str], commune: str, date_text: str) -> str:
-    """The query string that encodes a journey: `commune`, one `choix` per answer, `date` when given."""
-    params: list[tuple[str, str]] = [("commune", commune)] + [("choix", c) for c in choices]
-    if date_text:
-        params.append(("date", date_text))
-    return urlencode(params)
-
-
-def _questionnaire(
-    request: HttpRequest, event: LifeEvent, params: dict[str, object], status: int = 200, **error: object
-) -> HttpResponse:
-    context = {
-        "event": event,
-        "title": f"{event.publication.title} — vos réponses",
-        "selected": set(params["choices"]),
-        "choices": params["choices"],
-        "query": params["commune_text"],
-        "date_text": params["date_text"],
-        **error,
-    }
-    return render(request, "web/moment_de_vie.html", context, status=status)
-
-
-@require_GET
-def moments_de_vie(request: HttpRequest) -> HttpResponse:
-    """The life events ("Comment faire si…") by audience."""
-    groups = [(value, label, list(life_events(value))) for value, label in Audience.choices]
-    return render(
-        request,
-        "web/moments_de_vie.html",
-        {"groups": [g for g in groups if g[2]], "title": "Moments de vie"},
-    )
-
-
-@require_GET
-def moment_de_vie(request: HttpRequest, slug: str) -> HttpResponse:
-    """A life event's questionnaire and commune; answers may be pre-filled from the query string."""
-    try:
-        event = life_event_get(slug)
-    except LifeEventNotFound as exc:
-        return _not_found(request, exc.message)
-    return _questionnaire(request, event, _journey_params(request))
-
-
-@require_GET
-def parcours(request: HttpRequest, slug: str) -> HttpResponse:
-    """The journey: every step of the life event for these answers, routed to the bodies of the commune."""
-    try:
-        event = life_event_get(slug)
-    except LifeEventNotFound as exc:
-        return _not_found(request, exc.message)
-    answers = [
-        CONTROL_CHARS.sub("", v).strip()[:120]
-        for k, v in request.GET.items()
-        if k.startswith(QUESTION_PREFIX) and v.strip()
-    ]
-    params = _journey_params(request)
-    if answers:  # the questionnaire's form: one parameter per question → the shareable URL, `choix` repeated
-        query = _journey_query(
-            choices=params["choices"] + answers, commune=params["commune_text"], date_text=params["date_text"]
-        )
-        return redirect(f"{reverse('web:parcours', args=[event.slug])}?{query}")
-    date_text = params["date_text"]
-    try:
-        on = date.fromisoformat(date_text) if date_text else None
-    except ValueError:
-        return _questionnaire(
-            request,
-            event,
-            params,
-            400,
-            error_title="Date invalide",
-            error_field="date",
-            error=f"La date « {date_text} » n'est pas une date valide : utilisez le format AAAA-MM-JJ.",
-        )
-    try:
-        variables_for(event, params["choices"])
-        res = commune_find(params["commune_text"])
-        journey = journey_compute(
-            life_event=event.slug, choices=params["choices"], commune=res.commune.insee_code, on=on
-        )
-    except (UnknownChoice, ConflictingChoices) as exc:
-        return _questionnaire(
-            request, event, params, 400, error_title="Réponses invalides", error_field="choix", error=exc.message
-        )
-    except AmbiguousCommune as exc:
-        return _questionnaire(
-            request,
-            event,
-            params,
-            400,
-            error_title="Plusieurs communes correspondent",
-            error_field="commune",
-            error=exc.message,
-            candidates=_candidates(exc.details.get("candidats", [])),
-        )
-    except CommuneNotFound as exc:
-        return _questionnaire(
-            request, event, params, 404, error_title="Commune non trouvée", error_field="commune", error=exc.message
-        )
-    except DomainError as exc:
-        return _questionnaire(
-            request,
-            event,
-            params,
-            exc.status if exc.status < 500 else 400,
-            error_title="Demande invalide",
-            error_field="date" if exc.code == "date_hors_validite" else "commune",
-            error=exc.message,
-        )
-    commune = res.commune
-    share_query = _journey_query(choices=journey.choices, commune=commune.insee_code, date_text=date_text)
-    edit_query = _journey_query(
-        choices=journey.choices, commune=f"{commune.name} ({commune.departement_id})", date_text=date_text
-    )
-    return render(
-        request,
-        "web/parcours.html",
-        {
-            "journey": journey,
-            "event": event,
-            "commune": commune,
-            "resolution_message": res.message or journey.commune_message,
-            "share_url": request.build_absolute_uri(f"{reverse('web:parcours', args=[event.slug])}?{share_query}"),
-            "edit_url": f"{reverse('web:moment_de_vie', args=[event.slug])}?{edit_query}",
-            "date_text": date_text,
-            "site_root": request.build_absolute_uri("/").rstrip("/"),
-            "title": f"{event.publication.title} — votre parcours à {commune.name}",
-        },
-    )
 
 
 # --- Local steps: an authorised agent adds steps to a life event for the communes of their bodies ------------------

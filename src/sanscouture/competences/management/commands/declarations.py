@@ -1,5 +1,5 @@
 """`sanscouture declarations verifier`: the declarations in force that break the rule « who may declare what,
-where » (docs/adr/011). Reports them; deletes and withdraws nothing. Exit status 1 when there are any."""
+where » (docs/adr/012). Reports them; deletes and withdraws nothing. Exit status 1 when there are any."""
 
 import sys
 from typing import Any

@@ -96,7 +96,7 @@ def import_catalogue_with_progress(paths: list[Path] | None, audience: str | Non
         console.print(f"Avertissements ({len(report.warnings)}) :")
         groups = {
             "liens vers des fiches absentes": "lien de ",
-            "codes pivots inconnus": "code pivot inconnu",
+            "codes pivots non classés": "code pivot non classé",
             "constructions inconnues": "construit inconnu",
         }
         for label, prefix in [*groups.items(), ("autres", "")]:
@@ -109,6 +109,23 @@ def import_catalogue_with_progress(paths: list[Path] | None, audience: str | Non
                 console.print(f"  {label} : {len(lines)}" + (" (les 5 premiers)" if len(lines) > 5 else ""))
                 for warning in lines[:5]:
                     console.print(f"    • {warning}", markup=False, highlight=False)
+    if report.pivots:
+        classes: dict[str, int] = {}
+        for office_class in report.pivots.values():
+            classes[office_class] = classes.get(office_class, 0) + 1
+        console.print(
+            f"Types de guichet cités : {len(report.pivots)} ("
+            + ", ".join(f"{n} {c}" for c, n in sorted(classes.items()))
+            + ")"
+        )
+    if report.not_kept:
+        console.print("Éléments non repris (par choix, voir catalogue/parsing.py NOT_KEPT) :")
+        for line in report.not_kept:
+            console.print(f"  • {line}", markup=False, highlight=False)
+    if report.relevance:
+        console.print("Fiches que le contenu officiel montre quelle que soit la réponse :")
+        for line in report.relevance:
+            console.print(f"  • {line}", markup=False, highlight=False)
     if report.skipped:
         console.print(f"Fichiers ignorés : {len(report.skipped)}")
     if not report.changed:

@@ -24,8 +24,13 @@ class Command(BaseCommand):
             type=Path,
             help="Dossier ou archive .tgz du paquet npm, ou .json.gz ; par défaut l'édition embarquée",
         )
-        a = sub.add_parser("annuaire", help='Annuaire de l\'administration (export JSON {"service": [...]})')
-        a.add_argument("path", type=Path, help="Fichier JSON (éventuellement .gz ou .bz2)")
+        a = sub.add_parser("annuaire", help="Annuaire de l'administration (export de la DILA, lu en flux)")
+        a.add_argument(
+            "path",
+            type=Path,
+            help="all_latest.tar.bz2 tel que publié (services et compétence géographique), fichier JSON "
+            '{"service": [...]} (éventuellement .gz ou .bz2), ou fichier / dossier XML « organismes »',
+        )
         c = sub.add_parser("catalogue", help="Fiches service-public.fr « Vos droits et démarches » et moments de vie")
         c.add_argument(
             "paths",

@@ -66,11 +66,14 @@ class Command(BaseCommand):
             for fiche in step.fiches:
                 console.print(f"   • {fiche.title} ({fiche.id}) {fiche.url}")
             for office in step.offices:
-                where = ", ".join(b.name for b in office.bodies) or f"non référencé — {office.how_to_find}"
+                where = ", ".join(b.name for b in office.bodies) or f"{office.class_label} — {office.link_url}"
                 console.print(f"   → {office.label} : {where}")
             for comp in step.competent:
                 if comp.differs_from_pivot:
-                    console.print(f"   ⚠ {comp.label} : {', '.join(b.name for b in comp.bodies)} — {comp.reason}")
+                    console.print(
+                        f"   ℹ {comp.label} : {', '.join(b.name for b in comp.bodies)} "
+                        f"(la fiche nomme : {comp.named_by_fiche})"
+                    )
             for linked in step.linked_journeys:
                 console.print(f"   ↗ Voir aussi le moment de vie « {linked.title} » ({linked.slug})")
             if step.local_body:

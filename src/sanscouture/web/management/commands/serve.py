@@ -98,7 +98,7 @@ class _AddressFilter(logging.Filter):
 
 
 class RedactingGunicornLogger(glogging.Logger):
-    """Gunicorn's error and access logs pass the same masking as the application's (docs/adr/012): every handler
+    """Gunicorn's error and access logs pass the same masking as the application's (docs/adr/013): every handler
     it sets up gets the filter; client addresses are cut to their network (IPv4 /24, IPv6 /48)."""
 
     def setup(self, cfg: Any) -> None:

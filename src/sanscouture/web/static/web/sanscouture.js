@@ -4,33 +4,40 @@
    Buttons (questionnaire of a moment de vie) fill the field with the chosen commune instead of leaving the page. */
 (function () {
   "use strict";
-  function parts() {
-    var input = document.getElementById("commune");
-    var box = document.getElementById("suggestions");
-    return input && box ? { input: input, box: box, links: Array.prototype.slice.call(box.querySelectorAll("a, button")) } : null;
+  // A suggestions box (.sc-suggestions-box) serves the field whose aria-controls names it (#commune by default;
+  // the questionnaire of a move has a second one for the commune left).
+  function boxOf(input) {
+    var id = input && input.getAttribute && input.getAttribute("aria-controls");
+    var box = id ? document.getElementById(id) : null;
+    return box && box.classList.contains("sc-suggestions-box") ? box : null;
   }
+  function fieldOf(box) { return document.querySelector('[aria-controls="' + box.id + '"]'); }
+  function items(box) { return Array.prototype.slice.call(box.querySelectorAll("a, button")); }
   document.addEventListener("keydown", function (event) {
-    var p = parts();
-    if (!p) { return; }
-    var i = p.links.indexOf(event.target);
-    if (event.target === p.input) {
-      if (event.key === "ArrowDown" && p.links.length) { event.preventDefault(); p.links[0].focus(); }
-      else if (event.key === "Escape") { p.box.innerHTML = ""; }
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) { return; }
+    var box = boxOf(target);
+    if (box) {
+      var first = items(box);
+      if (event.key === "ArrowDown" && first.length) { event.preventDefault(); first[0].focus(); }
+      else if (event.key === "Escape") { box.innerHTML = ""; }
       return;
     }
-    if (i < 0) { return; }
-    if (event.key === "ArrowDown") { event.preventDefault(); p.links[Math.min(i + 1, p.links.length - 1)].focus(); }
-    else if (event.key === "ArrowUp") { event.preventDefault(); (i === 0 ? p.input : p.links[i - 1]).focus(); }
-    else if (event.key === "Escape") { event.preventDefault(); p.box.innerHTML = ""; p.input.focus(); }
+    box = target.closest(".sc-suggestions-box");
+    if (!box) { return; }
+    var links = items(box), i = links.indexOf(target), input = fieldOf(box);
+    if (i < 0 || !input) { return; }
+    if (event.key === "ArrowDown") { event.preventDefault(); links[Math.min(i + 1, links.length - 1)].focus(); }
+    else if (event.key === "ArrowUp") { event.preventDefault(); (i === 0 ? input : links[i - 1]).focus(); }
+    else if (event.key === "Escape") { event.preventDefault(); box.innerHTML = ""; input.focus(); }
   });
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target : null;
-    var choice = target && target.closest("#suggestions button[data-commune]");
+    var choice = target && target.closest(".sc-suggestions-box button[data-commune]");
     if (choice) {
-      var p = parts();
-      p.input.value = choice.getAttribute("data-commune");
-      p.box.innerHTML = "";
-      p.input.focus();
+      var box = choice.closest(".sc-suggestions-box"), input = fieldOf(box);
+      if (input) { input.value = choice.getAttribute("data-commune"); input.focus(); }
+      box.innerHTML = "";
       return;
     }
     var print = target && target.closest("[data-sc-print]");
@@ -51,4 +58,8 @@
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", reveal); } else { reveal(); }
+  // A printed journey shows the online services folded on screen.
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (el) { el.open = true; });
+  });
 })();
