@@ -304,7 +304,7 @@ def test_social_and_state_offices_are_linked_to_the_derived_body_of_their_depart
         # Issue 7: a NUL or control character refuses the file, on SQLite as on PostgreSQL.
         (
             json.dumps({"service": [breux_2021() | {"nom": "Mairie\u0000"}]}).encode(),
-            "ligne 1 : caractère interdit (NUL",
+            "caractère interdit (NUL",
         ),
         (json.dumps({"service": [breux_2021() | {"nom": "Mairie\u001b"}]}, indent=1).encode(), "caractère interdit"),
         (
