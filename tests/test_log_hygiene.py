@@ -74,6 +74,8 @@ def test_control_characters_and_newlines_in_logged_values_are_escaped():
     text = _through_the_handler(lambda logger: logger.warning("Not Found: %s", "/a\nINFO faux\r\x1b[31m\x00"))
     assert text.count("\n") == 1, text
     assert "/a\\nINFO faux\\r\\x1b[31m\\x00" in text
+    hidden = _through_the_handler(lambda logger: logger.warning("GET %s", "/api/v1/suivi/\x0cUnJetonSecretCache"))
+    assert "UnJetonSecret" not in hidden and not log_leaks(hidden)
 
 
 def test_every_logger_writes_through_the_masking_handler():

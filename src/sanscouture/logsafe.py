@@ -51,8 +51,8 @@ def escape_controls(text: str) -> str:
 def _block(text: str) -> str:
     """A multi-line block (traceback, stack) masked, its control characters escaped line by line, each line marked
     as the continuation of the record."""
-    lines = redact(text.rstrip("\n")).split("\n")
-    return CONTINUATION.lstrip("\n") + CONTINUATION.join(escape_controls(line) for line in lines)
+    lines = text.rstrip("\n").split("\n")
+    return CONTINUATION.lstrip("\n") + CONTINUATION.join(redact(escape_controls(line)) for line in lines)
 
 
 class RedactFilter(logging.Filter):
@@ -65,7 +65,8 @@ class RedactFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 — a record with bad arguments still gets logged, safely
             message = f"{record.msg!r} % {record.args!r}"
-        record.msg, record.args = escape_controls(redact(message)), None
+        # Escaped first: a control character must not stop a pattern short (a token after `/suivi/\x0c`).
+        record.msg, record.args = redact(escape_controls(message)), None
         if record.exc_info and record.exc_info[0] is not None:
             record.exc_text = _block("".join(traceback.format_exception(*record.exc_info)))
             record.exc_info = None
