@@ -82,15 +82,16 @@ def _free_port() -> int:
 class Server:
     url: str
     env: dict[str, str]
+    log: Path | None = None  # the server's log (gunicorn, Django, the worker), read by the log hygiene tests
 
-    def manage(self, *args: str) -> str:
+    def manage(self, *args: str, timeout: float = 120) -> str:
         """Run a `sanscouture` command against the server's database."""
         done = subprocess.run(
             [sys.executable, "-m", "sanscouture.cli", *args],
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=timeout,
             check=False,
         )
         assert done.returncode == 0, done.stderr[-2000:]
@@ -128,7 +129,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("server")
     db_url, drop = _server_database(tmp)
     port = _free_port()
-    env = {**os.environ, "SANSCOUTURE_DATA_DIR": str(tmp), "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "SANSCOUTURE_DATA_DIR": str(tmp),
+        "DATABASE_URL": db_url,
+        "PYTHONUNBUFFERED": "1",
+        # Every HTTP test and the fuzzing share 127.0.0.1: the anonymous-write throttle is tested on its own
+        # (tests/test_edge.py), not in the way of the others here.
+        "SANSCOUTURE_ANON_WRITES_PER_ADDRESS": "1000000",
+        "SANSCOUTURE_ANON_WRITES_GLOBAL": "1000000",
+    }
     log = (tmp / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "sanscouture.cli", "serve", "--port", str(port)],
@@ -137,7 +147,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600  # a first start loads the national referential: slow on a busy machine
     try:
         while True:
             try:
@@ -149,7 +159,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("le serveur n'a pas démarré :\n" + (tmp / "server.log").read_text()[-3000:])
             time.sleep(0.3)
-        yield Server(url=url, env=env)
+        yield Server(url=url, env=env, log=tmp / "server.log")
     finally:
         proc.terminate()
         try:
@@ -167,9 +177,14 @@ LEAKS = [
     re.compile(r"[\w.+-]+@[\w-]+\.[a-z]{2,}"),  # e-mail addresses
     re.compile(r"/(?:suivi|invitation)/(?!\*\*\*)[^/\s\"]{8,}"),  # follow-up and invitation tokens
     re.compile(r"\bsc_[A-Za-z0-9_-]{10,}"),  # API tokens
+    re.compile(r"(?<![\w-])(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?![\w-])"),  # French phone numbers
+    re.compile(  # NIR (numéro de sécurité sociale), with or without spaces and key
+        r"(?<![\w-])[12]\s?\d{2}\s?(?:0[1-9]|1[0-2])\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?(?![\w-])"
+    ),
 ]
 
 
 def log_leaks(text: str) -> list[str]:
-    """Lines of a log that carry an e-mail address or a secret token (TRUST.md, log hygiene)."""
+    """Lines of a log that carry an e-mail address, a phone number, a NIR or a secret token (TRUST.md, log
+    hygiene)."""
     return [line for line in text.splitlines() if any(p.search(line) for p in LEAKS)]

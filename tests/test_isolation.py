@@ -40,7 +40,8 @@ from sanscouture.notifications.models import Notification
 
 MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
 ROLES = ("anonyme", "personne", "propre", "partage", "etranger", "admin", "staff")
-API_ROLES = (*ROLES, "jeton")  # + a body's API token (the CAF de l'Hérault's), for the API only
+# + API tokens of the CAF de l'Hérault (role agent; role référent, like `sanscouture demo`'s), for the API only.
+API_ROLES = (*ROLES, "jeton", "jetonref")
 OBJECTS = ("propre", "partage", "etranger")
 BAD_TOKEN = "jeton-qui-n-existe-pas-0123456789abcdef"
 
@@ -50,6 +51,13 @@ HOME = {"propre": CAF34, "admin": CAF34, "partage": MAIRIE34, "etranger": CAF22}
 PARTNER = {CAF34: MAIRIE34, MAIRIE34: CAF34, CAF22: MAIRIE22}
 FOREIGN = {CAF34: CAF22, MAIRIE34: CAF22, CAF22: CAF34}
 AGENT_OF = {CAF34: "propre", MAIRIE34: "partage", CAF22: "etranger", MAIRIE22: "mairie22"}
+# Each body's declaration in force: one its kind may hold, on its own territory (the rule of issue 7).
+LAWFUL = {
+    CAF34: ("prestations-familiales", "34274"),
+    MAIRIE34: ("voirie-communale", "34274"),
+    CAF22: ("prestations-familiales", "22278"),
+    MAIRIE22: ("voirie-communale", "22278"),
+}
 
 
 # --- The world: two cases, four bodies with agents, hand-overs, notes, tokens, declarations, local steps ----------
@@ -163,10 +171,11 @@ def build_world(referential) -> World:  # noqa: ANN001
         body, user = w.bodies[key], Membership.objects.filter(body=w.bodies[key]).first().user
         token, raw = api_token_create(body=body, name=f"si-{key}", role="agent", created_by=user)
         w.tokens[key], w.raw_tokens[key] = token, raw
+        competence, commune = LAWFUL[key]
         ex = Exercise.objects.create(
-            body=body, competence="assainissement-collectif", start=date(2025, 1, 1), basis="statuts", created_by=user
+            body=body, competence=competence, start=date(2025, 1, 1), basis="statuts", created_by=user
         )
-        ex.communes.add(referential.commune("34274"))
+        ex.communes.add(referential.commune(commune))
         w.exercises[key] = ex
         w.steps[key] = LocalStep.objects.create(
             body=body, life_event="F16225", title=f"Étape {key}", start=date(2025, 1, 1), created_by=user
@@ -188,6 +197,8 @@ def build_world(referential) -> World:  # noqa: ANN001
         login_verified(c, w.users[role])
         w.clients[role] = c
     w.clients["jeton"] = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {w.raw_tokens[CAF34]}")
+    _, raw = api_token_create(body=w.bodies[CAF34], name="si-referent", role="referent", created_by=w.users["admin"])
+    w.clients["jetonref"] = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {raw}")
     return w
 
 
@@ -272,15 +283,18 @@ API: dict[str, str] = {
     "GET /communes/{code}/guichets": "*=422",  # pivot is required
     "GET /declarations": "*=200",
     # The world already holds this declaration for each body: the administrator's own one is a conflict (409).
-    "POST /declarations": "anonyme=401 personne=401 jeton=401 *=403 admin=409,403,403 staff=409",
+    # Issue 7: API tokens act as their body (a référent's token declares like a référent).
+    "POST /declarations": "anonyme=401 personne=401 *=403 admin=409,403,403 jetonref=409,403,403 staff=409",
     "GET /structures/{structure_id}": "*=200",
     "GET /moments-de-vie": "*=200",
     "GET /moments-de-vie/{life_event}": "*=200",
     "POST /moments-de-vie/{life_event}/parcours": "*=200",
     "GET /etapes-locales": "*=200",
-    "POST /etapes-locales": "anonyme=401 personne=401 jeton=401 *=403 admin=201,403,403 staff=201",
+    "POST /etapes-locales": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403 staff=201",
     # Public referential objects (listed by GET above): another body's step is refused (403), not hidden.
-    "POST /etapes-locales/{step_id}/retrait": "anonyme=401 personne=401 jeton=401 *=403 admin=200,403,403 staff=200",
+    "POST /etapes-locales/{step_id}/retrait": (
+        "anonyme=401 personne=401 *=403 admin=200,403,403 jetonref=200,403,403 staff=200"
+    ),
     # Guichet unique.
     "POST /dossiers": "*=201",
     "GET /taches": "anonyme=401 personne=401 *=200",
@@ -337,10 +351,10 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
     home = w.target(role, "propre")
     target = w.target(role, obj)
     return {
-        "/declarations": {
+        "/declarations": {  # the target body's own declaration again: a conflict (409) once allowed
             "structure": w.bodies[target].pk,
-            "competence": "assainissement-collectif",
-            "communes": ["34274"],
+            "competence": LAWFUL[target][0],
+            "communes": [LAWFUL[target][1]],
             "debut": "2026-01-01",
             "fondement": "statuts",
         },
@@ -725,3 +739,72 @@ def test_staff_see_no_personal_data_in_the_admin(world):
     assert [p.status_code for p in pages] == [200, 200, 200]
     text = "".join(html(p) for p in pages)
     assert not [f for f in field_labels() if _value(f) in text] and not [n for n in world.notes.values() if n in text]
+
+
+# --- Issue 7 (Sécurité): who may declare what, where — every role × own territory / foreign territory / wrong kind ---
+# The declaring body is the CAF de l'Hérault for every role. « territoire » : prestations familiales at Saint-Clément-
+# de-Rivière (Hérault); « etranger » : the same at Saint-Brieuc (Côtes-d'Armor); « type » : état civil, a commune's
+# competence, at Saint-Clément-de-Rivière. Cells: HTTP status and error code (API) or status (web form).
+
+DECLARATION_CASES = {
+    "territoire": ("prestations-familiales", "34247"),
+    "etranger": ("prestations-familiales", "22278"),
+    "type": ("etat-civil", "34247"),
+}
+REFUSED = "403:hors_territoire", "403:competence_interdite"
+DECLARATION_API = {
+    "anonyme": ("401:non_authentifie",) * 3,
+    "personne": ("401:non_authentifie",) * 3,
+    "propre": ("403:non_autorise",) * 3,  # an agent, not a référent
+    "partage": ("403:non_autorise",) * 3,  # another body's agent
+    "etranger": ("403:non_autorise",) * 3,
+    "jeton": ("403:non_autorise",) * 3,  # the CAF's token with the agent role
+    "admin": ("201", *REFUSED),
+    "jetonref": ("201", *REFUSED),  # the CAF's token with the référent role acts as a référent
+    "staff": ("201", *REFUSED),  # the platform administrator too is bound by territory and kind
+}
+# The web form offers the bodies one may declare for: others are refused before the service (403 « nobody to act
+# for »), people without a session go to the login page.
+DECLARATION_WEB = {
+    "anonyme": ("login",) * 3,
+    "personne": ("login",) * 3,
+    "propre": ("403",) * 3,
+    "partage": ("403",) * 3,
+    "etranger": ("403",) * 3,
+    "admin": ("302", "403", "403"),
+    "staff": ("403",) * 3,
+}
+
+
+def test_declaration_cells_for_every_role(world):
+    caf = world.bodies[CAF34].pk
+    deviations, before = [], Exercise.objects.count()
+    for role, expected in DECLARATION_API.items():
+        for (case, (competence, commune)), want in zip(DECLARATION_CASES.items(), expected, strict=True):
+            payload = {
+                "structure": caf,
+                "competence": competence,
+                "communes": [commune],
+                "debut": "2026-01-01",
+                "fondement": "convention",
+            }
+            response = _request(world.clients[role], "POST", "/api/v1/declarations", payload, json_body=True)
+            got = str(response.status_code)
+            if response.status_code >= 400:
+                got += ":" + response.json()["erreur"]["code"]
+            if got != want:
+                deviations.append(f"API {role} × {case} : attendu {want}, obtenu {got}")
+    for role, expected in DECLARATION_WEB.items():
+        for (case, (competence, commune)), want in zip(DECLARATION_CASES.items(), expected, strict=True):
+            form = {
+                "body": caf,
+                "competence": competence,
+                "communes": commune,
+                "start": "2026-01-01",
+                "basis": "convention",
+            }
+            got = _outcome(_request(world.clients[role], "POST", "/declarations/", form))
+            if got != want:
+                deviations.append(f"web {role} × {case} : attendu {want}, obtenu {got}")
+    assert deviations == [], "écarts des déclarations :\n" + "\n".join(deviations)
+    assert Exercise.objects.count() == before  # every cell rolled back; refused ones never wrote

@@ -1,16 +1,21 @@
 """The REST API (/api/v1, OpenAPI at /api/docs): thin, it validates, calls selectors/services, serializes."""
 
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from sanscouture.apicontract import ContractAPI
 from sanscouture.cases.api import router as cases_router
 from sanscouture.competences.api import router as competences_router
-from sanscouture.errors import DomainError
+from sanscouture.errors import DomainError, Throttled, envelope
 from sanscouture.journeys.api import router as journeys_router
 from sanscouture.territories.api import router as territories_router
 
-api = NinjaAPI(
+logger = logging.getLogger("sanscouture.api")
+
+# Every operation of every router follows the API contract (sanscouture/apicontract.py, docs/adr/012).
+api = ContractAPI(
     title="Sans Couture",
     version="1",
     description="Qui fait quoi : territoires, structures publiques et compétences pour chaque commune de France.",
@@ -21,15 +26,15 @@ api = NinjaAPI(
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, details: object = None) -> HttpResponse:
-    body: dict[str, object] = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    return api.create_response(request, {"erreur": body}, status=status)
+    return api.create_response(request, envelope(code, message, details), status=status)
 
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.message, exc.details)
+    response = _error(request, exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -50,9 +55,18 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = "csrf_invalide" if exc.status_code == 403 and "CSRF" in str(exc) else "erreur_http"
-    message = "Jeton CSRF absent ou invalide." if code == "csrf_invalide" else str(exc)
-    return _error(request, exc.status_code, code, message)
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return _error(request, 403, "csrf_invalide", "Jeton CSRF absent ou invalide.")
+    if exc.status_code == 400 and "parse request body" in str(exc):
+        return _error(request, 400, "json_invalide", "Le corps de la requête n'est pas un JSON valide.")
+    return _error(request, exc.status_code, "erreur_http", str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Logged with its traceback (masked like every record, see logsafe); the caller gets the envelope.
+    logger.error("erreur interne sur %s %s", request.method, request.path, exc_info=exc)
+    return _error(request, 500, "erreur_interne", "Erreur interne : l'équipe technique est prévenue.")
 
 
 @api.get("/ping", tags=["Service"], summary="Réponse triviale (mesure de référence)")

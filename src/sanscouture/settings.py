@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "sanscouture.accounts.middleware.SessionLifetimeMiddleware",
+    "sanscouture.web.middleware.EdgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -190,7 +191,9 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Application logs never carry personal data: only codes, counts and durations.
+# Application logs never carry personal data: only codes, counts and durations. Every record, tracebacks included,
+# passes the masking filter on the one handler (docs/adr/014): Django's own loggers lose their default handlers
+# (the console handler of DEBUG, and the error e-mails to ADMINS, whose tracebacks would go out unmasked).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -198,7 +201,11 @@ LOGGING = {
     "filters": {"redact": {"()": "sanscouture.logsafe.RedactFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # Background tasks: django-tasks with its database backend (same database, no broker); `sanscouture serve`
@@ -231,6 +238,9 @@ SANSCOUTURE_OUTBOX_SWEEP = float(os.environ.get("SANSCOUTURE_OUTBOX_SWEEP", "30"
 SANSCOUTURE_RETENTION_CLOSED_CASES_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_CLOSED_CASES_DAYS", "365"))
 SANSCOUTURE_RETENTION_ACCESS_LOG_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_ACCESS_LOG_DAYS", "365"))
 SANSCOUTURE_RETENTION_NOTIFICATIONS_DAYS = int(os.environ.get("SANSCOUTURE_RETENTION_NOTIFICATIONS_DAYS", "90"))
+# What a person does (declaration, messages) e-mails each body of the case at most once within this window (seconds);
+# the in-app notifications say everything (docs/adr/012).
+SANSCOUTURE_PERSON_EMAIL_WINDOW = int(os.environ.get("SANSCOUTURE_PERSON_EMAIL_WINDOW", "3600"))
 # Agents are told of open tasks due within this many days (`sanscouture echeances`, daily).
 SANSCOUTURE_DUE_SOON_DAYS = int(os.environ.get("SANSCOUTURE_DUE_SOON_DAYS", "3"))
 # Periodic jobs run by the worker (`sanscouture notifications travailler`): dotted path → seconds between runs.
@@ -240,5 +250,15 @@ SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.cases.jobs.due_soon": 24 * 3600,
 }
 
-# Largest request body accepted (bytes): bigger payloads get a 413/400 and change nothing.
+# Largest request body accepted (bytes): bigger payloads get a 413 (error envelope under /api/) and change nothing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+# Multipart uploads (files) may be larger: their whole body is limited to this many bytes.
+SANSCOUTURE_UPLOAD_MAX_SIZE = int(os.environ.get("SANSCOUTURE_UPLOAD_MAX_SIZE", str(50_000_000)))
+
+# Anonymous writes (unsafe requests without an agent session or API token: declarations, the person's messages,
+# login steps…) are throttled per client address and for all addresses together, within a sliding window (seconds):
+# beyond, 429 with Retry-After. Defaults: a person declares once and writes a few messages; a counter shared by
+# several people stays far below; a flood from one address stops at 30, from many at 1,000 per 10 minutes.
+SANSCOUTURE_ANON_WRITE_WINDOW = int(os.environ.get("SANSCOUTURE_ANON_WRITE_WINDOW", "600"))
+SANSCOUTURE_ANON_WRITES_PER_ADDRESS = int(os.environ.get("SANSCOUTURE_ANON_WRITES_PER_ADDRESS", "30"))
+SANSCOUTURE_ANON_WRITES_GLOBAL = int(os.environ.get("SANSCOUTURE_ANON_WRITES_GLOBAL", "1000"))

@@ -301,6 +301,16 @@ def test_social_and_state_offices_are_linked_to_the_derived_body_of_their_depart
         ),
         (json.dumps({"service": [breux_2021() | {"telephone": '[{"valeur": '}]}).encode(), "telephone"),
         (json.dumps({"autre": []}).encode(), "structure non reconnue"),
+        # Issue 7: a NUL or control character refuses the file, on SQLite as on PostgreSQL.
+        (
+            json.dumps({"service": [breux_2021() | {"nom": "Mairie\u0000"}]}).encode(),
+            "caractère interdit (NUL",
+        ),
+        (json.dumps({"service": [breux_2021() | {"nom": "Mairie\u001b"}]}, indent=1).encode(), "caractère interdit"),
+        (
+            json.dumps({"service": [breux_2021() | {"telephone": json.dumps([{"valeur": "04\u0000"}])}]}).encode(),
+            "caractère interdit (NUL",
+        ),
     ],
 )
 def test_a_bad_file_or_record_fails_and_changes_nothing(referential, tmp_path, content, message):

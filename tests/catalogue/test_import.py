@@ -102,6 +102,8 @@ def test_dangling_links_and_unclassified_pivots_are_warnings(folder):
         ("F22730.json", b'{"id": "F22730", "children": [', "JSON invalide"),
         ("F22730.json", b'{"id": "F22730"}', "arbre xml-js attendu"),
         ("F22730.xml", b"<Publication ID='F22730'><dc:title>", "XML mal formé"),
+        ("F22730.json", b'{"id": "F22730", "name": "x\\u0000"}', "caractère interdit (NUL"),
+        ("F22730.xml", b"<Publication ID='F22730'>&#0;</Publication>", "XML mal formé"),
     ],
 )
 def test_malformed_file_changes_nothing_and_names_the_file(folder, name, content, message):

@@ -108,6 +108,7 @@ def test_the_npm_tarball_and_folder_formats_are_read(tmp_path):
             "absente",
         ),
         (lambda d: d.pop("epci"), "epci.json"),
+        (lambda d: d["communes"][1].update(nom="Saint\u0000Martin"), "caractère interdit (NUL (U+0000))"),
     ],
 )
 def test_a_malformed_edition_changes_nothing_and_says_where(referential, tmp_path, mutate, message):

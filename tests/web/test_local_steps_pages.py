@@ -38,7 +38,7 @@ def local_titles(commune: str = SAINT_MARTIN) -> list[str]:
     return [s.title for s in journey.steps if s.local_body]
 
 
-def test_anonymous_people_are_sent_to_login(client: Client) -> None:
+def test_anonymous_people_are_sent_to_login(db, client: Client) -> None:  # noqa: ANN001
     response = client.get(PAGE)
     assert response.status_code == 302 and response["Location"] == "/connexion/?next=/etapes-locales/"
     withdraw = client.post(reverse("web:etape_locale_withdraw", args=[1]))

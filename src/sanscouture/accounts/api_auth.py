@@ -44,6 +44,16 @@ class ApiTokenAuth(HttpBearer):
         return api_token
 
 
+class Anonymous:
+    """Admits everyone: put it last, `auth=[*agent_or_token, anonymous]`, for operations open to people without an
+    account that agents may also call (their credentials are then used). The OpenAPI says so (`security: [{}]`);
+    anonymous writes are throttled at the edge (web.middleware)."""
+
+    def __call__(self, request: HttpRequest) -> str:
+        return "anonyme"
+
+
 agent_session = AgentSession()
+anonymous = Anonymous()
 api_token_auth = ApiTokenAuth()
 agent_or_token = [agent_session, api_token_auth]

@@ -107,6 +107,23 @@ class LoginFailure(models.Model):
         return f"Échec {self.at:%Y-%m-%d %H:%M}"
 
 
+class AnonymousWrite(models.Model):
+    """One write (unsafe request) by a caller with neither an agent session nor an API token, for the throttle of
+    anonymous writes across processes. `key` is a keyed hash of the address: no address in clear."""
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "at"], name="anonymous_write_key_at"),
+            models.Index(fields=["at"], name="anonymous_write_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Écriture anonyme {self.at:%Y-%m-%d %H:%M}"
+
+
 class ApiToken(models.Model):
     """A bearer token for a body's own systems. It acts as a service account of the body (`service_user`, a
     member with the token's role and no usable password). Only the SHA-256 of the token is stored."""

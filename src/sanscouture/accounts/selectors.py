@@ -20,12 +20,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def address_key(ip: str) -> str:
+    """Keyed hash of a client address (throttles): the database never holds the address."""
+    return hmac.new(settings.SECRET_KEY.encode(), b"ip:" + ip.encode(), hashlib.sha256).hexdigest()
+
+
 def failure_keys(*, username: str, ip: str | None) -> list[str]:
     """Keyed hashes for the rate limit: the username (case-insensitive) and the IP address."""
     secret = settings.SECRET_KEY.encode()
     keys = [hmac.new(secret, b"u:" + username.strip().lower().encode(), hashlib.sha256).hexdigest()]
     if ip:
-        keys.append(hmac.new(secret, b"ip:" + ip.encode(), hashlib.sha256).hexdigest())
+        keys.append(address_key(ip))
     return keys
 
 

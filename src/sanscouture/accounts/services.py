@@ -23,6 +23,7 @@ from .errors import AccountError
 from .models import (
     AccountAction,
     AccountEvent,
+    AnonymousWrite,
     ApiToken,
     Invitation,
     LoginFailure,
@@ -30,7 +31,7 @@ from .models import (
     Membership,
     Role,
 )
-from .selectors import failure_keys, token_hash
+from .selectors import address_key, failure_keys, token_hash
 
 logger = logging.getLogger("sanscouture.accounts")
 
@@ -90,6 +91,32 @@ def login_failure_record(*, username: str, ip: str | None) -> None:
     now = timezone.now()
     LoginFailure.objects.bulk_create([LoginFailure(key=key, at=now) for key in failure_keys(username=username, ip=ip)])
     LoginFailure.objects.filter(at__lt=now - timedelta(seconds=settings.SANSCOUTURE_LOGIN_WINDOW)).delete()
+
+
+def anonymous_write_admit(*, ip: str) -> int | None:
+    """Admit one anonymous write from `ip` and count it, or refuse it: None when admitted, else the seconds to wait.
+
+    Limits (settings): SANSCOUTURE_ANON_WRITES_PER_ADDRESS per address and SANSCOUTURE_ANON_WRITES_GLOBAL for all
+    addresses together, within a sliding window of SANSCOUTURE_ANON_WRITE_WINDOW seconds. A table, so the limits
+    hold across processes and hosts; refused writes are not counted (waiting is enough to be admitted again)."""
+    now = timezone.now()
+    window = timedelta(seconds=settings.SANSCOUTURE_ANON_WRITE_WINDOW)
+    since = now - window
+    key = address_key(ip)
+    recent = AnonymousWrite.objects.filter(at__gte=since)
+    limits = (
+        (recent.filter(key=key), settings.SANSCOUTURE_ANON_WRITES_PER_ADDRESS),
+        (recent, settings.SANSCOUTURE_ANON_WRITES_GLOBAL),
+    )
+    for scope, limit in limits:
+        count = scope.count()
+        if count >= limit:
+            # Admitted again once enough of the counted writes have left the window.
+            frees = scope.order_by("at").values_list("at", flat=True)[count - limit] if limit > 0 else now
+            return max(1, int((frees + window - now).total_seconds()) + 1)
+    AnonymousWrite.objects.create(key=key, at=now)
+    AnonymousWrite.objects.filter(at__lt=since).delete()
+    return None
 
 
 def login_failures_clear(*, username: str) -> None:
@@ -217,11 +244,15 @@ def membership_deactivate(*, membership: Membership, actor: AbstractBaseUser) ->
 
 
 @transaction.atomic
-def api_token_create(*, body: Body, name: str, role: str, created_by: AbstractBaseUser) -> tuple[ApiToken, str]:
-    """A token for the body's own systems; returns it with its value, shown once and never stored."""
+def api_token_create(
+    *, body: Body, name: str, role: str, created_by: AbstractBaseUser, secret: str | None = None
+) -> tuple[ApiToken, str]:
+    """A token for the body's own systems; returns it with its value, shown once and never stored.
+
+    `secret` (demo data only: `sanscouture demo` derives reproducible tokens) replaces the random part."""
     if role not in (Role.AGENT, Role.REFERENT):
         raise AccountError("Un jeton d'API a le rôle agent ou référent.")
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw = TOKEN_PREFIX + (secret or secrets.token_urlsafe(32))
     service_user = get_user_model().objects.create_user(username=f"api-{secrets.token_hex(6)}", password=None)
     Membership.objects.create(user=service_user, body=body, role=role)
     token = ApiToken.objects.create(

@@ -43,6 +43,7 @@ from django.db import transaction
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from sanscouture.errors import DomainError, ImportFailed
+from sanscouture.safetext import FORBIDDEN_IN_TEXT, describe
 from sanscouture.territories.models import Commune, CommuneKind
 from sanscouture.territories.selectors import commune_resolve
 
@@ -87,6 +88,9 @@ def _text(value: Any) -> str:
         return str(value)
     if not isinstance(value, str):
         raise ValueError("texte attendu")
+    found = FORBIDDEN_IN_TEXT.search(value)
+    if found:  # e.g. a NUL inside a JSON-encoded nested field, which the file-level check cannot see
+        raise ValueError(f"caractère interdit ({describe(found.group())})")
     return value.strip()
 
 

@@ -23,6 +23,11 @@ class BodyKind(models.TextChoices):
     SECU_SOCIALE = "secu_sociale", "Organisme de sécurité sociale"
 
 
+# Bodies of the State (and, later, national bodies): only a platform administrator acts for them in the referential
+# (competence declarations), never their own members (docs/adr/013).
+STATE_KINDS = frozenset({BodyKind.PREFECTURE})
+
+
 class BodyQuerySet(models.QuerySet):
     def active(self) -> "BodyQuerySet":
         return self.filter(active=True)

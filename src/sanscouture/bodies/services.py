@@ -57,6 +57,23 @@ def regime_communes(*, territory: dict[str, list[str]]) -> set[str]:
     return codes
 
 
+def regime_territory(key: str) -> dict[str, list[str]]:
+    """The territory of a body a special regime designates (IDFM, Sytral, préfecture de police, BSPP, BMPM, a
+    SDIS), in the form `regime_communes` reads; {} when `key` names no such body."""
+    rg = special_regimes()
+    territory: dict[str, list[str]] = {}
+    for r in rg["regimes"]:
+        if r["key"] == key:
+            for part, codes in r["territory"].items():
+                territory.setdefault(part, []).extend(codes)
+    for s in rg["secours"]["special"]:
+        if s["key"] == key:
+            return {"departements": list(s.get("departements", ())), "communes": list(s.get("communes", ()))}
+    if not territory and key.startswith("sdis:"):
+        territory = {"departements": [key.partition(":")[2]]}
+    return territory
+
+
 @dataclass
 class SyncReport:
     created: int = 0

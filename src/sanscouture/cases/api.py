@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from ninja import Header, Query, Router, Schema, Status
 
-from sanscouture.apiauth import agent_or_token
+from sanscouture.apiauth import agent_or_token, anonymous
+from sanscouture.apicontract import errors
 from sanscouture.bodies.models import Body
 from sanscouture.catalogue.errors import LifeEventNotFound
 from sanscouture.catalogue.selectors import life_event_get
@@ -84,16 +85,7 @@ class IdempotencyKeyReused(Conflict):
     code = "cle_idempotence_reutilisee"
 
 
-def anonymous(request: HttpRequest) -> str:
-    """The person, without an account (the declaration is open to everyone)."""
-    return "anonyme"
-
-
-class ErrorOut(Schema):
-    erreur: dict[str, Any]
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = errors(400, 401, 403, 404, 409, 422)
 
 
 def _idempotent(

@@ -7,13 +7,15 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from sanscouture.accounts.models import Membership, Role
-from sanscouture.accounts.services import agent_create
+from sanscouture.accounts.models import ApiToken, Membership, Role
+from sanscouture.accounts.selectors import token_hash as api_token_hash
+from sanscouture.accounts.services import agent_create, api_token_create
 from sanscouture.bodies.models import Body
 
 from .models import Case, CaseData, TaskStatus
@@ -80,14 +82,31 @@ CASES: list[dict[str, Any]] = [
 ]
 
 
-def _demo_token(name: str) -> str:
-    """A stable follow-up token for a demo case (so a second run can print the same link)."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo-case:{name}".encode(), hashlib.sha256).digest()
+def _demo_secret(purpose: str) -> str:
+    """A value stable across runs of one installation (derived from SECRET_KEY), for demo links and tokens."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def demo_agents(*, common_password: str | None) -> list[tuple[str, str, str, str, str]]:
-    """Create the demo agents once (passwords reset on each run); (username, password, body, role, TOTP secret)."""
+def _demo_token(name: str) -> str:
+    """A stable follow-up token for a demo case (so a second run can print the same link)."""
+    return _demo_secret(f"demo-case:{name}")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """One demo agent's login, as `sanscouture demo` prints it."""
+
+    username: str
+    password: str
+    totp_secret: str
+    role: str  # agent, referent or admin
+    body: Body
+    label: str
+
+
+def demo_agents(*, common_password: str | None) -> list[DemoLogin]:
+    """Create the demo agents once (passwords reset on each run, TOTP secrets kept)."""
     users = get_user_model().objects
     out = []
     for username, key, role, label in AGENTS:
@@ -106,7 +125,26 @@ def demo_agents(*, common_password: str | None) -> list[tuple[str, str, str, str
             Membership.objects.get_or_create(user=user, body=body, defaults={"role": role})
             device = user.totpdevice_set.filter(confirmed=True).order_by("pk").first()
         secret = base64.b32encode(device.bin_key).decode() if device else "(aucun appareil)"
-        out.append((username, password, f"{body.name} ({label})", Role(role).label, secret))
+        out.append(DemoLogin(username, password, secret, str(role), body, label))
+    return out
+
+
+def demo_api_tokens() -> dict[str, str]:
+    """One API token per demo body (role référent), created if missing: body key → token. The value is derived from
+    SECRET_KEY, so a second run prints the same token (only its hash is stored)."""
+    users = get_user_model().objects
+    out = {}
+    for username, key, role, _ in AGENTS:
+        if key in out or role != Role.ADMIN:
+            continue
+        body = Body.objects.get(key=key)
+        secret = _demo_secret(f"demo-api-token:{key}")
+        raw = "sc_" + secret
+        if not ApiToken.objects.filter(token_hash=api_token_hash(raw), revoked_at__isnull=True).exists():
+            api_token_create(
+                body=body, name="Démo", role=Role.REFERENT, created_by=users.get(username=username), secret=secret
+            )
+        out[key] = raw
     return out
 
 

@@ -220,6 +220,7 @@ def _notify_new_tasks(case: Case, tasks: list[Task]) -> None:
             title=f"Nouvelle tâche : {case.life_event_title}",
             text=f"Une nouvelle tâche attend votre structure dans le dossier {case.reference}.",
             dedupe_key=f"new_task:{task.pk}",
+            from_person=True,
         )
 
 
@@ -352,6 +353,7 @@ def message_send(
         title="Nouveau message",
         text=f"Nouveau message dans le dossier {case.reference}.",
         dedupe_key=f"message:{message.pk}",
+        from_person=from_person,
     )
     return message
 

@@ -34,6 +34,7 @@ from django.db import transaction
 
 from sanscouture.bodies.pivots import pivot_info
 from sanscouture.errors import ImportFailed
+from sanscouture.safetext import refuse_control_escapes
 
 from .models import LifeEvent, Publication
 from .nodes import MalformedSource, Node, from_xml, from_xmljs
@@ -254,6 +255,7 @@ def _ordered(audiences: Iterable[str]) -> list[str]:
 
 
 def _decode_json(raw: bytes, where: str) -> Any:
+    refuse_control_escapes(raw, where)
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

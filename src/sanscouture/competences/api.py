@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from sanscouture.apiauth import agent_session
+from sanscouture.apiauth import agent_or_token
+from sanscouture.apicontract import errors
 from sanscouture.bodies.models import Body
 from sanscouture.bodies.services import pivot_labels
 from sanscouture.territories.selectors import commune_resolve
@@ -226,9 +227,9 @@ def declarations_list(request: HttpRequest, structure: int | None = None) -> lis
 
 @router.post(
     "/declarations",
-    response={201: DeclarationOut},
-    auth=agent_session,
-    summary="Déclarer l'exercice d'une compétence (agent habilité de la structure)",
+    response={201: DeclarationOut, **errors(409)},
+    auth=agent_or_token,
+    summary="Déclarer l'exercice d'une compétence (agent habilité de la structure, ou son jeton d'API)",
 )
 def declarations_create(request: HttpRequest, payload: DeclarationIn) -> Status[DeclarationOut]:
     body = get_object_or_404(Body.objects.active(), pk=payload.structure)

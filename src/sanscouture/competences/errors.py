@@ -23,3 +23,11 @@ class ExerciseConflict(Conflict):
 
 class NotAuthorised(PermissionDeniedError):
     code = "non_autorise"
+
+
+class CompetenceNotHoldable(PermissionDeniedError):
+    code = "competence_interdite"
+
+
+class OutsideTerritory(PermissionDeniedError):
+    code = "hors_territoire"

@@ -17,6 +17,7 @@ from sanscouture.territories.models import Commune
 from .catalogue import catalogue
 from .errors import ExerciseConflict, InvalidDeclaration, NotAuthorised
 from .models import DECLARABLE_BASES, Exercise
+from .permissions import declaration_check
 from .routing import check_date, routing_index_invalidate
 
 
@@ -32,10 +33,11 @@ def exercise_declare(
     reference: str = "",
     actor: AbstractBaseUser,
 ) -> Exercise:
-    """Record that `body` exercises `competence` on `communes` from `start` (to `end`, inclusive)."""
-    if not can_declare_for(actor, body):
-        raise NotAuthorised(f"Vous n'êtes pas habilité à déclarer des compétences pour {body.name}.")
+    """Record that `body` exercises `competence` on `communes` from `start` (to `end`, inclusive).
+
+    Only under the declaration rule (competences.permissions.declaration_check): who, what kind of body, where."""
     comp = catalogue().get(competence)
+    declaration_check(body=body, competence=comp, communes=communes, start=start, end=end, actor=actor)
     declarable = [value for value, _ in DECLARABLE_BASES]
     if basis not in declarable:
         raise InvalidDeclaration(

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
-from sanscouture.apiauth import agent_session
+from sanscouture.apiauth import agent_or_token
 from sanscouture.bodies.models import Body
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.catalogue.selectors import life_event_get, life_events
@@ -240,7 +240,7 @@ def local_steps_list(
 @router.post(
     "/etapes-locales",
     response={201: LocalStepOut},
-    auth=agent_session,
+    auth=agent_or_token,
     summary="Ajouter une étape locale à un moment de vie (agent habilité de la structure)",
 )
 def local_steps_create(request: HttpRequest, payload: LocalStepIn) -> Status[LocalStepOut]:
@@ -260,7 +260,7 @@ def local_steps_create(request: HttpRequest, payload: LocalStepIn) -> Status[Loc
 
 
 @router.post(
-    "/etapes-locales/{step_id}/retrait", response=LocalStepOut, auth=agent_session, summary="Retirer une étape locale"
+    "/etapes-locales/{step_id}/retrait", response=LocalStepOut, auth=agent_or_token, summary="Retirer une étape locale"
 )
 def local_steps_withdraw(request: HttpRequest, step_id: int) -> LocalStepOut:
     step = get_object_or_404(LocalStep.objects.filter(withdrawn_at__isnull=True).select_related("body"), pk=step_id)

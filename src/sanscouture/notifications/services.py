@@ -95,8 +95,11 @@ def notify(
     case_ref: str | None = None,
     body: Body | None = None,
     dedupe_key: str,
+    email: bool = True,
 ) -> list[Notification]:
     """Notify `recipients` in-app and by e-mail, inside the caller's transaction.
+
+    `email=False`: in-app only (the caller already e-mailed about the same thing recently).
 
     Writes one Notification per recipient and one OutboxEmail per recipient with an active account and an
     e-mail address; delivery is enqueued after the commit. The same `dedupe_key` (one event, e.g.
@@ -123,7 +126,7 @@ def notify(
         ],
         ignore_conflicts=True,
     )
-    addressed = [user for user in people if getattr(user, "email", "") and user.is_active]
+    addressed = [user for user in people if getattr(user, "email", "") and user.is_active] if email else []
     if addressed:
         context = {
             "title": title,

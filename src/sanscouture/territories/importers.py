@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from sanscouture.errors import ImportFailed
+from sanscouture.safetext import refuse_control_escapes
 
 from .models import (
     Commune,
@@ -122,6 +123,7 @@ def read_source(path: Path | None = None) -> tuple[dict[str, list[dict[str, Any]
 
 
 def _load_json(raw: bytes, where: str) -> Any:
+    refuse_control_escapes(raw, where)
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -5,6 +5,7 @@ unless `--mot-de-passe` is given; TOTP secrets are kept). Refuses to run when SA
 Everything it creates is marked as demo: usernames start with `demo-`, people are called « DÉMO … ».
 Each layer seeds its own demo data (`<app>/demo.py`); this command, at the top, runs them in layer order."""
 
+import json
 import os
 from typing import Any
 
@@ -12,8 +13,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from sanscouture.accounts.models import Role
 from sanscouture.bodies.models import Body
-from sanscouture.cases.demo import demo_agents, demo_cases
+from sanscouture.cases.demo import demo_agents, demo_api_tokens, demo_cases
 from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
@@ -24,26 +26,57 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--mot-de-passe", dest="password", help="Même mot de passe pour tous (tests, démos)")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Les identifiants en un document JSON sur la sortie standard (agents, jetons d'API), et rien d'autre",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if os.environ.get("SANSCOUTURE_PRODUCTION") == "1" or getattr(settings, "PRODUCTION", False):
             raise CommandError(
                 "Refusé : SANSCOUTURE_PRODUCTION=1. Les données de démonstration ne vont pas en production."
             )
+        # With --json, standard output carries the JSON document only: progress goes to standard error.
+        say = self.stderr.write if options["json"] else self.stdout.write
         if not Body.objects.exists():  # an empty database: load the bundled referential first, like `serve`
-            self.stdout.write("Chargement du référentiel embarqué…")
+            say("Chargement du référentiel embarqué…")
             referential_load()
         if not LifeEvent.objects.exists():
             catalogue_load_bundled()
         with transaction.atomic():
             logins = demo_agents(common_password=options.get("password"))
             links = demo_cases()
+            tokens = demo_api_tokens()
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
+        if options["json"]:
+            document = {
+                "agents": [
+                    {
+                        "username": login.username,
+                        "password": login.password,
+                        "totp_secret": login.totp_secret,
+                        "role": login.role,
+                        "body": {"id": login.body.pk, "cle": login.body.key, "nom": login.body.name},
+                    }
+                    for login in logins
+                ],
+                "api_tokens": tokens,
+            }
+            self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
+            return
         base = settings.SANSCOUTURE_BASE_URL.rstrip("/")
         self.stdout.write("Comptes de DÉMONSTRATION (fictifs) — identifiant / mot de passe / structure / rôle / TOTP")
-        for username, password, body, role, secret in logins:
+        for login in logins:
+            secret, username = login.totp_secret, login.username
             uri = f"otpauth://totp/Sans%20Couture:{username}?secret={secret}&issuer=Sans%20Couture"
-            self.stdout.write(f"  {username} / {password} / {body} / {role} / secret TOTP {secret} ({uri})")
+            body = f"{login.body.name} ({login.label})"
+            self.stdout.write(
+                f"  {username} / {login.password} / {body} / {Role(login.role).label} / secret TOTP {secret} ({uri})"
+            )
+        self.stdout.write("Jetons d'API de démonstration (rôle référent) — structure : jeton")
+        for key, token in tokens.items():
+            self.stdout.write(f"  {key} : {token}")
         self.stdout.write("Dossiers de démonstration (personnes fictives) — liens de suivi :")
         for name, reference, token in links:
             self.stdout.write(f"  {reference} {name} : {base}/suivi/{token}/")

@@ -6,6 +6,7 @@ queue and the e-mail outbox), restarts it if it dies, and stops it with the serv
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -19,7 +20,7 @@ from gunicorn import glogging
 
 from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import Publication
-from sanscouture.logsafe import redact
+from sanscouture.logsafe import RedactFilter, truncate_address
 from sanscouture.territories.models import Commune
 
 from ._progress import load_referential_with_progress
@@ -84,14 +85,34 @@ class WorkerSupervisor(threading.Thread):
         self.join(timeout=5)
 
 
+class _AddressFilter(logging.Filter):
+    """Gunicorn's own warnings name the client (« Invalid request from ip=… »): cut to its network, like the
+    access log."""
+
+    _IP = re.compile(r"(\bip=)([0-9A-Fa-f:.]*[0-9A-Fa-f])")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "ip=" in record.msg:
+            record.msg = self._IP.sub(lambda m: m.group(1) + truncate_address(m.group(2)), record.msg)
+        return True
+
+
 class RedactingGunicornLogger(glogging.Logger):
-    """Gunicorn's access log, with the same masking as the application logs (tokens in follow-up links)."""
+    """Gunicorn's error and access logs pass the same masking as the application's (docs/adr/014): every handler
+    it sets up gets the filter; client addresses are cut to their network (IPv4 /24, IPv6 /48)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not any(isinstance(f, RedactFilter) for f in handler.filters):
+                    handler.addFilter(_AddressFilter())
+                    handler.addFilter(RedactFilter())
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
-        return {
-            k: redact(v) if isinstance(v, str) else v
-            for k, v in super().atoms(resp, req, environ, request_time).items()
-        }
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["h"] = truncate_address(environ.get("REMOTE_ADDR", ""))
+        return atoms
 
 
 class Command(BaseCommand):

@@ -1,0 +1,18 @@
+"""The French error page of the edge (issue 7): a refused address, in a real browser, accessible."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import assert_accessible
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_nul_in_the_address_shows_the_french_error_page(page: Page) -> None:
+    response = page.goto("/moments-de-vie/je%00/")
+    assert response is not None and response.status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("Requête invalide")
+    expect(page.get_by_role("alert")).to_contain_text("Caractère interdit dans l'adresse : NUL (U+0000).")
+    expect(page.get_by_role("link", name="Retour à l'accueil")).to_be_visible()
+    page.screenshot(path="/tmp/sec-erreur-400.png", full_page=True)  # noqa: S108 (to look at, as the brief asks)
+    assert_accessible(page, context="page d'erreur 400")
