@@ -25,7 +25,8 @@ def body_territory(body: Body) -> frozenset[int]:
     else: a new kind of body (syndicats…) is added here, once."""
     current = Commune.objects.filter(kind=CommuneKind.CURRENT)
     kind = body.kind
-    regime = regime_territory(body.key) if kind in (BodyKind.MOBILITE, BodyKind.SECOURS, BodyKind.PREFECTURE) else {}
+    regime_kinds = (BodyKind.MOBILITE, BodyKind.SECOURS, BodyKind.PREFECTURE)
+    regime = regime_territory(key=body.key) if kind in regime_kinds else {}
     if regime:
         codes = regime_communes(territory=regime)
         return frozenset(current.filter(insee_code__in=codes).values_list("pk", flat=True))

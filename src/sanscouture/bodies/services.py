@@ -57,7 +57,7 @@ def regime_communes(*, territory: dict[str, list[str]]) -> set[str]:
     return codes
 
 
-def regime_territory(key: str) -> dict[str, list[str]]:
+def regime_territory(*, key: str) -> dict[str, list[str]]:
     """The territory of a body a special regime designates (IDFM, Sytral, préfecture de police, BSPP, BMPM, a
     SDIS), in the form `regime_communes` reads; {} when `key` names no such body."""
     rg = special_regimes()
