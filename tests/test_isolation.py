@@ -35,6 +35,7 @@ from sanscouture.cases.fields import field_labels, needs
 from sanscouture.cases.models import Case, Handover, Task
 from sanscouture.cases.services import declaration_submit, note_add
 from sanscouture.competences.models import Exercise
+from sanscouture.impacts.models import Action, Notice
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
 
@@ -85,6 +86,8 @@ class World:
     clients: dict[str, Client] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)  # user role → one of their notifications
+    actions: dict[str, Action] = field(default_factory=dict)  # body key → its draft action (issue 11)
+    notices: dict[str, Notice] = field(default_factory=dict)  # body key → a notice addressed to it
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -112,6 +115,8 @@ class World:
             "code": "34274",
             "competence": "assainissement-collectif",
             "notification": self.notifications[owner].pk,
+            "action_id": self.actions[key].pk,
+            "notice_id": self.notices[key].pk,
         }
 
 
@@ -183,6 +188,21 @@ def build_world(referential) -> World:  # noqa: ANN001
         text = f"Note-interne-{key}-secrete"
         note_add(case=w.cases[key], body=body, text=text, actor=user)
         w.notes[key] = text
+    # Issue 11: each body's draft action, and a notice addressed to it about a published action of its partner
+    # (SENDER): the partner's agents see that notice (declarant), without answering it.
+    sender = {CAF34: MAIRIE34, MAIRIE34: CAF34, CAF22: MAIRIE22, MAIRIE22: CAF22}
+    for key in (CAF34, MAIRIE34, CAF22, MAIRIE22):
+        body, user = w.bodies[key], Membership.objects.filter(body=w.bodies[key]).first().user
+        common = {"kind": "guichet", "start": date(2026, 9, 1), "end": date(2026, 9, 30), "created_by": user}
+        w.actions[key] = Action.objects.create(body=body, title=f"Brouillon {key}", pivots=["caf"], **common)
+        w.actions[key].communes.add(referential.commune(LAWFUL[key][1]))
+        published = Action.objects.create(
+            body=w.bodies[sender[key]], title=f"Publiée {sender[key]}", status="publiee", **common
+        )
+        published.communes.add(referential.commune(LAWFUL[key][1]))
+        w.notices[key] = Notice.objects.create(
+            action=published, body=body, sent_at=timezone.now(), due_on=date(2099, 1, 1), reasons=["raison"]
+        )
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
             recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
@@ -310,6 +330,15 @@ API: dict[str, str] = {
     "POST /suivi/{token}/messages": "*=404 personne=201,201,404",
     "POST /suivi/{token}/consentements/{body_id}/retrait": "*=404 personne=200,200,404",
     "GET /suivi/{token}/journal": "*=404 personne=200,200,404",
+    # Responsabilité collective (issue 11). Any agent of a body drafts for it; drafts are seen by their body only.
+    "POST /actions": "anonyme=401 personne=401 *=201,403,403 staff=403",
+    "GET /actions/{id}": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "GET /actions/{id}/impacts": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "POST /actions/{id}/publication": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "GET /avis": "anonyme=401 personne=401 *=200",
+    # The declarant sees the notice it sent (403 to answer it); another body's notice is a 404.
+    "POST /avis/{id}/reponse": "anonyme=401 personne=401 *=200,403,404 staff=404",
+    "GET /communes/{code}/actions": "*=200",
 }
 
 
@@ -379,6 +408,16 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/dossiers/{case_id}/messages": {"texte": "Bonjour"},
         "/dossiers/{case_id}/notes": {"texte": "Note"},
         "/suivi/{token}/messages": {"texte": "Bonjour"},
+        "/actions": {
+            "structure": w.bodies[target].pk,
+            "type": "guichet",
+            "titre": "Fermeture du guichet le samedi",
+            "debut": "2026-09-01",
+            "fin": "2026-09-30",
+            "communes": [LAWFUL[target][1]],
+            "competences": [LAWFUL[target][0]],
+        },
+        "/avis/{id}/reponse": {"reponse": "non_concerne"},
     }.get(path)
 
 
@@ -480,8 +519,17 @@ def _fill(pattern: str, ctx: dict[str, Any]) -> str:
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, pattern)
 
 
+API_IDS = {"/actions/": "action_id", "/avis/": "notice_id"}  # `{id}` names a different object per path
+
+
 def _api_url(path: str, ctx: dict[str, Any]) -> str:
-    return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ctx[m.group(1)]), path)
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name == "id":
+            name = next(v for k, v in API_IDS.items() if path.startswith(k))
+        return str(ctx[name])
+
+    return "/api/v1" + re.sub(r"{(\w+)}", sub, path)
 
 
 def _admin_path(pattern: str, w: World) -> str:
