@@ -13,7 +13,7 @@ from sanscouture.bodies.services import pivot_labels
 from sanscouture.competences.catalogue import LEVELS, catalogue
 
 SRC = Path(sanscouture.__file__).parent
-APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "web"]
+APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "impacts", "web"]
 
 # Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
 PUBLIC = {
@@ -41,6 +41,11 @@ PUBLIC = {
     "suivi/<str:token>/consentements/<int:body_id>/retrait",
     "suivi/<str:token>/consentements/<int:body_id>/donner",
     "suivi/<str:token>/journal/",
+    # Responsabilité collective: public feeds of the published actions.
+    "flux/communes/<str:code>/actions.atom",
+    "flux/communes/<str:code>/actions.ics",
+    "flux/epci/<str:siren>/actions.atom",
+    "flux/epci/<str:siren>/actions.ics",
 }
 AGENTS_ONLY = {
     "declarations/",
@@ -66,6 +71,16 @@ AGENTS_ONLY = {
     "notifications/",
     "notifications/<int:pk>/lue",
     "notifications/tout-lire",
+    # Responsabilité collective: actions, notices, opinions.
+    "actions/",
+    "actions/nouvelle",
+    "actions/<int:action_id>/",
+    "actions/<int:action_id>/publication",
+    "actions/<int:action_id>/retrait",
+    "actions/<int:action_id>/opinions",
+    "actions/<int:action_id>/opinions/<int:opinion_id>/reponse",
+    "avis/",
+    "avis/<int:notice_id>/",
 }
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"
@@ -112,6 +127,15 @@ def test_every_url_has_a_declared_access():
         "/notifications/",
         "/notifications/1/lue",
         "/notifications/tout-lire",
+        "/actions/",
+        "/actions/nouvelle",
+        "/actions/1/",
+        "/actions/1/publication",
+        "/actions/1/retrait",
+        "/actions/1/opinions",
+        "/actions/1/opinions/1/reponse",
+        "/avis/",
+        "/avis/1/",
     ],
 )
 def test_agent_pages_redirect_anonymous_people_to_login(client, path):

@@ -35,7 +35,7 @@ from sanscouture.cases.fields import field_labels, needs
 from sanscouture.cases.models import Case, Handover, Task
 from sanscouture.cases.services import declaration_submit, note_add
 from sanscouture.competences.models import Exercise
-from sanscouture.impacts.models import Action, Notice
+from sanscouture.impacts.models import Action, Notice, Opinion
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
 
@@ -88,6 +88,7 @@ class World:
     notifications: dict[str, Notification] = field(default_factory=dict)  # user role → one of their notifications
     actions: dict[str, Action] = field(default_factory=dict)  # body key → its draft action (issue 11)
     notices: dict[str, Notice] = field(default_factory=dict)  # body key → a notice addressed to it
+    opinions: dict[str, Opinion] = field(default_factory=dict)  # body key → an opinion on its action
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -117,6 +118,8 @@ class World:
             "notification": self.notifications[owner].pk,
             "action_id": self.actions[key].pk,
             "notice_id": self.notices[key].pk,
+            "opinion_id": self.opinions[key].pk,
+            "siren": "200022986",  # CC du Grand Pic Saint-Loup
         }
 
 
@@ -202,6 +205,9 @@ def build_world(referential) -> World:  # noqa: ANN001
         published.communes.add(referential.commune(LAWFUL[key][1]))
         w.notices[key] = Notice.objects.create(
             action=published, body=body, sent_at=timezone.now(), due_on=date(2099, 1, 1), reasons=["raison"]
+        )
+        w.opinions[key] = Opinion.objects.create(
+            action=w.actions[key], body=w.bodies[sender[key]], author=user, text="Avis d'un voisin"
         )
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
@@ -290,6 +296,22 @@ HTML: dict[str, str] = {
     "GET notifications/": f"{AGENT_PAGE} *=200",
     "POST notifications/<int:pk>/lue": f"{AGENT_PAGE} *=302,404,404",
     "POST notifications/tout-lire": f"{AGENT_PAGE} *=302",
+    # Responsabilité collective (issue 11): objects are each body's draft action, a notice addressed to it (its
+    # partner's agents sent it: they see it, they do not answer it) and an opinion on its action.
+    "GET actions/": f"{AGENT_PAGE} *=200",
+    "GET actions/nouvelle": f"{AGENT_PAGE} *=200 staff=403",  # staff belong to no body
+    "GET actions/<int:action_id>/": f"{AGENT_PAGE} *=200,404,404 staff=404",
+    "POST actions/<int:action_id>/publication": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST actions/<int:action_id>/retrait": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST actions/<int:action_id>/opinions": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST actions/<int:action_id>/opinions/<int:opinion_id>/reponse": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "GET avis/": f"{AGENT_PAGE} *=200",
+    "GET avis/<int:notice_id>/": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    "POST avis/<int:notice_id>/": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "GET flux/communes/<str:code>/actions.atom": PUBLIC_GET,
+    "GET flux/communes/<str:code>/actions.ics": PUBLIC_GET,
+    "GET flux/epci/<str:siren>/actions.atom": PUBLIC_GET,
+    "GET flux/epci/<str:siren>/actions.ics": PUBLIC_GET,
 }
 
 API: dict[str, str] = {
@@ -373,6 +395,9 @@ def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
         "dossiers/<uuid:public_id>/messages": {"text": "Bonjour"},
         "dossiers/<uuid:public_id>/notes": {"text": "Note"},
         "structures/<int:body_id>/agents/<int:membership_id>/role": {"role": "referent"},
+        "avis/<int:notice_id>/": {"answer": "non_concerne"},
+        "actions/<int:action_id>/opinions": {"body": w.bodies[home].pk, "text": "Avis"},
+        "actions/<int:action_id>/opinions/<int:opinion_id>/reponse": {"text": "Merci"},
     }.get(pattern, {})
 
 
@@ -552,6 +577,9 @@ ADMIN_NO_ADD = {
     "cases/idempotencykey",
     "cases/task",
     "django_tasks_database/dbtaskresult",
+    "impacts/action",
+    "impacts/exchange",
+    "impacts/notice",
     "notifications/outboxemail",
 }
 ADMIN_NO_DELETE = {
@@ -562,6 +590,9 @@ ADMIN_NO_DELETE = {
     "cases/idempotencykey",
     "cases/task",
     "django_tasks_database/dbtaskresult",
+    "impacts/action",
+    "impacts/exchange",
+    "impacts/notice",
 }
 ADMIN_SPECIAL = {
     "admin/logout/": "*=302 staff=405",  # POST only

@@ -248,7 +248,12 @@ SANSCOUTURE_DUE_SOON_DAYS = int(os.environ.get("SANSCOUTURE_DUE_SOON_DAYS", "3")
 SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.cases.jobs.purge": 24 * 3600,
     "sanscouture.cases.jobs.due_soon": 24 * 3600,
+    "sanscouture.impacts.jobs.remind": 24 * 3600,
 }
+# Responsabilité collective: days an affected body has to answer a notice (DT-DICT's 9 days, Code de
+# l'environnement R554-22) and days before that deadline when it is reminded.
+SANSCOUTURE_IMPACTS_ANSWER_DAYS = int(os.environ.get("SANSCOUTURE_IMPACTS_ANSWER_DAYS", "9"))
+SANSCOUTURE_IMPACTS_REMIND_DAYS = int(os.environ.get("SANSCOUTURE_IMPACTS_REMIND_DAYS", "2"))
 
 # Largest request body accepted (bytes): bigger payloads get a 413 (error envelope under /api/) and change nothing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000

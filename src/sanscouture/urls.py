@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("sanscouture.cases.urls")),
     path("", include("sanscouture.notifications.urls")),
+    path("", include("sanscouture.impacts.urls")),
     path("", include("sanscouture.journeys.urls")),
     path("", include("sanscouture.web.urls")),
 ]

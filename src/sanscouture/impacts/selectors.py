@@ -16,7 +16,7 @@ from sanscouture.territories.models import Commune
 
 from .dependencies import PIVOT_PREFIX, dependants
 from .errors import ActionNotFound, NoticeNotFound
-from .models import PUBLIC_STATUSES, Action, Exchange, Notice
+from .models import Action, Exchange, Notice
 
 SHOWN_COMMUNES = 8
 
@@ -251,14 +251,17 @@ def actions_during(*, commune_id: int, on: date, life_event: str | None = None) 
     return [a for a in qs if not life_event or not a.life_events or life_event in a.life_events]
 
 
-def notices_for_case(*, case: Case, body_ids: list[int]) -> list[Notice]:
-    """Notices about actions in force or to come in the case's commune, addressed to the bodies of the case."""
+def actions_for_case(*, case: Case, today: date) -> list[Action]:
+    """Published actions in force or to come in the case's commune that the case's bodies declared or were notified
+    of: what the agents working the case must know."""
+    body_ids = list(case.tasks.values_list("body_id", flat=True))
     return list(
-        Notice.objects.filter(
-            body_id__in=body_ids, action__status__in=PUBLIC_STATUSES, action__communes=case.commune_id
-        )
-        .select_related("action", "action__body", "body")
+        Action.objects.public()
+        .filter(end__gte=today, communes=case.commune_id)
+        .filter(Q(body_id__in=body_ids) | Q(notices__body_id__in=body_ids))
+        .select_related("body")
         .distinct()
+        .order_by("start", "pk")
     )
 
 

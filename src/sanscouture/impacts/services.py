@@ -57,7 +57,7 @@ TERRITORY_KINDS = ("epci", "departement", "region")
 
 def answer_days() -> int:
     """The delay to answer a notice: 9 days by default, like DT-DICT (Code de l'environnement R.554-22)."""
-    return int(getattr(settings, "SANSCOUTURE_IMPACTS_ANSWER_DAYS", 9))
+    return settings.SANSCOUTURE_IMPACTS_ANSWER_DAYS
 
 
 def territory_communes(*, communes: list[str], territory: str | None) -> list[Commune]:
@@ -384,9 +384,7 @@ def notices_remind(*, today: date | None = None, days_before: int | None = None)
     """Reminders before the deadline, then « sans réponse » to the declarant and the affected body's administrators,
     once each (the periodic job; idempotent)."""
     today = today or timezone.localdate()
-    days_before = (
-        days_before if days_before is not None else int(getattr(settings, "SANSCOUTURE_IMPACTS_REMIND_DAYS", 2))
-    )
+    days_before = days_before if days_before is not None else settings.SANSCOUTURE_IMPACTS_REMIND_DAYS
     counts = {"rappels": 0, "sans_reponse": 0}
     pending = Notice.objects.filter(answer="", action__status__in=PUBLIC_STATUSES).select_related(
         "action", "body", "action__body"
