@@ -19,6 +19,7 @@ from sanscouture.cases.demo import demo_agents, demo_api_tokens, demo_cases
 from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
+from sanscouture.impacts.demo import demo_actions
 
 
 class Command(BaseCommand):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             links = demo_cases()
             tokens = demo_api_tokens()
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
+            actions = demo_actions()
         if options["json"]:
             document = {
                 "agents": [
@@ -62,6 +64,9 @@ class Command(BaseCommand):
                     for login in logins
                 ],
                 "api_tokens": tokens,
+                "actions": [
+                    {"id": a.pk, "titre": a.title, "structure": a.body.key, "avis": a.notices.count()} for a in actions
+                ],
             }
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
             return
@@ -80,3 +85,7 @@ class Command(BaseCommand):
         self.stdout.write("Dossiers de démonstration (personnes fictives) — liens de suivi :")
         for name, reference, token in links:
             self.stdout.write(f"  {reference} {name} : {base}/suivi/{token}/")
+        self.stdout.write("Actions déclarées de démonstration — avis envoyés / réponses :")
+        for a in actions:
+            answered = a.notices.exclude(answer="").count()
+            self.stdout.write(f"  {a.title} : {base}/actions/{a.pk}/ — {a.notices.count()} avis, {answered} réponses")
