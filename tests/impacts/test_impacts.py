@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from sanscouture.cases.services import declaration_submit
 from sanscouture.impacts.models import Action, Exchange, Notice
-from sanscouture.impacts.selectors import exchanges_between, impacts_compute
+from sanscouture.impacts.selectors import affected_cases, exchanges_between, impacts_compute
 from sanscouture.impacts.services import action_declare, action_publish, notice_answer, notices_remind
 from sanscouture.notifications.models import Notification, OutboxEmail
 
@@ -101,8 +101,12 @@ def test_open_move_cases_in_those_communes_are_counted(referential, region):
         consents=[],
         today=date(2026, 6, 1),
     )
-    impacts = impacts_compute(action=_declare(referential, region))
-    assert impacts.case_ids == [case.pk]
+    action = _declare(referential, region)
+    impacts = impacts_compute(action=action)
+    bodies = [a.body.id for a in impacts.bodies]
+    commune_ids = list(action.communes.values_list("pk", flat=True))
+    assert list(affected_cases(action=action, body_ids=bodies, commune_ids=commune_ids)) == [case]
+    assert impacts.open_cases == 1
     case.tasks.update(status="done")
     assert impacts_compute(action=_declare(referential, region)).open_cases == 0
     del elsewhere

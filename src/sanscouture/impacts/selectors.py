@@ -72,7 +72,6 @@ class Impacts:
 
     bodies: list[AffectedBody]
     open_cases: int
-    case_ids: list[int]
     clashes: list[Action]
     communes: int
 
@@ -121,9 +120,7 @@ def impacted_bodies(
     return sorted(found.values(), key=lambda a: (-len(a.communes), a.body.name))
 
 
-def affected_cases(*, action: Action, body_ids: list[int], commune_ids: list[int]) -> QuerySet[Case]:
-    """Open cases of those communes with an open task of the declaring or an affected body (and, when the action
-    names life events, of those life events)."""
+def _affected_tasks(*, action: Action, body_ids: list[int], commune_ids: list[int]) -> QuerySet[Task]:
     tasks = Task.objects.filter(
         body_id__in=[action.body_id, *body_ids],
         status__in=OPEN_TASK_STATUSES,
@@ -132,7 +129,21 @@ def affected_cases(*, action: Action, body_ids: list[int], commune_ids: list[int
     )
     if action.life_events:
         tasks = tasks.filter(case__life_event__in=action.life_events)
+    return tasks
+
+
+def affected_cases(*, action: Action, body_ids: list[int], commune_ids: list[int]) -> QuerySet[Case]:
+    """Open cases of those communes with an open task of the declaring or an affected body (and, when the action
+    names life events, of those life events)."""
+    tasks = _affected_tasks(action=action, body_ids=body_ids, commune_ids=commune_ids)
     return Case.objects.filter(pk__in=tasks.values("case_id"))
+
+
+def affected_cases_count(*, action: Action, body_ids: list[int], commune_ids: list[int]) -> int:
+    """How many: counted in the database, never listed (the API and the preview give a number only)."""
+    return (
+        _affected_tasks(action=action, body_ids=body_ids, commune_ids=commune_ids).values("case_id").distinct().count()
+    )
 
 
 def dependent_subjects(subjects: list[str]) -> set[str]:
@@ -165,15 +176,9 @@ def impacts_compute(*, action: Action) -> Impacts:
         on=action.start,
         declarant=action.body.name,
     )
-    case_ids = list(
-        affected_cases(action=action, body_ids=[a.body.id for a in bodies], commune_ids=commune_ids).values_list(
-            "pk", flat=True
-        )
-    )
     return Impacts(
         bodies=bodies,
-        open_cases=len(case_ids),
-        case_ids=case_ids,
+        open_cases=affected_cases_count(action=action, body_ids=[a.body.id for a in bodies], commune_ids=commune_ids),
         clashes=clashes_for(action=action, commune_ids=commune_ids),
         communes=len(codes),
     )
