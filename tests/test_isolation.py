@@ -302,6 +302,7 @@ HTML: dict[str, str] = {
     "GET actions/nouvelle": f"{AGENT_PAGE} *=200 staff=403",  # staff belong to no body
     "GET actions/<int:action_id>/": f"{AGENT_PAGE} *=200,404,404 staff=404",
     "POST actions/<int:action_id>/publication": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST actions/<int:action_id>/correction": f"{AGENT_PAGE} *=302,404,404 staff=404",
     "POST actions/<int:action_id>/retrait": f"{AGENT_PAGE} *=302,404,404 staff=404",
     "POST actions/<int:action_id>/opinions": f"{AGENT_PAGE} *=302,404,404 staff=404",
     "POST actions/<int:action_id>/opinions/<int:opinion_id>/reponse": f"{AGENT_PAGE} *=302,404,404 staff=404",
@@ -396,6 +397,7 @@ def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
         "dossiers/<uuid:public_id>/notes": {"text": "Note"},
         "structures/<int:body_id>/agents/<int:membership_id>/role": {"role": "referent"},
         "avis/<int:notice_id>/": {"answer": "non_concerne"},
+        "actions/<int:action_id>/correction": {"changes": "Dates"},
         "actions/<int:action_id>/opinions": {"body": w.bodies[home].pk, "text": "Avis"},
         "actions/<int:action_id>/opinions/<int:opinion_id>/reponse": {"text": "Merci"},
     }.get(pattern, {})

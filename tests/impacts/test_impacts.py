@@ -201,6 +201,7 @@ def test_api_declare_preview_publish_answer(referential, region):
         ({"competences": ["pas-une-competence"]}, 400, "objet_inconnu"),
         ({"pivots": ["pas_un_guichet"]}, 400, "objet_inconnu"),
         ({"territoire": "epci:999999999"}, 400, "territoire_inconnu"),
+        ({"territoire": None, "communes": ["99999"]}, 400, "territoire_inconnu"),
         ({"type": "fete"}, 400, "action_invalide"),
     ],
 )

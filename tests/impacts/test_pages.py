@@ -124,3 +124,23 @@ def test_atom_and_icalendar_feeds_per_commune_and_epci(referential):
     assert str(event["summary"]) == action.title
     assert event.decoded("dtstart") == date(2026, 9, 1) and event.decoded("dtend") == date(2027, 7, 7)
     assert Client().get("/flux/communes/99999/actions.ics").status_code == 404
+
+
+def test_a_correction_sends_the_notices_again_with_what_changed(referential):
+    action = _published(referential)
+    notice = Notice.objects.get(action=action, body__key="mairie:34274")
+    mairie_agent = referential.agent("mairie:34274", "agent", "mairie-agent")
+    from sanscouture.impacts.services import notice_answer
+
+    notice_answer(actor=mairie_agent, notice=notice, answer="pris_en_compte")
+    region = Client()
+    referential.login(region, referential.body("region:76").memberships.first().user)
+    r = region.post(
+        f"/actions/{action.pk}/correction", {"changes": "Début repoussé au 8 septembre", "start": "2026-09-08"}
+    )
+    assert r.status_code == 302
+    action.refresh_from_db()
+    notice.refresh_from_db()
+    assert (action.status, action.version, action.start) == ("corrigee", 2, date(2026, 9, 8))
+    assert notice.version == 2 and notice.answer == ""  # the answer is asked again
+    assert notice.exchanges.filter(kind="avis_corrige", text__contains="repoussé").exists()

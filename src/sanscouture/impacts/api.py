@@ -11,8 +11,10 @@ from sanscouture.apiauth import agent_or_token
 from sanscouture.apicontract import errors
 from sanscouture.bodies.models import Body
 from sanscouture.competences.schemas import BodyOut
+from sanscouture.errors import DomainError
 from sanscouture.territories.selectors import commune_resolve
 
+from .errors import UnknownTerritory
 from .models import Action, Notice
 from .schemas import (
     ActionIn,
@@ -102,7 +104,10 @@ def notice_out(n: Notice) -> NoticeOut:
 )
 def actions_create(request: HttpRequest, payload: ActionIn) -> Status[ActionOut]:
     body = get_object_or_404(Body.objects.filter(active=True), pk=payload.structure)
-    codes = [commune_resolve(c).commune.insee_code for c in dict.fromkeys(payload.communes)]
+    try:  # former codes resolve to the current commune; an unknown code is bad input (400), not a missing page
+        codes = [commune_resolve(c).commune.insee_code for c in dict.fromkeys(payload.communes)]
+    except DomainError as exc:
+        raise UnknownTerritory(exc.message, details=exc.details) from exc
     with transaction.atomic():
         action = action_declare(
             actor=request.user,

@@ -125,3 +125,13 @@ class OpinionForm(DsfrBaseForm):
 
 class ReplyForm(DsfrBaseForm):
     text = forms.CharField(label="Votre réponse", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CorrectionForm(DsfrBaseForm):
+    changes = forms.CharField(label="Ce qui change", max_length=1000, help_text="Envoyé aux structures concernées")
+    start = forms.DateField(label="Début prévu", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Fin prévue", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actual_start = forms.DateField(
+        label="Début effectif", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    actual_end = forms.DateField(label="Fin effective", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("actions/nouvelle", views.declare, name="declare"),
     path("actions/<int:action_id>/", views.action_detail, name="action"),
     path("actions/<int:action_id>/publication", views.publish, name="publish"),
+    path("actions/<int:action_id>/correction", views.correct, name="correct"),
     path("actions/<int:action_id>/retrait", views.withdraw, name="withdraw"),
     path("actions/<int:action_id>/opinions", views.opinion_new, name="opinion_new"),
     path("actions/<int:action_id>/opinions/<int:opinion_id>/reponse", views.opinion_answer, name="opinion_answer"),

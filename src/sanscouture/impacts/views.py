@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sanscouture.accounts.access import agent_required
 from sanscouture.errors import DomainError
 
-from .forms import ActionForm, AnswerForm, OpinionForm, ReplyForm
+from .forms import ActionForm, AnswerForm, CorrectionForm, OpinionForm, ReplyForm
 from .models import PUBLIC_STATUSES, Action, ActionStatus, Notice, Opinion
 from .permissions import bodies_acting_for, can_publish, is_member
 from .selectors import (
@@ -23,7 +23,15 @@ from .selectors import (
     notice_state,
     notices_for,
 )
-from .services import action_declare, action_publish, action_withdraw, notice_answer, opinion_give, opinion_reply
+from .services import (
+    action_correct,
+    action_declare,
+    action_publish,
+    action_withdraw,
+    notice_answer,
+    opinion_give,
+    opinion_reply,
+)
 
 
 def _action_or_404(request: HttpRequest, action_id: int) -> Action:
@@ -146,6 +154,8 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
     if context["published"] and not mine:
         context["opinion_form"] = OpinionForm(bodies=[b for b in my_bodies if b.pk != action.body_id])
     context["reply_form"] = ReplyForm()
+    if mine and context["published"] and context["publishes"]:
+        context["correction_form"] = CorrectionForm(initial={"start": action.start, "end": action.end})
     return render(request, "impacts/action.html", context)
 
 
@@ -171,6 +181,34 @@ def publish(request: HttpRequest, action_id: int) -> HttpResponse:
         if can_publish(request.user, action.body)
         else "Demande de publication envoyée à l'administrateur.",
     )
+    return redirect("impacts:action", action_id=action.pk)
+
+
+@agent_required
+@require_POST
+def correct(request: HttpRequest, action_id: int) -> HttpResponse:
+    """A new version of a published action: the notices go again with what changed."""
+    action = _action_or_404(request, action_id)
+    if not is_member(request.user, action.body):
+        raise Http404
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        _run(
+            request,
+            lambda: action_correct(
+                actor=request.user,
+                action=action,
+                changes=d["changes"],
+                start=d["start"],
+                end=d["end"],
+                actual_start=d["actual_start"],
+                actual_end=d["actual_end"],
+            ),
+            "Action corrigée : les avis sont renvoyés avec ce qui a changé.",
+        )
+    else:
+        messages.error(request, "Correction non enregistrée : dites ce qui change, et des dates valides.")
     return redirect("impacts:action", action_id=action.pk)
 
 
