@@ -44,24 +44,30 @@ def _body(b: Body) -> BodyOut:
     return BodyOut(id=b.pk, cle=b.key, nom=b.name, type=b.kind)
 
 
+def _public(a: Action) -> dict:
+    return {
+        "id": a.pk,
+        "version": a.version,
+        "structure": _body(a.body),
+        "type": a.kind,
+        "titre": a.title,
+        "description": a.description,
+        "contact": a.contact,
+        "cause": a.cause,
+        "effet": a.effect,
+        "gravite": a.severity,
+        "debut": a.start,
+        "fin": a.end,
+        "debut_effectif": a.actual_start,
+        "fin_effective": a.actual_end,
+    }
+
+
 def action_out(a: Action) -> ActionOut:
     return ActionOut(
-        id=a.pk,
+        **_public(a),
         statut=a.status,
         statut_libelle=a.get_status_display(),
-        version=a.version,
-        structure=_body(a.body),
-        type=a.kind,
-        titre=a.title,
-        description=a.description,
-        contact=a.contact,
-        cause=a.cause,
-        effet=a.effect,
-        gravite=a.severity,
-        debut=a.start,
-        fin=a.end,
-        debut_effectif=a.actual_start,
-        fin_effective=a.actual_end,
         territoire=a.territory,
         communes=[CommuneRefOut(code=c.insee_code, nom=c.name) for c in a.communes.order_by("insee_code")],
         competences=a.competences,
@@ -205,21 +211,6 @@ def notices_answer(request: HttpRequest, id: int, payload: AnswerIn) -> NoticeOu
 def commune_actions(request: HttpRequest, code: str) -> list[PublicActionOut]:
     commune = commune_resolve(code).commune
     return [
-        PublicActionOut(
-            id=a.pk,
-            structure=_body(a.body),
-            type=a.kind,
-            titre=a.title,
-            description=a.description,
-            contact=a.contact,
-            cause=a.cause,
-            effet=a.effect,
-            gravite=a.severity,
-            debut=a.start,
-            fin=a.end,
-            debut_effectif=a.actual_start,
-            fin_effective=a.actual_end,
-            version=a.version,
-        )
+        PublicActionOut(**_public(a))
         for a in actions_in_commune(code=commune.insee_code, today=timezone.localdate())[:200]
     ]

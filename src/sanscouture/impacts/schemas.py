@@ -42,11 +42,8 @@ class CommuneRefOut(Schema):
     nom: str
 
 
-class ActionOut(Schema):
+class PublicActionOut(Schema):
     id: int
-    statut: str
-    statut_libelle: str
-    version: int
     structure: BodyOut
     type: str
     titre: str
@@ -59,6 +56,14 @@ class ActionOut(Schema):
     fin: dt.date
     debut_effectif: dt.date | None
     fin_effective: dt.date | None
+    version: int
+
+
+class ActionOut(PublicActionOut):
+    """What the agents see: the public fields, the status and what the action touches."""
+
+    statut: str
+    statut_libelle: str
     territoire: str
     communes: list[CommuneRefOut]
     competences: list[str]
@@ -111,20 +116,3 @@ class NoticeOut(Schema):
 class AnswerIn(StrictIn):
     reponse: Answer
     texte: Text = ""
-
-
-class PublicActionOut(Schema):
-    id: int
-    structure: BodyOut
-    type: str
-    titre: str
-    description: str
-    contact: str
-    cause: str
-    effet: str
-    gravite: str
-    debut: dt.date
-    fin: dt.date
-    debut_effectif: dt.date | None
-    fin_effective: dt.date | None
-    version: int
