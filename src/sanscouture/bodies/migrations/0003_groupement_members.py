@@ -5,35 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bodies', '0002_special_regime_kinds'),
-        ('territories', '0003_dated_referential'),
+        ("bodies", "0002_special_regime_kinds"),
+        ("territories", "0003_dated_referential"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='body',
-            name='kind',
-            field=models.CharField(choices=[('mairie', 'Mairie'), ('epci', 'Intercommunalité'), ('ept', 'Établissement public territorial'), ('departement', 'Conseil départemental'), ('region', 'Conseil régional'), ('collectivite', 'Collectivité à statut particulier'), ('prefecture', "Représentant de l'État"), ('caf', "Caisse d'allocations familiales"), ('cpam', 'Assurance maladie'), ('mdph', 'Maison départementale des personnes handicapées'), ('office', "Guichet (Annuaire de l'administration)"), ('mairie_arrdt', "Mairie d'arrondissement"), ('mobilite', 'Autorité organisatrice de la mobilité'), ('secours', 'Incendie et secours'), ('secu_sociale', 'Organisme de sécurité sociale'), ('syndicat', 'Syndicat ou groupement de collectivités')], max_length=14),
+            model_name="body",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("mairie", "Mairie"),
+                    ("epci", "Intercommunalité"),
+                    ("ept", "Établissement public territorial"),
+                    ("departement", "Conseil départemental"),
+                    ("region", "Conseil régional"),
+                    ("collectivite", "Collectivité à statut particulier"),
+                    ("prefecture", "Représentant de l'État"),
+                    ("caf", "Caisse d'allocations familiales"),
+                    ("cpam", "Assurance maladie"),
+                    ("mdph", "Maison départementale des personnes handicapées"),
+                    ("office", "Guichet (Annuaire de l'administration)"),
+                    ("mairie_arrdt", "Mairie d'arrondissement"),
+                    ("mobilite", "Autorité organisatrice de la mobilité"),
+                    ("secours", "Incendie et secours"),
+                    ("secu_sociale", "Organisme de sécurité sociale"),
+                    ("syndicat", "Syndicat ou groupement de collectivités"),
+                ],
+                max_length=14,
+            ),
         ),
         migrations.CreateModel(
-            name='GroupementMember',
+            name="GroupementMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_siren', models.CharField(max_length=9)),
-                ('member_name', models.CharField(max_length=250)),
-                ('member_kind', models.CharField(choices=[('commune', 'Commune'), ('groupement', 'Groupement'), ('autre', 'Autre organisme')], max_length=10)),
-                ('substitution', models.BooleanField(default=False, help_text='Représentation-substitution de ses communes')),
-                ('as_of', models.DateField()),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='territories.commune')),
-                ('groupement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='bodies.body')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='member_of', to='bodies.body')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("member_siren", models.CharField(max_length=9)),
+                ("member_name", models.CharField(max_length=250)),
+                (
+                    "member_kind",
+                    models.CharField(
+                        choices=[("commune", "Commune"), ("groupement", "Groupement"), ("autre", "Autre organisme")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "substitution",
+                    models.BooleanField(default=False, help_text="Représentation-substitution de ses communes"),
+                ),
+                ("as_of", models.DateField()),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="territories.commune",
+                    ),
+                ),
+                (
+                    "groupement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="members", to="bodies.body"
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="member_of",
+                        to="bodies.body",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "membre d'un groupement",
-                'ordering': ['groupement', 'member_name'],
-                'constraints': [models.UniqueConstraint(fields=('groupement', 'member_siren'), name='groupement_member_unique')],
+                "verbose_name": "membre d'un groupement",
+                "ordering": ["groupement", "member_name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("groupement", "member_siren"), name="groupement_member_unique")
+                ],
             },
         ),
     ]
