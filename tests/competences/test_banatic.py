@@ -150,3 +150,28 @@ def test_a_file_that_is_not_an_export_is_refused(tmp_path, referential):
     path.write_text("bonjour\tle\tmonde\n", encoding="cp1252")
     with pytest.raises(BanaticInvalid, match="Ligne 1 \\(en-tête\\) : la colonne « N° SIREN » est absente"):
         banatic_import(path=path, export_date=EXPORT)
+
+
+def test_the_reader_streams_shared_strings_numbers_and_sparse_cells(tmp_path):
+    """Spreadsheet programs write shared strings, numbers and skip empty cells: the streamed reader reads them."""
+    import zipfile
+
+    from sanscouture.competences.banatic import xlsx_rows
+    from tests.fixtures.banatic import build
+
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    shared = f'<sst {ns}><si><t>N° SIREN</t></si><si><r><t>Nom du </t></r><r><t>groupement</t></r></si></sst>'
+    sheet = (
+        f'<worksheet {ns}><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row>'
+        '<row r="2"><c r="A2"><v>253402143</v></c><c r="C2" t="inlineStr"><is><t>Syndicat</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    path = tmp_path / "partage.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", build.CONTENT_TYPES)
+        z.writestr("_rels/.rels", build.RELS)
+        z.writestr("xl/workbook.xml", build.WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", build.WORKBOOK_RELS)
+        z.writestr("xl/sharedStrings.xml", shared)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    assert list(xlsx_rows(path)) == [["N° SIREN", "", "Nom du groupement"], ["253402143", "", "Syndicat"]]

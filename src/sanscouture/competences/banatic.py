@@ -157,29 +157,84 @@ class Export:
 Progress = Callable[[str, int, int], None]
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    """Rows of the first sheet, as text. python-calamine reads the sheet in native code; rows are turned into
-    Python strings one at a time."""
-    from python_calamine import CalamineWorkbook
+def _column_index(ref: str) -> int:
+    """0-based column of a cell reference (« AB12 » → 27)."""
+    n = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        n = n * 26 + (ord(ch.upper()) - 64)
+    return n - 1
+
+
+def _first_sheet(z: zipfile.ZipFile) -> str:
+    """The part of the workbook's first sheet, as the workbook and its relationships name it."""
+    from xml.etree import ElementTree as ET
 
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-    except Exception as exc:  # noqa: BLE001 (calamine raises its own error types)
+        first = ET.fromstring(z.read("xl/workbook.xml")).find(f"{_NS}sheets/{_NS}sheet")  # noqa: S314 (see xlsx_rows)
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+        target = next(r.get("Target") for r in rels if r.get("Id") == first.get(_REL))  # type: ignore[union-attr]
+    except (KeyError, StopIteration, AttributeError, ET.ParseError):
+        return "xl/worksheets/sheet1.xml"
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def xlsx_rows(path: Path) -> Iterator[list[str]]:
+    """Rows of the first sheet, as text, streamed from the XML inside the archive: memory holds the shared strings
+    and one row, never the sheet (python-calamine loads the whole sheet: 700 MB for the national export).
+    The file is one an administrator downloaded from the DGCL; expat neither fetches external entities nor expands
+    entity bombs (Python ≥ 3.7.1 with expat ≥ 2.4), so the standard parser is safe enough here."""
+    from xml.etree import ElementTree as ET
+
+    try:
+        z = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
         raise BanaticInvalid(f"Fichier XLSX illisible : {exc}", details={"fichier": path.name}) from None
-    try:
-        for row in sheet.iter_rows():
-            yield [_cell(v) for v in row]
-    finally:
-        workbook.close()
+    with z:
+        shared: list[str] = []
+        try:
+            if "xl/sharedStrings.xml" in z.namelist():
+                with z.open("xl/sharedStrings.xml") as f:
+                    for _, el in ET.iterparse(f):  # noqa: S314
+                        if el.tag == f"{_NS}si":
+                            shared.append("".join(t.text or "" for t in el.iter(f"{_NS}t")))
+                            el.clear()
+            with z.open(_first_sheet(z)) as f:
+                parent = None
+                for event, el in ET.iterparse(f, events=("start", "end")):  # noqa: S314
+                    if event == "start":
+                        if el.tag == f"{_NS}sheetData":
+                            parent = el
+                        continue
+                    if el.tag != f"{_NS}row":
+                        continue
+                    row: list[str] = []
+                    for c in el.iter(f"{_NS}c"):
+                        kind = c.get("t")
+                        if kind == "inlineStr":
+                            value = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
+                        else:
+                            value = c.findtext(f"{_NS}v") or ""
+                            if kind == "s" and value:
+                                value = shared[int(value)]
+                            elif value.endswith(".0") and kind in (None, "n"):
+                                value = value[:-2]
+                        i = _column_index(c.get("r") or "") if c.get("r") else len(row)
+                        if i > len(row):
+                            row.extend([""] * (i - len(row)))
+                        row.append(value.strip())
+                    yield row
+                    if parent is not None:
+                        parent.clear()  # the rows already read are dropped: memory stays one row deep
+        except (KeyError, ET.ParseError, IndexError, ValueError) as exc:
+            raise BanaticInvalid(
+                f"Fichier XLSX illisible ({type(exc).__name__} : {exc}).", details={"fichier": path.name}
+            ) from None
 
 
 def _tsv_rows(path: Path) -> Iterator[list[str]]:
@@ -214,7 +269,7 @@ def read_export(path: Path, *, progress: Progress | None = None) -> Export:
     if not path.is_file():
         raise BanaticInvalid(f"Fichier introuvable : {path}", details={"fichier": str(path)})
     generation = "xlsx" if _is_xlsx(path) else "tsv"
-    rows = _xlsx_rows(path) if generation == "xlsx" else _tsv_rows(path)
+    rows = xlsx_rows(path) if generation == "xlsx" else _tsv_rows(path)
     try:
         header = next(rows)
     except StopIteration:
