@@ -160,7 +160,7 @@ def test_the_reader_streams_shared_strings_numbers_and_sparse_cells(tmp_path):
     from tests.fixtures.banatic import build
 
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    shared = f'<sst {ns}><si><t>N° SIREN</t></si><si><r><t>Nom du </t></r><r><t>groupement</t></r></si></sst>'
+    shared = f"<sst {ns}><si><t>N° SIREN</t></si><si><r><t>Nom du </t></r><r><t>groupement</t></r></si></sst>"
     sheet = (
         f'<worksheet {ns}><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row>'
         '<row r="2"><c r="A2"><v>253402143</v></c><c r="C2" t="inlineStr"><is><t>Syndicat</t></is></c></row>'
