@@ -175,3 +175,23 @@ def test_the_reader_streams_shared_strings_numbers_and_sparse_cells(tmp_path):
         z.writestr("xl/sharedStrings.xml", shared)
         z.writestr("xl/worksheets/sheet1.xml", sheet)
     assert list(xlsx_rows(path)) == [["N° SIREN", "", "Nom du groupement"], ["253402143", "", "Syndicat"]]
+
+
+def test_a_member_groupement_brings_its_communes(referential, tmp_path):
+    """A groupement member of another (an EPCI in a syndicat mixte, in representation-substitution): the
+    syndicat's communes include the member's. Built from the fixture's rows, the second syndicat made a member."""
+    from sanscouture.competences.banatic import xlsx_rows
+    from tests.fixtures.banatic.build import write_xlsx
+
+    rows = list(xlsx_rows(XLSX))
+    member = ["34 - Hérault", "253402143", "Syndicat 253402143 (BANATIC)", "SIVU", "NON", "NON", "", "8"]
+    member += ["253401152", "Syndicat 253401152 (BANATIC)", "groupement", "", "OUI", "", "NON", "NON"]
+    path = tmp_path / "imbrique.xlsx"
+    write_xlsx(path, [*rows, member])
+    report = banatic_import(path=path, export_date=EXPORT, communes_table=TABLE)
+    assert report.members == 13
+    link = GroupementMember.objects.get(member_siren="253401152")
+    assert link.member_kind == "groupement" and link.member.key == "banatic:253401152"
+    water = Exercise.objects.get(body__key="banatic:253402143")
+    assert water.communes.count() == 12  # its 7 communes and the 5 of its member
+    assert route("eau-potable", commune="34329", on=date(2026, 6, 1)).body.key == "banatic:253402143"  # Vendres

@@ -294,14 +294,21 @@ def banatic_import(
     report.members = len(rows)
     report.unresolved_communes = sorted(unresolved)
 
-    def all_communes(siren: str, seen: frozenset[str] = frozenset()) -> set[int]:
+    territory: dict[str, frozenset[int]] = {}
+
+    def all_communes(siren: str, seen: frozenset[str] = frozenset()) -> frozenset[int]:
+        """Direct communes and those of member groupements, once per groupement (a cycle stops at itself)."""
+        if siren in territory:
+            return territory[siren]
         found = set(direct.get(siren, ()))
         for m in export.groupements[siren].members:
-            if m in export.groupements and m not in seen:
+            if m in export.groupements and m not in seen and m != siren:
                 found |= all_communes(m, seen | {siren})
-        return found
+        territory[siren] = frozenset(found)
+        return territory[siren]
 
-    territory = {s: all_communes(s) for s in export.groupements}
+    for s in export.groupements:
+        all_communes(s)
     served = Body.served_communes.through
     syndicats = [b for s, b in body_of.items() if b.kind == BodyKind.SYNDICAT]
     served.objects.filter(body__in=syndicats).delete()
