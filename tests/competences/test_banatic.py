@@ -102,6 +102,8 @@ def test_import_of_the_former_generation_and_a_newer_export_keeps_history(refere
     # at a date in between still answers as BANATIC said then.
     later = banatic_import(path=XLSX, export_date=EXPORT, communes_table=TABLE)
     assert (later.exercises_ended, later.bodies_deactivated) == (2, 2)
+    assert later.deactivated == ["Syndicat 200020311 (BANATIC)", "Syndicat 200087922 (BANATIC)"]
+    assert later.created == ["Syndicat 253401152 (BANATIC)", "Syndicat 253402143 (BANATIC)"]
     water.refresh_from_db()
     assert water.end == date(2025, 3, 11)
     assert not Body.objects.get(key="banatic:200087922").active

@@ -127,6 +127,8 @@ class BanaticReport:
     exercises_created: int = 0
     exercises_ended: int = 0
     exercises_unchanged: int = 0
+    created: list[str] = field(default_factory=list)  # names of the groupements new in this export
+    deactivated: list[str] = field(default_factory=list)  # names of those it no longer lists
     columns_kept: list[str] = field(default_factory=list)
     columns_not_kept: list[str] = field(default_factory=list)
     columns_unknown: list[str] = field(default_factory=list)
@@ -252,6 +254,7 @@ def banatic_import(
     Body.objects.bulk_create(to_create, batch_size=2000)
     Body.objects.bulk_update(to_update, ["name", "basis", "active"], batch_size=2000)
     report.bodies_created, report.bodies_updated = len(to_create), len(to_update)
+    report.created = sorted(b.name for b in to_create)
     if to_create:  # primary keys (SQLite before RETURNING, some backends) read back
         keys = {b.key: b for b in Body.objects.filter(key__in=[b.key for b in to_create])}
         body_of = {s: keys.get(b.key, b) for s, b in body_of.items()}
@@ -260,6 +263,7 @@ def banatic_import(
         b.active = False
     Body.objects.bulk_update(gone, ["active"], batch_size=2000)
     report.bodies_deactivated = len(gone)
+    report.deactivated = sorted(b.name for b in gone)
 
     # Members, and each groupement's communes (direct, or through member groupements, recursively).
     unresolved: set[str] = set()

@@ -159,6 +159,12 @@ def import_banatic_with_progress(path: Path, export_date: date, communes: Path |
     console.print(table)
     natures = ", ".join(f"{n} {k}" for k, n in sorted(report.natures.items()))
     console.print(f"{report.groupements} groupements ({natures}), {report.members} membres.")
+    for label, names in (
+        ("Nouveaux groupements", report.created),
+        ("Groupements absents de cet export", report.deactivated),
+    ):
+        if names:
+            console.print(f"{label} ({len(names)}, les 10 premiers) : " + ", ".join(names[:10]), markup=False)
     console.print(f"Colonnes reprises ({len(report.columns_kept)}) :")
     for line in report.columns_kept:
         console.print(f"  • {line}", markup=False, highlight=False)
