@@ -233,3 +233,10 @@ def test_api_answers_to_another_body_and_after_the_deadline(referential, region)
     assert (r.status_code, r.json()["erreur"]["code"]) == (409, "reponse_close")
     notice.refresh_from_db()
     assert notice.answer == "non_concerne"
+
+
+def test_the_reminder_job_runs_by_name(referential, region):
+    from sanscouture.notifications.periodic import run_periodic_job
+
+    action_publish(actor=region, action=_declare(referential, region))
+    assert run_periodic_job.call("sanscouture.impacts.jobs.remind") == {"rappels": 0, "sans_reponse": 0}

@@ -91,9 +91,7 @@ def action_subjects(action: Action) -> list[str]:
     return [*action.competences, *(PIVOT_PREFIX + p for p in action.pivots)]
 
 
-def impacted_bodies(
-    *, body_id: int, subjects: list[str], codes: list[str], on: date, declarant: str = ""
-) -> list[AffectedBody]:
+def impacted_bodies(*, body_id: int, subjects: list[str], codes: list[str], on: date) -> list[AffectedBody]:
     """For each commune and each touched or dependent subject, the body routing names there; grouped by body, the
     declaring body left out."""
     targets = _targets(subjects)
@@ -168,7 +166,6 @@ def impacts_compute(*, action: Action) -> Impacts:
         subjects=action_subjects(action),
         codes=codes,
         on=action.start,
-        declarant=action.body.name,
     )
     return Impacts(
         bodies=bodies,
