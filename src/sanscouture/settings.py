@@ -122,8 +122,8 @@ AUTHENTICATION_BACKENDS = [
     "sanscouture.accounts.oidc.ProConnectBackend",
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:qui"
-LOGOUT_REDIRECT_URL = "web:qui"
+LOGIN_REDIRECT_URL = "competences:qui"
+LOGOUT_REDIRECT_URL = "competences:qui"
 
 LANGUAGE_CODE = "fr"
 TIME_ZONE = "Europe/Paris"

@@ -14,5 +14,7 @@ urlpatterns = [
     path("", include("sanscouture.cases.urls")),
     path("", include("sanscouture.notifications.urls")),
     path("", include("sanscouture.journeys.urls")),
+    path("", include("sanscouture.territories.urls")),
+    path("", include("sanscouture.competences.urls")),
     path("", include("sanscouture.web.urls")),
 ]

@@ -38,7 +38,10 @@ def move(referential):
 
 def test_the_journey_page_links_to_the_declaration(referential, client):
     page = html(client.get("/moments-de-vie/je-demenage/parcours" + QUERY))
-    assert 'id="declarer"' in page and "/declarer/je-demenage/?commune=34274&choix=locataire" in page
+    assert (
+        'id="declarer"' in page
+        and "/declarer/je-demenage/?commune=Saint-Martin-de-Londres+%2834%29&choix=locataire" in page
+    )
 
 
 def test_a_person_declares_a_move_once_and_gets_the_link_once(referential, client):
@@ -46,7 +49,7 @@ def test_a_person_declares_a_move_once_and_gets_the_link_once(referential, clien
     assert asked.status_code == 200 and "Commune que vous quittez" in html(asked)
     assert 'hx-get="/communes/suggestions"' in html(asked)
     chosen = client.get(DECLARE, {"arrivee": "34274", "choix": MOVE, "commune": "Savenay"})
-    assert chosen.status_code == 302 and "depart=44195" in chosen["Location"]
+    assert chosen.status_code == 302 and "commune_depart=Savenay+%2844%29" in chosen["Location"]
     form = client.get(chosen["Location"])
     page = html(form)
     assert form.status_code == 200 and "Mairie de Savenay" in page and "CAF de l'Hérault" in page
@@ -65,6 +68,27 @@ def test_a_person_declares_a_move_once_and_gets_the_link_once(referential, clien
     assert "Lien déjà affiché" in html(client.get(done["Location"]))  # shown once
     follow = html(client.get(f"/suivi/{token}/"))
     assert "Durand" in follow and "CAF de l'Hérault" in follow and "Retirer mon consentement" in follow
+
+
+def test_the_declaration_asks_nothing_the_journey_answered(referential, client):
+    journey = html(client.get("/moments-de-vie/je-demenage/parcours" + QUERY + "&commune_depart=Savenay"))
+    declare = re.search(r'href="(/declarer/je-demenage/\?[^"]+)"', journey)[1]
+    page = html(client.get(declare))
+    assert "Commune que vous quittez" not in page  # the journey gave it: commune_depart
+    assert "Commune quittée : <strong>Savenay</strong>" in page
+    assert "Vous travaillez dans le privé" in page  # the answers, shown once, not asked again
+    assert 'name="situation_professionnelle"' not in page
+    assert 'name="enfants"' in page and "Enfants qui déménagent avec vous" in page  # "oui": names and dates
+    no_child = html(client.get(declare.replace("choix=oui", "choix=non")))
+    assert 'name="enfants"' not in no_child
+    order = [page.index(f'name="{f}"') for f in ("nom", "date_evenement", "adresse_arrivee", "courriel")]
+    assert order == sorted(order)  # who, what happens, then how to reach the person
+    assert "Pour : " in page and 'name="consentement_tous"' in page
+    done = client.post(declare, {"nom": "Durand", "consentement_tous": "on"})
+    assert done.status_code == 302
+    case = Case.objects.get()
+    assert case.consents.count() == case.tasks.values("body").distinct().count() >= 8
+    assert case.data.values["situation_professionnelle"] == "Salarié du secteur privé"
 
 
 def test_bad_declarations_show_an_error_and_change_nothing(referential, client):

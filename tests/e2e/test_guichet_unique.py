@@ -83,15 +83,13 @@ def test_one_declaration_one_shared_case_worked_together(browser: Browser, serve
     person.get_by_label("Commune que vous quittez").fill("Savenay")
     person.get_by_role("button", name="Continuer").click()
     expect(person.locator("#form-declaration")).to_be_visible()
-    assert "depart=44195" in person.url
+    assert "commune_depart=Savenay" in person.url
     person.locator("#id_nom").fill(name)
     person.locator("#id_prenoms").fill("Alex (personne fictive)")
     person.locator("#id_numero_allocataire").fill("DEMO-0001234")
     person.locator("#id_adresse_arrivee").fill("3 rue de l'Exemple, Saint-Martin-de-Londres")
-    boxes = person.locator("#structures input[type=checkbox]")
-    assert boxes.count() >= 8
-    for i in range(boxes.count()):
-        boxes.nth(i).check(force=True)
+    assert person.locator("#structures .sc-planned").count() >= 8
+    person.get_by_label("J'accepte que chacune de ces").check(force=True)
     person.get_by_role("button", name="Envoyer ma déclaration").click()
     expect(person.get_by_role("heading", level=1)).to_have_text("Déclaration enregistrée")
     reference = person.locator(".fr-alert--success strong").inner_text()

@@ -142,8 +142,10 @@ class Command(BaseCommand):
         if not settings.DEBUG and settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         from sanscouture.competences.routing import route_all
+        from sanscouture.territories.search import search_index
 
         route_all(commune="75056")  # warm the routing index once, before forking workers
+        search_index()  # and the commune search index: the first person typing does not wait for it
         from gunicorn.app.base import BaseApplication
 
         from sanscouture.wsgi import application
