@@ -122,7 +122,7 @@ AUTHENTICATION_BACKENDS = [
     "sanscouture.accounts.oidc.ProConnectBackend",
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "competences:qui"
+LOGIN_REDIRECT_URL = "cases:tasks"  # agents land on their tasks
 LOGOUT_REDIRECT_URL = "competences:qui"
 
 LANGUAGE_CODE = "fr"
@@ -248,7 +248,12 @@ SANSCOUTURE_DUE_SOON_DAYS = int(os.environ.get("SANSCOUTURE_DUE_SOON_DAYS", "3")
 SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.cases.jobs.purge": 24 * 3600,
     "sanscouture.cases.jobs.due_soon": 24 * 3600,
+    "sanscouture.cases.jobs.handovers": 3600,
 }
+# A hand-over still unanswered after this many days reminds the receiving body (once); after the second number it
+# expires and the task stays with the body that sent it (issue 8).
+SANSCOUTURE_HANDOVER_REMIND_DAYS = int(os.environ.get("SANSCOUTURE_HANDOVER_REMIND_DAYS", "3"))
+SANSCOUTURE_HANDOVER_EXPIRE_DAYS = int(os.environ.get("SANSCOUTURE_HANDOVER_EXPIRE_DAYS", "10"))
 
 # Largest request body accepted (bytes): bigger payloads get a 413 (error envelope under /api/) and change nothing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000

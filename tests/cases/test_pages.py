@@ -153,6 +153,10 @@ def test_case_page_scope_fields_notes_and_actions(move, referential, client):
     assert Task.objects.get(pk=task.pk).status == "in_progress"
     assert client.post(f"{url}taches/{task.pk}/orientation", {"structure": dep.pk, "reason": "FSL"}).status_code == 302
     handover = Handover.objects.get()
+    pending = html(client.get(url))
+    assert "Orientation en attente : proposée à Département de l" in pending  # the sender sees it waiting
+    assert f'data-orientation-en-attente="{handover.pk}"' in pending  # and the case's task table too
+    assert f'action="{url}taches/{task.pk}/orientation' not in pending  # not offered again while it waits
     other_task = case.tasks.get(body__key="mairie:34274")
     assert client.post(f"{url}taches/{other_task.pk}/statut", {"status": "done"}).status_code == 404
     assert client.get(url + "?structure=999999").status_code == 404
@@ -166,7 +170,9 @@ def test_case_page_scope_fields_notes_and_actions(move, referential, client):
     assert "Orientations à décider" in page and "Note CAF" not in page and "Bonjour de la CAF" in page
     decided = other.post(f"{url}orientations/{handover.pk}/decision", {"decision": "accept"})
     assert decided.status_code == 302
-    assert Task.objects.get(pk=task.pk).body == dep and Note.objects.count() == 1
+    assert Task.objects.get(pk=task.pk).body != dep and case.tasks.filter(body=dep).exists()
+    assert Note.objects.count() == 1
+    assert "CAF de l" in html(client.get(url))  # the sender is still in the case
     journal = other.get(f"{url}journal/")
     assert journal.status_code == 200 and "consultation du dossier" in html(journal)
     # A body without a task in the case: 404 everywhere.

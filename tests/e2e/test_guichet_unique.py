@@ -106,7 +106,7 @@ def test_one_declaration_one_shared_case_worked_together(browser: Browser, serve
         page = _context(browser, server).new_page()
         _log_in(page, username, secrets[username])
         _open_case_from_task_list(page, reference)
-        expect(page.locator("#mes-taches .fr-card__title").first).to_be_visible()
+        expect(page.locator("#mes-taches .sc-task__title").first).to_be_visible()
         assert _status(page, key) == "todo"
         agents[username] = page
 

@@ -4,8 +4,10 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from sanscouture.bodies.models import Body
+from sanscouture.errors import DomainError
+from sanscouture.territories.selectors import commune_find
 
-from .models import TaskStatus
+from .models import RefusalReason, TaskStatus
 from .selectors import PlannedBody
 
 DATES = ("date_naissance", "date_evenement")
@@ -98,11 +100,20 @@ class StatusForm(DsfrBaseForm):
 class HandoverForm(DsfrBaseForm):
     structure = forms.IntegerField(label="Structure destinataire")
     reason = forms.CharField(label="Motif de l'orientation", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    etapes = forms.MultipleChoiceField(label="Étapes orientées", required=False)
+
+    def __init__(self, *args: object, steps: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["etapes"].choices = [(s, s) for s in steps]  # type: ignore[attr-defined]
 
 
 class DecisionForm(DsfrBaseForm):
     decision = forms.ChoiceField(label="Décision", choices=[("accept", "Accepter"), ("refuse", "Refuser")])
-    reason = forms.CharField(label="Motif (obligatoire pour un refus)", max_length=1000, required=False)
+    refusal_reason = forms.ChoiceField(
+        label="Motif du refus", required=False, choices=[("", "—"), *RefusalReason.choices]
+    )
+    reason = forms.CharField(label="Précisions", max_length=1000, required=False)
+    visible = forms.BooleanField(label="La personne peut lire ce motif", required=False)
 
 
 class TextForm(DsfrBaseForm):
@@ -115,8 +126,20 @@ class TaskFilterForm(DsfrBaseForm):
         label="Échéance au plus tard le", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     moment_de_vie = forms.ChoiceField(label="Moment de vie", required=False)
-    commune = forms.CharField(label="Commune (code INSEE)", required=False, max_length=5)
+    commune = forms.CharField(
+        label="Commune", required=False, max_length=120, help_text="Nom, code postal ou code INSEE"
+    )
 
     def __init__(self, *args: object, life_events: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["moment_de_vie"].choices = [("", "Tous"), *life_events]  # type: ignore[attr-defined]
+
+    def clean_commune(self) -> str:
+        """The INSEE code of the commune typed, found as in every search box."""
+        text = self.cleaned_data["commune"].strip()
+        if not text:
+            return ""
+        try:
+            return commune_find(text).commune.insee_code
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc

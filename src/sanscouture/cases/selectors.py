@@ -130,15 +130,28 @@ def case_get_for_agent(*, user: AbstractBaseUser, public_id: str) -> Case:
         raise CaseNotFound("Dossier introuvable.") from None
 
 
+def _tasks_with_pending(case: Case) -> list[Task]:
+    """The case's tasks, each with `pending_handover` (the orientation waiting for an answer, or None): the case
+    page, the person's page and the task table show who handles what now and what is being handed over."""
+    tasks = list(case.tasks.select_related("body").order_by("commune_role", "body__name"))
+    pending = {
+        h.task_id: h
+        for h in Handover.objects.filter(task__case=case, status=HandoverStatus.PENDING).select_related("to_body")
+    }
+    for t in tasks:
+        t.pending_handover = pending.get(t.pk)  # type: ignore[attr-defined]
+    return tasks
+
+
 @transaction.atomic
 def case_view_for_agent(*, user: AbstractBaseUser, public_id: str, body: Body | None = None) -> AgentCaseView:
     """The whole case as one body sees it: every task of every body, its own notes, and only the fields its
     open tasks need. Writes the audit row of the read."""
     case = case_get_for_agent(user=user, public_id=public_id)
-    tasks = list(case.tasks.select_related("body").order_by("commune_role", "body__name"))
+    tasks = _tasks_with_pending(case)
     mine = agent_bodies(user)
     in_case = [b for b in mine if any(t.body_id == b.pk for t in tasks)]
-    pending_for = {h.to_body_id for h in Handover.objects.filter(task__case=case, status=HandoverStatus.PENDING)}
+    pending_for = {t.pending_handover.to_body_id for t in tasks if t.pending_handover}  # type: ignore[attr-defined]
     in_case += [b for b in mine if b.pk in pending_for and b not in in_case]
     if not in_case:  # memberships of deactivated bodies only
         raise CaseNotFound("Dossier introuvable.")
@@ -195,7 +208,7 @@ def case_view_for_person(token: str) -> PersonCaseView:
     audit(case=case, action="lecture", fields=list(values), purpose="suivi par la personne", by_person=True)
     return PersonCaseView(
         case=case,
-        tasks=list(case.tasks.select_related("body").order_by("commune_role", "body__name")),
+        tasks=_tasks_with_pending(case),
         data={f: (labels.get(f, f), v) for f, v in values.items()},
         consents={c.body_id: c.withdrawn_at is None for c in case.consents.all()},
         messages=list(case.messages.select_related("body")),

@@ -35,7 +35,7 @@ from .forms import (
     TaskFilterForm,
     TextForm,
 )
-from .models import Case, Handover, Task, TaskStatus
+from .models import Case, Handover, RefusalReason, Task, TaskStatus
 from .selectors import (
     access_log_for_agent,
     access_log_for_person,
@@ -355,6 +355,7 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "body": view.body,
             "is_admin": is_admin,
             "statuses": TaskStatus.choices,
+            "refusal_reasons": RefusalReason.choices,
             "suggestions": handover_suggestions(case=view.case, body=view.body),
             "message_action": reverse("cases:case_message", args=[view.case.public_id]) + f"?structure={view.body.pk}",
             "title": f"Dossier {view.case.reference}",
@@ -410,7 +411,7 @@ def task_handover(request: HttpRequest, public_id: str, task_id: int) -> HttpRes
     case = case_get_for_agent(user=request.user, public_id=str(public_id))
     task = get_object_or_404(Task.objects.for_user(request.user).filter(case=case), pk=task_id)
     body = _chosen_body(request)
-    form = HandoverForm(request.POST)
+    form = HandoverForm(request.POST, steps=task.steps)
     if not form.is_valid():
         return _invalid(request, case, body, form)
     to_body = get_object_or_404(Body.objects.active(), pk=form.cleaned_data["structure"])
@@ -418,8 +419,14 @@ def task_handover(request: HttpRequest, public_id: str, task_id: int) -> HttpRes
         request,
         case,
         body,
-        f"Tâche orientée vers {to_body.name} : elle attend sa réponse.",
-        lambda: task_hand_over(task=task, to_body=to_body, reason=form.cleaned_data["reason"], actor=request.user),
+        f"Orientation proposée à {to_body.name} : elle attend sa réponse ; vous gardez la tâche d'ici là.",
+        lambda: task_hand_over(
+            task=task,
+            to_body=to_body,
+            reason=form.cleaned_data["reason"],
+            steps=form.cleaned_data["etapes"],
+            actor=request.user,
+        ),
         "#taches",
     )
 
@@ -437,14 +444,19 @@ def handover_decision(request: HttpRequest, public_id: str, handover_id: int) ->
     if not form.is_valid():
         return _invalid(request, case, body, form)
     accept = form.cleaned_data["decision"] == "accept"
-    ok = "Orientation acceptée : la tâche est à vous." if accept else "Orientation refusée."
+    ok = "Orientation acceptée : ces étapes sont à vous." if accept else "Orientation refusée."
     return _done(
         request,
         case,
         body,
         ok,
         lambda: handover_decide(
-            handover=handover, accept=accept, reason=form.cleaned_data["reason"], actor=request.user
+            handover=handover,
+            accept=accept,
+            reason=form.cleaned_data["reason"],
+            refusal_reason=form.cleaned_data["refusal_reason"],
+            reason_visible_to_person=form.cleaned_data["visible"],
+            actor=request.user,
         ),
     )
 
