@@ -225,8 +225,14 @@ EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sans Couture <ne-pas-repondre@sanscouture.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in e-mails: the address agents use to reach this installation.
-SANSCOUTURE_BASE_URL = os.environ.get("SANSCOUTURE_BASE_URL", "http://127.0.0.1:8000")
+# Links in e-mails and printed by `demo`: the address agents use to reach this installation. Unset, it is the
+# address `sanscouture serve` last served on (written to DATA_DIR/adresse-serveur), so links follow its real port.
+SERVED_ADDRESS_FILE = DATA_DIR / "adresse-serveur"
+SANSCOUTURE_BASE_URL = (
+    os.environ.get("SANSCOUTURE_BASE_URL")
+    or (SERVED_ADDRESS_FILE.read_text().strip() if SERVED_ADDRESS_FILE.is_file() else "")
+    or "http://127.0.0.1:8000"
+)
 # A claimed e-mail whose worker died is sent again after this many seconds (keep it above EMAIL_TIMEOUT).
 SANSCOUTURE_OUTBOX_LEASE = int(os.environ.get("SANSCOUTURE_OUTBOX_LEASE", "300"))
 # The worker also sweeps the outbox this often (seconds), for enqueues lost in a crash.

@@ -250,3 +250,27 @@ def test_agents_find_their_tasks_and_admins_their_body_in_the_menu(referential, 
     assert 'href="/taches/"' in page and "Agents —" not in page
     client.logout()
     assert 'href="/taches/"' not in client.get("/").content.decode()
+
+
+def test_anonymous_visitors_see_no_agent_menu_and_a_way_to_the_life_events(referential, client: Client) -> None:
+    page = text(client.get(QUI))
+    assert "Déclarations de compétences" not in page and "Étapes locales" not in page
+    assert 'id="vers-moments-de-vie"' in page and 'href="/moments-de-vie/"' in page
+    agent = referential.agent("mairie:34274", role="admin")
+    referential.login(client, agent)
+    page = text(client.get(QUI))
+    assert "Déclarations de compétences" in page and 'id="qui-est-connecte"' in page
+    assert "Mairie de Saint-Martin-de-Londres (administrateur de la structure)" in page
+
+
+def test_links_follow_the_address_the_server_really_serves_on(settings, tmp_path, monkeypatch) -> None:
+    from sanscouture.web.management.commands.serve import server_address_publish
+
+    monkeypatch.delenv("SANSCOUTURE_BASE_URL", raising=False)
+    settings.SERVED_ADDRESS_FILE = tmp_path / "adresse-serveur"
+    assert server_address_publish(host="0.0.0.0", port=8765) == "http://127.0.0.1:8765"
+    assert settings.SANSCOUTURE_BASE_URL == "http://127.0.0.1:8765"
+    assert (tmp_path / "adresse-serveur").read_text().strip() == "http://127.0.0.1:8765"  # read by `demo`
+    monkeypatch.setenv("SANSCOUTURE_BASE_URL", "https://sans-couture.exemple.fr")
+    assert server_address_publish(host="::", port=9000) == "http://[::1]:9000"
+    assert settings.SANSCOUTURE_BASE_URL == "http://127.0.0.1:8765"  # an explicit address wins
