@@ -268,7 +268,7 @@ def test_links_follow_the_address_the_server_really_serves_on(settings, tmp_path
 
     monkeypatch.delenv("SANSCOUTURE_BASE_URL", raising=False)
     settings.SERVED_ADDRESS_FILE = tmp_path / "adresse-serveur"
-    assert server_address_publish(host="0.0.0.0", port=8765) == "http://127.0.0.1:8765"
+    assert server_address_publish(host="0.0.0.0", port=8765) == "http://127.0.0.1:8765"  # noqa: S104
     assert settings.SANSCOUTURE_BASE_URL == "http://127.0.0.1:8765"
     assert (tmp_path / "adresse-serveur").read_text().strip() == "http://127.0.0.1:8765"  # read by `demo`
     monkeypatch.setenv("SANSCOUTURE_BASE_URL", "https://sans-couture.exemple.fr")

@@ -118,7 +118,7 @@ class RedactingGunicornLogger(glogging.Logger):
 def server_address_publish(*, host: str, port: int) -> str:
     """The address this server answers on. Without SANSCOUTURE_BASE_URL it becomes the base of every link (e-mails,
     `demo`): set for this process and its worker, and written for the commands run beside it."""
-    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104 (mapping a wildcard to a reachable address, not binding)
     url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
     if not os.environ.get("SANSCOUTURE_BASE_URL"):
         os.environ["SANSCOUTURE_BASE_URL"] = url
