@@ -38,6 +38,7 @@ PUBLIC = {
     "declarer/<str:slug>/confirmation",
     "suivi/<str:token>/",
     "suivi/<str:token>/messages",
+    "suivi/<str:token>/bilan",
     "suivi/<str:token>/consentements/<int:body_id>/retrait",
     "suivi/<str:token>/consentements/<int:body_id>/donner",
     "suivi/<str:token>/journal/",

@@ -241,6 +241,7 @@ HTML: dict[str, str] = {
     # The person, through the private link: a wrong link is a 404 for everyone.
     "GET suivi/<str:token>/": "*=404 personne=200,200,404",
     "POST suivi/<str:token>/messages": "*=404 personne=302,302,404",
+    "POST suivi/<str:token>/bilan": "*=404 personne=302,302,404",
     "POST suivi/<str:token>/consentements/<int:body_id>/retrait": "*=404 personne=302,302,404",
     "POST suivi/<str:token>/consentements/<int:body_id>/donner": "*=404 personne=302,302,404",
     "GET suivi/<str:token>/journal/": "*=404 personne=200,200,404",

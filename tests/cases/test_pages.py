@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from django.test import Client
 
-from sanscouture.cases.models import AccessLog, Case, Handover, Note, Task
+from sanscouture.cases.models import AccessLog, Case, Handover, Note, Outcome, Task
 from sanscouture.cases.services import declaration_submit
 
 MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
@@ -208,3 +208,28 @@ def test_csrf_is_enforced_on_case_forms(move, referential):
 def test_body_search_for_hand_overs(referential, client):
     referential.login(client, referential.agent("caf:34", role="agent"))
     assert "CAF de l'Hérault" in html(client.get("/structures/recherche", {"q": "caf hérault"}))
+
+
+def test_when_every_task_is_over_the_person_says_if_it_worked_and_every_body_reads_it(move, referential, client):
+    case, token = move
+    follow = f"/suivi/{token}/"
+    assert 'id="bilan"' not in html(client.get(follow))  # not before every body has finished
+    assert client.post(f"{follow}bilan", {"bilan": "yes"}).status_code == 302
+    assert not hasattr(case, "outcome") or not Outcome.objects.filter(case=case).exists()
+    case.tasks.update(status="done")
+    page = html(client.get(follow))
+    assert "Est-ce que tout a fonctionné pour vous ?" in page and 'name="bilan"' in page
+    assert client.post(f"{follow}bilan", {"bilan": "nope"}).status_code == 302  # refused, nothing stored
+    assert not Outcome.objects.filter(case=case).exists()
+    sentence = "Tout s'est enchaîné sans que je redise mon adresse."
+    assert client.post(f"{follow}bilan", {"bilan": "partly", "phrase": sentence}).status_code == 302
+    assert Outcome.objects.get(case=case).rating == "partly"
+    assert "Vous avez répondu" in html(client.get(follow))
+    assert client.post(f"{follow}bilan", {"bilan": "no"}).status_code == 302  # once
+    assert Outcome.objects.get(case=case).rating == "partly"
+    agent = referential.agent("cpam:34", role="agent")
+    other = Client()
+    referential.login(other, agent)
+    seen = html(other.get(f"/dossiers/{case.public_id}/"))
+    assert "Ce que la personne en dit" in seen and sentence in seen
+    assert client.post("/suivi/faux-jeton/bilan", {"bilan": "yes"}).status_code == 404

@@ -237,6 +237,25 @@ class Note(models.Model):
         return f"Note interne du {self.created_at:%d/%m/%Y}"
 
 
+class OutcomeRating(models.TextChoices):
+    YES = "yes", "Oui, tout s'est bien passé"
+    PARTLY = "partly", "En partie"
+    NO = "no", "Non"
+
+
+class Outcome(models.Model):
+    """The person's word, once every task of the case is over: did the whole thing work for them (optional, one
+    free sentence). Every agent who worked the case reads it beside the other bodies' outcomes."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="outcome")
+    rating = models.CharField(max_length=10, choices=OutcomeRating.choices)
+    sentence = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.rating}"
+
+
 class CaseEvent(models.Model):
     """What happened on a case, in words the person reads ("La CAF de l'Hérault a terminé sa tâche")."""
 

@@ -26,6 +26,7 @@ from .models import (
     HandoverStatus,
     Message,
     Note,
+    Outcome,
     Task,
 )
 from .services import audit, plan_declaration, token_hash
@@ -111,6 +112,7 @@ class AgentCaseView:
     events: list[CaseEvent]
     handovers_to_me: list[Handover]
     bodies: list[Body] = field(default_factory=list)
+    outcome: Outcome | None = None  # the person's word once every task is over, read by every body of the case
 
 
 def case_get_for_agent(*, user: AbstractBaseUser, public_id: str) -> Case:
@@ -178,6 +180,7 @@ def case_view_for_agent(*, user: AbstractBaseUser, public_id: str, body: Body | 
             )
         ),
         bodies=in_case,
+        outcome=_outcome(case),
     )
 
 
@@ -189,6 +192,16 @@ class PersonCaseView:
     consents: dict[int, bool]
     messages: list[Message]
     events: list[CaseEvent]
+    outcome: Outcome | None = None
+
+    @property
+    def all_done(self) -> bool:
+        """Every body has finished (done or not applicable): the person may say whether it worked for them."""
+        return bool(self.tasks) and all(t.status not in OPEN_TASK_STATUSES for t in self.tasks)
+
+
+def _outcome(case: Case) -> Outcome | None:
+    return Outcome.objects.filter(case=case).first()
 
 
 def case_get_for_person(token: str) -> Case:
@@ -213,6 +226,7 @@ def case_view_for_person(token: str) -> PersonCaseView:
         consents={c.body_id: c.withdrawn_at is None for c in case.consents.all()},
         messages=list(case.messages.select_related("body")),
         events=list(case.events.select_related("body")),
+        outcome=_outcome(case),
     )
 
 

@@ -31,6 +31,8 @@ from .models import (
     HandoverStatus,
     Message,
     Note,
+    Outcome,
+    OutcomeRating,
     RefusalReason,
     Task,
     TaskStatus,
@@ -601,6 +603,7 @@ def cases_purge(*, older_than_days: int, now: Any = None) -> int:
         CaseData.objects.filter(case=case).update(values={})
         Message.objects.filter(case=case).update(text="(message effacé : durée de conservation écoulée)")
         Note.objects.filter(case=case).update(text="(note effacée : durée de conservation écoulée)")
+        Outcome.objects.filter(case=case).update(sentence="")
         case.purged_at = now
         case.save(update_fields=["purged_at"])
         audit(case=case, action="ecriture", fields=[], purpose="purge : durée de conservation écoulée")
@@ -707,3 +710,18 @@ def access_log_purge(*, older_than_days: int, now: Any = None) -> int:
         elif vendor == "sqlite":
             cursor.execute(_SQLITE_NO_DELETE)
     return deleted
+
+
+@transaction.atomic
+def case_outcome_give(*, case: Case, rating: str, sentence: str = "") -> Outcome:
+    """The person says, once every task is over, whether the whole thing worked for them (and one sentence)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if rating not in OutcomeRating.values:
+        raise InvalidTransition("Choisissez une réponse.")
+    if case.tasks.open().exists():
+        raise InvalidTransition("Vous pourrez donner votre avis quand toutes les structures auront terminé.")
+    if Outcome.objects.filter(case=case).exists():
+        raise InvalidTransition("Vous avez déjà donné votre avis sur ce dossier : merci.")
+    outcome = Outcome.objects.create(case=case, rating=rating, sentence=(sentence or "").strip()[:500])
+    _event(case, "outcome", "La personne a dit si la démarche a fonctionné pour elle.")
+    return outcome

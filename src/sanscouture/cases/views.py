@@ -35,7 +35,7 @@ from .forms import (
     TaskFilterForm,
     TextForm,
 )
-from .models import Case, Handover, RefusalReason, Task, TaskStatus
+from .models import Case, Handover, OutcomeRating, RefusalReason, Task, TaskStatus
 from .selectors import (
     access_log_for_agent,
     access_log_for_person,
@@ -50,6 +50,7 @@ from .selectors import (
     tasks_for,
 )
 from .services import (
+    case_outcome_give,
     consent_give,
     consent_withdraw,
     declaration_submit,
@@ -218,6 +219,7 @@ def follow_up(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "consents": consents,
             "message_action": reverse("cases:follow_up_message", args=[token]),
+            "outcome_ratings": OutcomeRating.choices,
             "title": f"Suivi de votre dossier {view.case.reference}",
         },
     )
@@ -237,6 +239,23 @@ def follow_up_message(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.error(request, "Votre message est vide ou trop long (5 000 caractères au plus).")
     return redirect(reverse("cases:follow_up", args=[token]) + "#messages")
+
+
+@require_POST
+@_scoped
+def follow_up_outcome(request: HttpRequest, token: str) -> HttpResponse:
+    """Once every task is over: did the whole thing work for the person (optional), with one sentence."""
+    case = case_get_for_person(token)
+    try:
+        case_outcome_give(
+            case=case,
+            rating=request.POST.get("bilan", ""),
+            sentence=FORBIDDEN_IN_LINE.sub("", request.POST.get("phrase", ""))[:500],
+        )
+        messages.success(request, "Merci : chaque structure qui a travaillé sur votre dossier lira votre avis.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("cases:follow_up", args=[token]) + "#bilan")
 
 
 def _consent_body(case: Case, body_id: int) -> Body:

@@ -22,7 +22,7 @@ REASON_BADGES = {
     "declaration": ("Déclaration", "fr-badge--info"),
     "banatic": ("BANATIC", "fr-badge--info"),
     "statut_particulier": ("Statut particulier", "fr-badge--new"),
-    "facultative": ("Compétence facultative", "fr-badge--warning"),
+    "facultative": ("Compétence choisie par la collectivité", ""),
     "annuaire": ("Annuaire", "fr-badge--blue-ecume"),
     "guichet": ("Guichet", "fr-badge--blue-ecume"),
     "non_modelise": ("Non modélisé", "fr-badge--warning"),
