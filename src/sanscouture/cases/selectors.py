@@ -79,7 +79,7 @@ def tasks_for(
     commune: str | None = None,
 ) -> QuerySet[Task]:
     """The task list of the user's bodies, with filters (no personal data in it)."""
-    qs = Task.objects.for_user(user).select_related("case", "case__commune", "body")
+    qs = Task.objects.for_user(user).select_related("case", "case__commune", "case__commune_from", "body")
     if status:
         qs = qs.filter(status=status)
     if due_before:
