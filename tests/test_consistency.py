@@ -13,7 +13,7 @@ from sanscouture.bodies.services import pivot_labels
 from sanscouture.competences.catalogue import LEVELS, catalogue
 
 SRC = Path(sanscouture.__file__).parent
-APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "web"]
+APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "contracts", "web"]
 
 # Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
 PUBLIC = {

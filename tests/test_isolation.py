@@ -35,6 +35,8 @@ from sanscouture.cases.fields import field_labels, needs
 from sanscouture.cases.models import Case, Handover, Task
 from sanscouture.cases.services import declaration_submit, note_add
 from sanscouture.competences.models import Exercise
+from sanscouture.contracts.models import ActionSheet, BudgetLine, Contract, Indicator
+from sanscouture.contracts.services import contract_create, sheet_create
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
 
@@ -85,6 +87,10 @@ class World:
     clients: dict[str, Client] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)  # user role → one of their notifications
+    contracts: dict[str, Contract] = field(default_factory=dict)  # body key → the contract it signs
+    sheets: dict[str, ActionSheet] = field(default_factory=dict)
+    lines: dict[str, BudgetLine] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -112,6 +118,10 @@ class World:
             "code": "34274",
             "competence": "assainissement-collectif",
             "notification": self.notifications[owner].pk,
+            "contrat_id": self.contracts[key].pk,
+            "fiche_id": self.sheets[key].pk,
+            "ligne_id": self.lines[key].pk,
+            "indicateur_id": self.indicators[key].pk,
         }
 
 
@@ -183,6 +193,30 @@ def build_world(referential) -> World:  # noqa: ANN001
         text = f"Note-interne-{key}-secrete"
         note_add(case=w.cases[key], body=body, text=text, actor=user)
         w.notes[key] = text
+    # Contracts (issue 14): case A's bodies sign one at Saint-Martin-de-Londres, case B's one at Saint-Brieuc.
+    for (first, second), commune in (((CAF34, MAIRIE34), "34274"), ((CAF22, MAIRIE22), "22278")):
+        contract = contract_create(
+            kind="autre",
+            title=f"Convention {first}",
+            perimeter=[f"commune:{commune}"],
+            signatories=[(w.bodies[first], "signataire"), (w.bodies[second], "signataire")],
+            start=date(2025, 1, 1),
+            end=None,
+            actor=w.users["staff"],
+        )
+        sheet = sheet_create(
+            contract=contract,
+            title=f"Fiche {first}",
+            pilot=w.bodies[first],
+            partners=[w.bodies[second]],
+            competences=["voirie-communale"],
+            communes=[referential.commune(commune)],
+            actor=w.users["staff"],
+        )
+        line = BudgetLine.objects.create(sheet=sheet, funder=w.bodies[first], total=100, amount=10)
+        indicator = Indicator.objects.create(sheet=sheet, label="Fréquentation")
+        for key in (first, second):
+            w.contracts[key], w.sheets[key], w.lines[key], w.indicators[key] = contract, sheet, line, indicator
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
             recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
@@ -310,6 +344,32 @@ API: dict[str, str] = {
     "POST /suivi/{token}/messages": "*=404 personne=201,201,404",
     "POST /suivi/{token}/consentements/{body_id}/retrait": "*=404 personne=200,200,404",
     "GET /suivi/{token}/journal": "*=404 personne=200,200,404",
+    # Contracts (issue 14): every agent and token reads (public commitments between public bodies); writes by those
+    # who may act for a signatory or the pilot (administrators, référents, their tokens; staff for any body).
+    "GET /contrats": "anonyme=401 personne=401 *=200",
+    "POST /contrats": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403 staff=201",
+    "GET /contrats/{contrat_id}": "anonyme=401 personne=401 *=200",
+    "GET /contrats/{contrat_id}/fiches": "anonyme=401 personne=401 *=200",
+    "POST /contrats/{contrat_id}/fiches": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    "GET /fiches/{fiche_id}": "anonyme=401 personne=401 *=200",
+    "GET /fiches/{fiche_id}/leviers": "anonyme=401 personne=401 *=200",
+    "POST /fiches/{fiche_id}/lignes-budgetaires": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    "POST /lignes-budgetaires/{ligne_id}/statut": (
+        "anonyme=401 personne=401 *=403 admin=200,200,403 jetonref=200,200,403 staff=200"
+    ),
+    "POST /fiches/{fiche_id}/etapes": "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201",
+    "POST /fiches/{fiche_id}/indicateurs": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    "POST /indicateurs/{indicateur_id}/valeurs": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    "GET /communes/{code}/contrats": "anonyme=401 personne=401 *=200",
+    "GET /structures/{structure_id}/leviers": "anonyme=401 personne=401 *=200",
 }
 
 
@@ -379,6 +439,24 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/dossiers/{case_id}/messages": {"texte": "Bonjour"},
         "/dossiers/{case_id}/notes": {"texte": "Note"},
         "/suivi/{token}/messages": {"texte": "Bonjour"},
+        "/contrats": {
+            "type": "autre",
+            "titre": "Convention",
+            "perimetre": [f"commune:{LAWFUL[target][1]}"],
+            "signataires": [w.bodies[target].pk],
+            "debut": "2026-01-01",
+        },
+        "/contrats/{contrat_id}/fiches": {
+            "titre": "Fiche",
+            "pilote": w.bodies[target].pk,
+            "competences": ["voirie-communale"],
+            "communes": [LAWFUL[target][1]],
+        },
+        "/fiches/{fiche_id}/lignes-budgetaires": {"financeur": w.bodies[target].pk, "total": 10, "montant": 5},
+        "/lignes-budgetaires/{ligne_id}/statut": {"statut": "accorde"},
+        "/fiches/{fiche_id}/etapes": {"titre": "Étude de faisabilité", "prevue_le": "2026-06-01"},
+        "/fiches/{fiche_id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
+        "/indicateurs/{indicateur_id}/valeurs": {"date": "2026-06-01", "valeur": 120},
     }.get(path)
 
 
