@@ -66,6 +66,15 @@ AGENTS_ONLY = {
     "notifications/",
     "notifications/<int:pk>/lue",
     "notifications/tout-lire",
+    # Contracts and action sheets.
+    "contrats/",
+    "contrats/<int:contrat_id>/",
+    "fiches/<int:fiche_id>/",
+    "structures/<int:body_id>/leviers/",
+    "fiches/<int:fiche_id>/fichiers",
+    "fichiers/<int:file_id>/",
+    "fichiers/<int:file_id>/versions",
+    "fichiers/<int:file_id>/versions/<int:number>/telecharger",
 }
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"
@@ -112,6 +121,14 @@ def test_every_url_has_a_declared_access():
         "/notifications/",
         "/notifications/1/lue",
         "/notifications/tout-lire",
+        "/contrats/",
+        "/contrats/1/",
+        "/fiches/1/",
+        "/structures/1/leviers/",
+        "/fiches/1/fichiers",
+        "/fichiers/1/",
+        "/fichiers/1/versions",
+        "/fichiers/1/versions/1/telecharger",
     ],
 )
 def test_agent_pages_redirect_anonymous_people_to_login(client, path):

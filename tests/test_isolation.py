@@ -35,8 +35,8 @@ from sanscouture.cases.fields import field_labels, needs
 from sanscouture.cases.models import Case, Handover, Task
 from sanscouture.cases.services import declaration_submit, note_add
 from sanscouture.competences.models import Exercise
-from sanscouture.contracts.models import ActionSheet, BudgetLine, Contract, Indicator
-from sanscouture.contracts.services import contract_create, sheet_create
+from sanscouture.contracts.models import ActionSheet, BudgetLine, Contract, Indicator, SharedFile
+from sanscouture.contracts.services import contract_create, shared_file_add, sheet_create
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
 
@@ -91,6 +91,7 @@ class World:
     sheets: dict[str, ActionSheet] = field(default_factory=dict)
     lines: dict[str, BudgetLine] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
+    files: dict[str, SharedFile] = field(default_factory=dict)
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -122,6 +123,8 @@ class World:
             "fiche_id": self.sheets[key].pk,
             "ligne_id": self.lines[key].pk,
             "indicateur_id": self.indicators[key].pk,
+            "file_id": self.files[key].pk,
+            "number": 1,
         }
 
 
@@ -215,8 +218,18 @@ def build_world(referential) -> World:  # noqa: ANN001
         )
         line = BudgetLine.objects.create(sheet=sheet, funder=w.bodies[first], total=100, amount=10)
         indicator = Indicator.objects.create(sheet=sheet, label="Fréquentation")
+        shared = (
+            shared_file_add(
+                sheet=sheet, title="Compte rendu", name="cr.txt", content=b"Compte rendu", actor=w.users["admin"]
+            )
+            if first == CAF34
+            else shared_file_add(
+                sheet=sheet, title="Compte rendu", name="cr.txt", content=b"Compte rendu", actor=w.users["etranger"]
+            )
+        )
         for key in (first, second):
             w.contracts[key], w.sheets[key], w.lines[key], w.indicators[key] = contract, sheet, line, indicator
+            w.files[key] = shared
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
             recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
@@ -304,6 +317,17 @@ HTML: dict[str, str] = {
     "GET notifications/": f"{AGENT_PAGE} *=200",
     "POST notifications/<int:pk>/lue": f"{AGENT_PAGE} *=302,404,404",
     "POST notifications/tout-lire": f"{AGENT_PAGE} *=302",
+    # Contracts (issue 14): every agent reads contracts, sheets and levers.
+    "GET contrats/": f"{AGENT_PAGE} *=200",
+    "GET contrats/<int:contrat_id>/": f"{AGENT_PAGE} *=200",
+    "GET fiches/<int:fiche_id>/": f"{AGENT_PAGE} *=200",
+    "GET structures/<int:body_id>/leviers/": f"{AGENT_PAGE} *=200",
+    # Shared files of a sheet: its pilot, partners and signatories only (others: 404, or 403 on the visible sheet).
+    # The matrix posts no file: a member's form is refused (400, or back to the page with the message: 302).
+    "POST fiches/<int:fiche_id>/fichiers": f"{AGENT_PAGE} *=400,400,403 staff=403",
+    "GET fichiers/<int:file_id>/": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    "POST fichiers/<int:file_id>/versions": f"{AGENT_PAGE} *=302,302,404 staff=404",
+    "GET fichiers/<int:file_id>/versions/<int:number>/telecharger": f"{AGENT_PAGE} *=200,200,404 staff=404",
 }
 
 API: dict[str, str] = {

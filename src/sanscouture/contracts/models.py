@@ -201,3 +201,73 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} : {self.value}"
+
+
+class FileKind(models.TextChoices):
+    IFC = "ifc", "Maquette IFC (BIM)"
+    OTHER = "autre", "Document"
+
+
+class SharedFile(models.Model):
+    """A file shared among the partners of an action sheet, with its versions over time."""
+
+    sheet = models.ForeignKey(ActionSheet, on_delete=models.CASCADE, related_name="files")
+    title = models.CharField(max_length=250)
+    kind = models.CharField(max_length=6, choices=FileKind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name = "fichier partagé"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FileVersion(models.Model):
+    """One version of a shared file: its bytes (kept in the database, written in the same transaction as the row:
+    a refused upload stores nothing), and for an IFC model its summary."""
+
+    file = models.ForeignKey(SharedFile, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    name = models.CharField(max_length=250, help_text="Nom du fichier déposé")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    summary = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["file", "number"]
+        verbose_name = "version de fichier"
+        constraints = [models.UniqueConstraint(fields=["file", "number"], name="file_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.file} v{self.number}"
+
+
+class FileAction(models.TextChoices):
+    UPLOAD = "depot", "Dépôt"
+    VIEW = "consultation", "Consultation"
+    DOWNLOAD = "telechargement", "Téléchargement"
+    DIFF = "comparaison", "Comparaison de versions"
+
+
+class FileAccess(models.Model):
+    """Journal of every access to a shared file: who, for which body, what, when. Append-only by convention."""
+
+    file = models.ForeignKey(SharedFile, on_delete=models.CASCADE, related_name="accesses")
+    version = models.ForeignKey(FileVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    bodies = models.CharField(max_length=500, help_text="Structures de l'agent partageant la fiche")
+    action = models.CharField(max_length=15, choices=FileAction.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "accès à un fichier"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"

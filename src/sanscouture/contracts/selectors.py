@@ -4,6 +4,7 @@ sheet, routing names the competent body; the lever is the partners' when that bo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -151,6 +152,22 @@ def levers_summary(levers: list[Lever]) -> list[LeverSummary]:
     return sorted(out, key=lambda s: (s.partner, s.competence_label))
 
 
+@dataclass(frozen=True)
+class OutsideHolders:
+    """The holders of one competence that are not in the sheet (one sentence on the page)."""
+
+    competence_label: str
+    holders: tuple[LeverSummary, ...]
+
+
+def outside_holders(summary: list[LeverSummary]) -> list[OutsideHolders]:
+    groups: dict[str, list[LeverSummary]] = {}
+    for s in summary:
+        if not s.partner:
+            groups.setdefault(s.competence_label, []).append(s)
+    return [OutsideHolders(label, tuple(g)) for label, g in groups.items()]
+
+
 def sheets_in_force() -> QuerySet[ActionSheet]:
     return ActionSheet.objects.exclude(contract__status__in=CLOSED_CONTRACTS).exclude(phase_status__in=CLOSED_SHEETS)
 
@@ -234,3 +251,23 @@ def levers_held_by(body: Body, *, on: date | None = None) -> list[HeldLever]:
                 )
             )
     return out
+
+
+def shared_files_of(sheet: ActionSheet) -> list[Any]:
+    """A sheet's shared files with their versions (content not loaded)."""
+    from .models import FileVersion, SharedFile
+
+    versions = FileVersion.objects.defer("content").select_related("uploaded_by").order_by("number")
+    return list(SharedFile.objects.filter(sheet=sheet).prefetch_related(Prefetch("versions", versions)))
+
+
+def shared_file_get(pk: int) -> Any:
+    """One shared file with its sheet (raises SharedFile.DoesNotExist); versions without their content."""
+    from .models import FileVersion, SharedFile
+
+    versions = FileVersion.objects.defer("content").order_by("number")
+    return (
+        SharedFile.objects.select_related("sheet__contract", "sheet__pilot")
+        .prefetch_related(Prefetch("versions", versions))
+        .get(pk=pk)
+    )

@@ -1,13 +1,16 @@
 """Writes on contracts and action sheets: keyword-only, atomic, checked before anything is stored (bad input
 changes nothing)."""
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from sanscouture.accounts.models import Membership
 from sanscouture.bodies.models import Body
 from sanscouture.bodies.selectors import body_territory
 from sanscouture.competences.catalogue import catalogue
@@ -19,23 +22,31 @@ from .errors import (
     CommuneOutsideContract,
     CompetenceInvalid,
     DatesInvalid,
+    FileInvalid,
+    FileTooLarge,
     NotAuthorised,
     PerimeterOutsideSignatories,
 )
+from .ifc import ifc_summary, is_ifc
 from .models import (
     ActionSheet,
     BudgetLine,
     BudgetStatus,
     Contract,
     ContractStatus,
+    FileAccess,
+    FileAction,
+    FileKind,
+    FileVersion,
     Indicator,
     IndicatorValue,
     Phase,
     PhaseStatus,
+    SharedFile,
     Signatory,
     Step,
 )
-from .permissions import can_act_for, can_edit_sheet
+from .permissions import can_act_for, can_edit_sheet, can_use_sheet_files, sheet_member_body_ids
 from .selectors import perimeter_communes
 
 
@@ -247,3 +258,71 @@ def indicator_measure(*, indicator: Indicator, on: date, value: Decimal, actor: 
     _check_edit(actor, indicator.sheet)
     measured, _ = IndicatorValue.objects.update_or_create(indicator=indicator, on=on, defaults={"value": value})
     return measured
+
+
+def file_access_record(
+    *, file: SharedFile, actor: AbstractBaseUser, action: str, version: FileVersion | None = None
+) -> FileAccess:
+    """Journal one access to a shared file (same transaction as what it records). Refused to non-members."""
+    if not can_use_sheet_files(actor, file.sheet):
+        raise NotAuthorised("Les fichiers d'une fiche sont réservés à ses partenaires.")
+    members = Membership.objects.filter(user=actor, body_id__in=sheet_member_body_ids(file.sheet))
+    names = ", ".join(m.body.name for m in members.select_related("body").order_by("body__name"))
+    return FileAccess.objects.create(file=file, version=version, user=actor, bodies=names[:500], action=action)
+
+
+def _version_content(*, name: str, content: bytes, kind: str) -> tuple[dict, str]:
+    limit = settings.SANSCOUTURE_SHARED_FILE_MAX_SIZE
+    if len(content) > limit:
+        raise FileTooLarge(
+            f"Le fichier dépasse la taille maximale ({limit // 1_000_000} Mo) : rien n'a été enregistré.",
+            details={"taille": len(content), "maximum": limit},
+        )
+    if not content:
+        raise FileInvalid("Le fichier est vide : rien n'a été enregistré.")
+    if kind == FileKind.IFC or name.lower().endswith(".ifc"):
+        return ifc_summary(content), FileKind.IFC
+    return {}, FileKind.OTHER
+
+
+@transaction.atomic
+def shared_file_add(
+    *, sheet: ActionSheet, title: str, name: str, content: bytes, actor: AbstractBaseUser
+) -> SharedFile:
+    """Share a file among a sheet's partners (an IFC model is read and summarised first; a file that cannot be
+    read stores nothing). The upload is journaled."""
+    if not can_use_sheet_files(actor, sheet):
+        raise NotAuthorised("Les fichiers d'une fiche sont réservés à ses partenaires.")
+    summary, kind = _version_content(name=name, content=content, kind=FileKind.IFC if is_ifc(content) else "")
+    shared = SharedFile.objects.create(sheet=sheet, title=title or name, kind=kind, created_by=actor)
+    _version_create(file=shared, name=name, content=content, summary=summary, actor=actor)
+    return shared
+
+
+@transaction.atomic
+def file_version_add(*, file: SharedFile, name: str, content: bytes, actor: AbstractBaseUser) -> FileVersion:
+    """A new version of a shared file (an IFC model stays an IFC model)."""
+    if not can_use_sheet_files(actor, file.sheet):
+        raise NotAuthorised("Les fichiers d'une fiche sont réservés à ses partenaires.")
+    summary, kind = _version_content(name=name, content=content, kind=file.kind)
+    if kind != file.kind:
+        raise FileInvalid("Une nouvelle version d'une maquette IFC est une maquette IFC.")
+    return _version_create(file=file, name=name, content=content, summary=summary, actor=actor)
+
+
+def _version_create(
+    *, file: SharedFile, name: str, content: bytes, summary: dict, actor: AbstractBaseUser
+) -> FileVersion:
+    last = SharedFile.objects.select_for_update().get(pk=file.pk).versions.order_by("-number").first()
+    version = FileVersion.objects.create(
+        file=file,
+        number=(last.number + 1) if last else 1,
+        name=name[:250],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        summary=summary,
+        uploaded_by=actor,
+    )
+    file_access_record(file=file, actor=actor, action=FileAction.UPLOAD, version=version)
+    return version

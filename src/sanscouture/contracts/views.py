@@ -1,0 +1,233 @@
+"""Pages of contracts and action sheets (agents): the contract with its sheets' levers, the sheet with « les
+leviers chez les autres », and a body's contracts and the sheets where it holds a lever."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from sanscouture.accounts.access import agent_required
+from sanscouture.bodies.models import Body
+from sanscouture.errors import DomainError
+from sanscouture.territories.selectors import commune_resolve
+
+from .forms import FileVersionForm, SharedFileForm
+from .ifc import ifc_diff
+from .models import ActionSheet, FileAction, FileVersion, SharedFile
+from .permissions import can_edit_sheet, can_use_sheet_files
+from .selectors import (
+    contracts_list,
+    levers_held_by,
+    levers_summary,
+    outside_holders,
+    shared_file_get,
+    shared_files_of,
+    sheet_get,
+    sheet_levers,
+    sheets_of,
+)
+from .services import file_access_record, file_version_add, shared_file_add
+
+
+@agent_required
+@require_GET
+def contract_list(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("commune", "").strip()[:60]
+    commune, error = None, ""
+    if code:
+        try:
+            commune = commune_resolve(code).commune
+        except DomainError as exc:
+            error = exc.message
+    contracts = list(contracts_list(commune=commune).prefetch_related("sheets")[:200]) if not error else []
+    return render(
+        request,
+        "contracts/contract_list.html",
+        {"contracts": contracts, "commune": commune, "code": code, "error": error, "title": "Contrats"},
+        status=400 if error else 200,
+    )
+
+
+@agent_required
+@require_GET
+def contract_detail(request: HttpRequest, contrat_id: int) -> HttpResponse:
+    contract = get_object_or_404(contracts_list().prefetch_related("communes"), pk=contrat_id)
+    sheets = []
+    for sheet in sheets_of(contract):
+        summary = levers_summary(sheet_levers(sheet))
+        sheets.append({"sheet": sheet, "outside": [s for s in summary if not s.partner], "levers": summary})
+    return render(
+        request,
+        "contracts/contract.html",
+        {"contract": contract, "sheets": sheets, "title": contract.title},
+    )
+
+
+def _sheet(fiche_id: int) -> ActionSheet:
+    try:
+        return sheet_get(fiche_id)
+    except ActionSheet.DoesNotExist:
+        raise Http404 from None
+
+
+def _sheet_page(request: HttpRequest, sheet: ActionSheet, *, form: SharedFileForm | None = None, status: int = 200):
+    summary = levers_summary(sheet_levers(sheet))
+    member = can_use_sheet_files(request.user, sheet)
+    return render(
+        request,
+        "contracts/sheet.html",
+        {
+            "sheet": sheet,
+            "contract": sheet.contract,
+            "levers": summary,
+            "outside": outside_holders(summary),
+            "can_edit": can_edit_sheet(request.user, sheet),
+            "member": member,
+            "files": shared_files_of(sheet) if member else [],
+            "file_form": form or SharedFileForm(),
+            "title": sheet.title,
+        },
+        status=status,
+    )
+
+
+@agent_required
+@require_GET
+def sheet_detail(request: HttpRequest, fiche_id: int) -> HttpResponse:
+    return _sheet_page(request, _sheet(fiche_id))
+
+
+@agent_required
+@require_POST
+def sheet_file_new(request: HttpRequest, fiche_id: int) -> HttpResponse:
+    """Share a file (an IFC model is summarised); a refused file stores nothing and says why."""
+    sheet = _sheet(fiche_id)
+    if not can_use_sheet_files(request.user, sheet):
+        return _sheet_page(request, sheet, status=403)
+    form = SharedFileForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            shared = shared_file_add(
+                sheet=sheet,
+                title=form.cleaned_data["title"],
+                name=upload.name,
+                content=upload.read(settings.SANSCOUTURE_SHARED_FILE_MAX_SIZE + 1),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(request, f"Fichier « {shared.title} » partagé avec les partenaires de la fiche.")
+            return redirect("contracts:file", file_id=shared.pk)
+    return _sheet_page(request, sheet, form=form, status=400)
+
+
+def _file(request: HttpRequest, file_id: int) -> SharedFile:
+    """A shared file, for the partners of its sheet only (404 for others: its existence is not shown)."""
+    try:
+        shared = shared_file_get(file_id)
+    except SharedFile.DoesNotExist:
+        raise Http404 from None
+    if not can_use_sheet_files(request.user, shared.sheet):
+        raise Http404
+    return shared
+
+
+@never_cache
+@agent_required
+@require_GET
+def file_detail(request: HttpRequest, file_id: int) -> HttpResponse:
+    """The latest version's summary (an IFC model: project, buildings, storeys, spaces) and, with `de` and `a`, the
+    difference between two versions. Each view is journaled."""
+    shared = _file(request, file_id)
+    versions = list(shared.versions.all())
+    latest = versions[-1]
+    numbers = {v.number: v for v in versions}
+    diff, pair = None, None
+    try:
+        before, after = int(request.GET.get("de", "0")), int(request.GET.get("a", "0"))
+    except ValueError:
+        before = after = 0
+    if before in numbers and after in numbers and before != after:
+        pair = (numbers[before], numbers[after])
+        diff = ifc_diff(pair[0].summary, pair[1].summary)
+        file_access_record(file=shared, actor=request.user, action=FileAction.DIFF, version=pair[1])
+    else:
+        file_access_record(file=shared, actor=request.user, action=FileAction.VIEW, version=latest)
+    accesses = shared.accesses.select_related("user").order_by("-at", "-pk")[:50]
+    return render(
+        request,
+        "contracts/file.html",
+        {
+            "file": shared,
+            "sheet": shared.sheet,
+            "versions": versions,
+            "latest": latest,
+            "summary": latest.summary,
+            "diff": diff,
+            "pair": pair,
+            "version_form": FileVersionForm(),
+            "accesses": accesses,
+            "title": shared.title,
+        },
+    )
+
+
+@agent_required
+@require_POST
+def file_version_new(request: HttpRequest, file_id: int) -> HttpResponse:
+    shared = _file(request, file_id)
+    form = FileVersionForm(request.POST, request.FILES)
+    error = "Choisissez un fichier."
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            version = file_version_add(
+                file=shared,
+                name=upload.name,
+                content=upload.read(settings.SANSCOUTURE_SHARED_FILE_MAX_SIZE + 1),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Version {version.number} déposée.")
+            return redirect(f"{reverse('contracts:file', args=[shared.pk])}?de={version.number - 1}&a={version.number}")
+    messages.error(request, f"Version refusée : {error} Rien n'a été enregistré.")
+    return redirect("contracts:file", file_id=shared.pk)
+
+
+@never_cache
+@agent_required
+@require_GET
+def file_download(request: HttpRequest, file_id: int, number: int) -> HttpResponse:
+    shared = _file(request, file_id)
+    version = get_object_or_404(FileVersion, file=shared, number=number)
+    file_access_record(file=shared, actor=request.user, action=FileAction.DOWNLOAD, version=version)
+    response = HttpResponse(bytes(version.content), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{_safe_name(version.name)}"'
+    return response
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:120] or "fichier"
+
+
+@agent_required
+@require_GET
+def body_levers(request: HttpRequest, body_id: int) -> HttpResponse:
+    body = get_object_or_404(Body, pk=body_id)
+    return render(
+        request,
+        "contracts/body_levers.html",
+        {
+            "body": body,
+            "signed": list(contracts_list(body=body)),
+            "held": levers_held_by(body),
+            "title": f"Contrats et leviers — {body.name}",
+        },
+    )
