@@ -125,6 +125,7 @@ class World:
             "indicateur_id": self.indicators[key].pk,
             "file_id": self.files[key].pk,
             "number": 1,
+            "fmt": "csv",
         }
 
 
@@ -328,6 +329,10 @@ HTML: dict[str, str] = {
     "GET fichiers/<int:file_id>/": f"{AGENT_PAGE} *=200,200,404 staff=404",
     "POST fichiers/<int:file_id>/versions": f"{AGENT_PAGE} *=302,302,404 staff=404",
     "GET fichiers/<int:file_id>/versions/<int:number>/telecharger": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    # projets-territoire: every agent exports; those who may act for a signatory import (no file here: back with
+    # the message), others do not see the form (404).
+    "GET contrats/<int:contrat_id>/projets-territoire.<str:fmt>": f"{AGENT_PAGE} *=200",
+    "POST contrats/<int:contrat_id>/projets-territoire": f"{AGENT_PAGE} *=404 admin=302,302,404 staff=302",
 }
 
 API: dict[str, str] = {
@@ -394,6 +399,10 @@ API: dict[str, str] = {
     ),
     "GET /communes/{code}/contrats": "anonyme=401 personne=401 *=200",
     "GET /structures/{structure_id}/leviers": "anonyme=401 personne=401 *=200",
+    "GET /contrats/{contrat_id}/projets-territoire": "anonyme=401 personne=401 *=200",
+    "POST /contrats/{contrat_id}/projets-territoire": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
 }
 
 
@@ -481,6 +490,7 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/fiches/{fiche_id}/etapes": {"titre": "Étude de faisabilité", "prevue_le": "2026-06-01"},
         "/fiches/{fiche_id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
         "/indicateurs/{indicateur_id}/valeurs": {"date": "2026-06-01", "valeur": 120},
+        "/contrats/{contrat_id}/projets-territoire": {"pilote": w.bodies[target].pk, "projets": []},
     }.get(path)
 
 

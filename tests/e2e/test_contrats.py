@@ -84,6 +84,7 @@ def test_the_levers_of_the_demo_crte(page: Page, secrets: dict[str, str]):
     page.get_by_role("button", name="Déposer la nouvelle version").click()
     expect(page.get_by_role("heading", name="Comparaison : version 2 → version 3")).to_be_visible()
     expect(page.locator("#differences")).to_contain_text("Surface modifiée : Vélos — non renseignée → 24 m²")
+    expect(page.locator("#differences")).not_to_contain_text("Local agents")  # same space, same GlobalId
     expect(page.locator("#journal-acces")).to_contain_text("Dépôt")
     assert_accessible(page, context="maquette IFC, version 3")
     page.screenshot(path=SHOTS / "maquette-v3.png", full_page=True)

@@ -1,6 +1,7 @@
 """Contracts, action sheets and the levers held by the others (/api/v1). Agents and API tokens (a token acts as
 its body); reads are open to every agent, writes decided in contracts.permissions."""
 
+import json
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +17,7 @@ from sanscouture.competences.schemas import BodyOut
 from sanscouture.territories.selectors import commune_resolve
 
 from .models import ActionSheet, BudgetLine, Contract, Indicator
+from .projets_territoire import export_sheets
 from .schemas import (
     BudgetLineIn,
     BudgetLineOut,
@@ -25,11 +27,14 @@ from .schemas import (
     ContractOut,
     DocumentOut,
     HeldLeverOut,
+    ImportOut,
     IndicatorIn,
     IndicatorOut,
     IndicatorValueIn,
     IndicatorValueOut,
     LeverOut,
+    ProjetOut,
+    ProjetsImportIn,
     SheetBriefOut,
     SheetIn,
     SheetOut,
@@ -46,6 +51,7 @@ from .services import (
     contract_create,
     indicator_add,
     indicator_measure,
+    projets_import,
     sheet_create,
     step_add,
 )
@@ -360,3 +366,28 @@ def body_levers(request: HttpRequest, structure_id: int) -> list[HeldLeverOut]:
         )
         for h in levers_held_by(body)
     ]
+
+
+@router.get(
+    "/contrats/{contrat_id}/projets-territoire",
+    response=list[ProjetOut],
+    auth=AUTH,
+    summary="Les fiches action d'un contrat au schéma national projets-territoire (v0.1.0), vérifiées par frictionless",
+)
+def contract_projets(request: HttpRequest, contrat_id: int) -> list[dict[str, Any]]:
+    records, _ = export_sheets(sheets_of(_contract(contrat_id)).select_related("contract"))
+    return records
+
+
+@router.post(
+    "/contrats/{contrat_id}/projets-territoire",
+    response={201: ImportOut, **WRITE},
+    auth=AUTH,
+    summary="Importer des fiches au schéma projets-territoire (créées, ou mises à jour par leur id)",
+)
+def contract_projets_import(request: HttpRequest, contrat_id: int, payload: ProjetsImportIn) -> Status[ImportOut]:
+    contract = _contract(contrat_id)
+    pilot = active_bodies(ids=[payload.pilote], what="Pilote")[0]
+    data = json.dumps(payload.projets, ensure_ascii=False, default=str).encode("utf-8")
+    report = projets_import(contract=contract, data=data, fmt="json", pilot=pilot, actor=request.user)
+    return Status(201, ImportOut(crees=report.created, mis_a_jour=report.updated))

@@ -45,7 +45,12 @@ NEEDS = ["mobilite-aom", "voirie-communale", "routes-departementales", "plu"]
 APPLICATION = "Modeleur de démonstration (Sans Couture)"
 # The station building's spaces (GlobalIds fixed so that versions compare): version 1, then version 2 where the
 # waiting room gives way to a larger hall and a staff room.
-SPACE_IDS = {"Hall": "0hallHALLhallHALLhall0", "Attente": "0attenteATTENTEattent0", "Vélos": "0velosVELOSvelosVELOS0"}
+SPACE_IDS = {
+    "Hall": "0hallHALLhallHALLhall0",
+    "Attente": "0attenteATTENTEattent0",
+    "Vélos": "0velosVELOSvelosVELOS0",
+    "Local agents": "0localAGENTSlocalAGEN0",
+}
 STATION_V1 = {"Hall": 120.5, "Attente": 35.0, "Vélos": None}
 STATION_V2 = {"Hall": 140.0, "Vélos": None, "Local agents": 18.0}
 

@@ -4,7 +4,7 @@ partenaire) are kept exactly. Inputs forbid unknown fields (no mass assignment).
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, StringConstraints
@@ -210,3 +210,42 @@ class IndicatorIn(StrictIn):
 class IndicatorValueIn(StrictIn):
     date: dt.date
     valeur: Measure
+
+
+class ProjetOut(Schema):
+    """A record of the national schema « projets-territoire » v0.1.0 (field names of the schema)."""
+
+    id: str
+    createdAt: str  # noqa: N815 (the schema's names)
+    updatedAt: str  # noqa: N815
+    nom: str
+    description: str | None
+    budgetPrevisionnel: int | None  # noqa: N815
+    dateDebutPrevisionnelle: str | None  # noqa: N815
+    phase: str
+    phaseStatut: str  # noqa: N815
+    programme: str | None
+    porteurCodeSiret: str | None  # noqa: N815
+    porteurReferentEmail: str | None  # noqa: N815
+    porteurReferentTelephone: str | None  # noqa: N815
+    porteurReferentPrenom: str | None  # noqa: N815
+    porteurReferentNom: str | None  # noqa: N815
+    porteurReferentFonction: str | None  # noqa: N815
+    competences: list[str]
+    leviers: list[str]
+    mecId: str | None  # noqa: N815
+    tetId: str | None  # noqa: N815
+    recocoId: str | None  # noqa: N815
+    collectiviteIds: list[str]  # noqa: N815
+
+
+class ProjetsImportIn(StrictIn):
+    pilote: int = Field(description="Structure pilote des fiches créées (id)")
+    projets: list[dict[Annotated[str, StringConstraints(max_length=60)], Any]] = Field(
+        max_length=5000, description="Enregistrements du schéma projets-territoire v0.1.0"
+    )
+
+
+class ImportOut(Schema):
+    crees: int
+    mis_a_jour: int

@@ -3,8 +3,9 @@ changes nothing)."""
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -46,7 +47,8 @@ from .models import (
     Signatory,
     Step,
 )
-from .permissions import can_act_for, can_edit_sheet, can_use_sheet_files, sheet_member_body_ids
+from .permissions import can_act_for, can_edit_contract, can_edit_sheet, can_use_sheet_files, sheet_member_body_ids
+from .projets_territoire import competences_for_m57, parse, sgpe_levers
 from .selectors import perimeter_communes
 
 
@@ -260,12 +262,16 @@ def indicator_measure(*, indicator: Indicator, on: date, value: Decimal, actor: 
     return measured
 
 
+def _check_files(actor: AbstractBaseUser, sheet: ActionSheet) -> None:
+    if not can_use_sheet_files(actor, sheet):
+        raise NotAuthorised("Les fichiers d'une fiche sont réservés à ses partenaires.")
+
+
 def file_access_record(
     *, file: SharedFile, actor: AbstractBaseUser, action: str, version: FileVersion | None = None
 ) -> FileAccess:
     """Journal one access to a shared file (same transaction as what it records). Refused to non-members."""
-    if not can_use_sheet_files(actor, file.sheet):
-        raise NotAuthorised("Les fichiers d'une fiche sont réservés à ses partenaires.")
+    _check_files(actor, file.sheet)
     members = Membership.objects.filter(user=actor, body_id__in=sheet_member_body_ids(file.sheet))
     names = ", ".join(m.body.name for m in members.select_related("body").order_by("body__name"))
     return FileAccess.objects.create(file=file, version=version, user=actor, bodies=names[:500], action=action)
@@ -291,8 +297,7 @@ def shared_file_add(
 ) -> SharedFile:
     """Share a file among a sheet's partners (an IFC model is read and summarised first; a file that cannot be
     read stores nothing). The upload is journaled."""
-    if not can_use_sheet_files(actor, sheet):
-        raise NotAuthorised("Les fichiers d'une fiche sont réservés à ses partenaires.")
+    _check_files(actor, sheet)
     summary, kind = _version_content(name=name, content=content, kind=FileKind.IFC if is_ifc(content) else "")
     shared = SharedFile.objects.create(sheet=sheet, title=title or name, kind=kind, created_by=actor)
     _version_create(file=shared, name=name, content=content, summary=summary, actor=actor)
@@ -302,8 +307,7 @@ def shared_file_add(
 @transaction.atomic
 def file_version_add(*, file: SharedFile, name: str, content: bytes, actor: AbstractBaseUser) -> FileVersion:
     """A new version of a shared file (an IFC model stays an IFC model)."""
-    if not can_use_sheet_files(actor, file.sheet):
-        raise NotAuthorised("Les fichiers d'une fiche sont réservés à ses partenaires.")
+    _check_files(actor, file.sheet)
     summary, kind = _version_content(name=name, content=content, kind=file.kind)
     if kind != file.kind:
         raise FileInvalid("Une nouvelle version d'une maquette IFC est une maquette IFC.")
@@ -326,3 +330,74 @@ def _version_create(
     )
     file_access_record(file=file, actor=actor, action=FileAction.UPLOAD, version=version)
     return version
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    updated: int
+
+
+def _record_fields(record: dict, *, line: int) -> dict:
+    """The sheet fields of one validated projets-territoire record."""
+    phases = {label: value for value, label in Phase.choices}
+    statuses = {label: value for value, label in PhaseStatus.choices}
+    start = None
+    if record.get("dateDebutPrevisionnelle"):
+        try:
+            start = date.fromisoformat(record["dateDebutPrevisionnelle"])
+        except ValueError:
+            raise FileInvalid(f"Ligne {line} : date de début prévisionnelle illisible (AAAA-MM-JJ).") from None
+    budget = None
+    if record.get("budgetPrevisionnel") not in (None, ""):
+        try:
+            budget = int(Decimal(str(record["budgetPrevisionnel"])))
+        except (InvalidOperation, ValueError):
+            raise FileInvalid(f"Ligne {line} : budget prévisionnel illisible.") from None
+        if budget < 0 or budget > 10**13:
+            raise AmountInvalid(f"Ligne {line} : le budget prévisionnel ne peut être négatif ni démesuré.")
+    ids = {k: record[k] for k in ("mecId", "tetId", "recocoId") if record.get(k)}
+    return {
+        "title": (record.get("nom") or "")[:250],
+        "description": record.get("description") or "",
+        "phase": phases.get(record.get("phase") or "", Phase.IDEA),
+        "phase_status": statuses.get(record.get("phaseStatut") or "", PhaseStatus.IN_PROGRESS),
+        "planned_start": start,
+        "planned_budget": budget,
+        "levers": [lv for lv in record.get("leviers") or [] if lv in sgpe_levers()],
+        "competences": competences_for_m57(record.get("competences") or []),
+        "external_ids": ids,
+    }
+
+
+@transaction.atomic
+def projets_import(*, contract: Contract, data: bytes, fmt: str, pilot: Body, actor: AbstractBaseUser) -> ImportReport:
+    """Create or update (by their `id`) the contract's action sheets from a projets-territoire file (CSV or JSON),
+    validated against the published schema first. All or nothing. Imported sheets are piloted by `pilot` and cover
+    the contract's communes in its territory (the schema carries no communes); their M57 functions become the
+    catalogue competences that map to them (data/m57.yaml)."""
+    if not can_edit_contract(actor, contract):
+        raise NotAuthorised("Seuls les signataires du contrat y importent des fiches.")
+    if not pilot.active:
+        raise BodyInvalid("Le pilote est une structure active.")
+    records = parse(data, fmt=fmt)
+    territory = body_territory(pilot)
+    communes = [c for c in contract.communes.all() if c.pk in territory] or list(contract.communes.all())
+    created = updated = 0
+    for line, record in enumerate(records, start=2):
+        fields = _record_fields(record, line=line)
+        sheet = ActionSheet.objects.filter(uid=record["id"]).first()
+        if sheet is not None and sheet.contract_id != contract.pk:
+            raise FileInvalid(f"Ligne {line} : le projet {record['id']} est une fiche d'un autre contrat.")
+        if sheet is None:
+            sheet = ActionSheet.objects.create(
+                uid=record["id"], contract=contract, pilot=pilot, created_by=actor, **fields
+            )
+            sheet.communes.set(communes)
+            created += 1
+        else:
+            for name, value in fields.items():
+                setattr(sheet, name, value)
+            sheet.save()
+            updated += 1
+    return ImportReport(created, updated)

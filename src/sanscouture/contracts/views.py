@@ -1,6 +1,8 @@
 """Pages of contracts and action sheets (agents): the contract with its sheets' levers, the sheet with « les
 leviers chez les autres », and a body's contracts and the sheets where it holds a lever."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,10 +16,11 @@ from sanscouture.bodies.models import Body
 from sanscouture.errors import DomainError
 from sanscouture.territories.selectors import commune_resolve
 
-from .forms import FileVersionForm, SharedFileForm
+from .forms import FileVersionForm, ProjetsImportForm, SharedFileForm
 from .ifc import ifc_diff
 from .models import ActionSheet, FileAction, FileVersion, SharedFile
-from .permissions import can_edit_sheet, can_use_sheet_files
+from .permissions import can_edit_contract, can_edit_sheet, can_use_sheet_files
+from .projets_territoire import export_sheets
 from .selectors import (
     contracts_list,
     levers_held_by,
@@ -29,7 +32,7 @@ from .selectors import (
     sheet_levers,
     sheets_of,
 )
-from .services import file_access_record, file_version_add, shared_file_add
+from .services import file_access_record, file_version_add, projets_import, shared_file_add
 
 
 @agent_required
@@ -59,11 +62,62 @@ def contract_detail(request: HttpRequest, contrat_id: int) -> HttpResponse:
     for sheet in sheets_of(contract):
         summary = levers_summary(sheet_levers(sheet))
         sheets.append({"sheet": sheet, "outside": [s for s in summary if not s.partner], "levers": summary})
+    editable = can_edit_contract(request.user, contract)
     return render(
         request,
         "contracts/contract.html",
-        {"contract": contract, "sheets": sheets, "title": contract.title},
+        {
+            "contract": contract,
+            "sheets": sheets,
+            "can_edit": editable,
+            "import_form": ProjetsImportForm(contract=contract) if editable else None,
+            "title": contract.title,
+        },
     )
+
+
+@agent_required
+@require_GET
+def contract_export(request: HttpRequest, contrat_id: int, fmt: str) -> HttpResponse:
+    """The contract's sheets in the projets-territoire schema, as CSV or JSON (validated before it leaves)."""
+    if fmt not in ("csv", "json"):
+        raise Http404
+    contract = get_object_or_404(contracts_list(), pk=contrat_id)
+    records, data = export_sheets(sheets_of(contract).select_related("contract"))
+    if fmt == "json":
+        response = HttpResponse(json.dumps(records, ensure_ascii=False, indent=2), content_type="application/json")
+    else:
+        response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="projets-territoire-contrat-{contract.pk}.{fmt}"'
+    return response
+
+
+@agent_required
+@require_POST
+def contract_import(request: HttpRequest, contrat_id: int) -> HttpResponse:
+    """Import sheets from a projets-territoire file (CSV or JSON): all or nothing, with the lines at fault."""
+    contract = get_object_or_404(contracts_list(), pk=contrat_id)
+    if not can_edit_contract(request.user, contract):
+        raise Http404  # the form is not offered to those who cannot import
+    form = ProjetsImportForm(request.POST, request.FILES, contract=contract)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        fmt = "json" if upload.name.lower().endswith(".json") else "csv"
+        try:
+            report = projets_import(
+                contract=contract,
+                data=upload.read(settings.SANSCOUTURE_SHARED_FILE_MAX_SIZE + 1),
+                fmt=fmt,
+                pilot=form.cleaned_data["pilot"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, f"Import refusé, rien n'a été enregistré : {exc.message}")
+        else:
+            messages.success(request, f"Import : {report.created} fiche(s) créée(s), {report.updated} mise(s) à jour.")
+    else:
+        messages.error(request, "Import refusé : choisissez un fichier et le pilote des fiches.")
+    return redirect("contracts:contract", contrat_id=contract.pk)
 
 
 def _sheet(fiche_id: int) -> ActionSheet:
