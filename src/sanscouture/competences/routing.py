@@ -723,7 +723,8 @@ def _default_reason(
     holders = ", ".join(LEVEL_LABELS[lv] for lv in levels)
     text = {
         "loi": f"Compétence de : {holders}, {basis}.",
-        "ept": f"Exercée par l'établissement public territorial du Grand Paris (CGCT L5219-5 ; {basis}).",
+        # Not "CGCT L5219-5" here: that article's text has not been checked (SOURCE.md), so it is not cited as law.
+        "ept": f"Exercée par l'établissement public territorial du Grand Paris ({basis}).",
         "facultative": f"Compétence facultative pour ce type d'intercommunalité : elle reste à la {holders} "
         f"sauf transfert déclaré ({basis}).",
         "sans_epci": f"La commune n'appartient à aucune intercommunalité : compétence de la {holders} ({basis}).",
