@@ -4,7 +4,6 @@ commune, sees the sheet « Pôle d'échanges multimodal » flag the Région as h
 reads the granted budget line of the Département, opens the IFC model of the station building (summary, diff of its
 two versions), uploads a third version through the page, and opens the Région's page of levers."""
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,18 @@ from playwright.sync_api import Page, expect
 
 from sanscouture.accounts.testing import totp_code_from_secret
 from sanscouture.contracts.demo import SPACE_IDS, station_model
+from tests.conftest import DEMO_PASSWORD as PASSWORD
 
 from .conftest import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "demo-motdepasse-solide-42"
 SHOTS = Path("/tmp/shots")  # noqa: S108 (screenshots to look at, as the brief asks)
 
 
 @pytest.fixture(scope="module")
-def secrets(server) -> dict[str, str]:  # noqa: ANN001
-    out = server.manage("demo", "--mot-de-passe", PASSWORD)
-    return dict(re.findall(r"^\s+(demo-[\w-]+) / .* secret TOTP (\w+) ", out, re.M))
+def secrets(demo: dict) -> dict[str, str]:
+    return {a["username"]: a["totp_secret"] for a in demo["agents"]}
 
 
 def _log_in(page: Page, username: str, secret: str) -> None:
@@ -40,7 +38,7 @@ def _log_in(page: Page, username: str, secret: str) -> None:
 def test_the_levers_of_the_demo_crte(page: Page, secrets: dict[str, str]):
     SHOTS.mkdir(exist_ok=True)
     _log_in(page, "demo-cc-pic-saint-loup", secrets["demo-cc-pic-saint-loup"])
-    page.get_by_label("Commune (code INSEE ou nom)").fill("34274")
+    page.get_by_label("Commune (nom, code postal ou code INSEE)").fill("34274")
     page.get_by_role("button", name="Filtrer").click()
     assert_accessible(page, context="liste des contrats")
     page.screenshot(path=SHOTS / "contrats.png", full_page=True)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sanscouture.accounts.access import agent_required
 from sanscouture.bodies.models import Body
 from sanscouture.errors import DomainError
-from sanscouture.territories.selectors import commune_resolve
+from sanscouture.territories.selectors import commune_find
 
 from .forms import FileVersionForm, ProjetsImportForm, SharedFileForm
 from .ifc import ifc_diff
@@ -42,7 +42,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     commune, error = None, ""
     if code:
         try:
-            commune = commune_resolve(code).commune
+            commune = commune_find(code).commune
         except DomainError as exc:
             error = exc.message
     contracts = list(contracts_list(commune=commune).prefetch_related("sheets")[:200]) if not error else []
