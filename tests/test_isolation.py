@@ -323,6 +323,8 @@ HTML: dict[str, str] = {
     "GET contrats/<int:contrat_id>/": f"{AGENT_PAGE} *=200",
     "GET fiches/<int:fiche_id>/": f"{AGENT_PAGE} *=200",
     "GET structures/<int:body_id>/leviers/": f"{AGENT_PAGE} *=200",
+    # A budget line's decision: the sheet's editors (signatories, pilot) and the funder's administrators.
+    "POST lignes-budgetaires/<int:ligne_id>/statut": f"{AGENT_PAGE} *=403 admin=302,302,403 staff=302",
     # Shared files of a sheet: its pilot, partners and signatories only (others: 404, or 403 on the visible sheet).
     # The matrix posts no file: a member's form is refused (400, or back to the page with the message: 302).
     "POST fiches/<int:fiche_id>/fichiers": f"{AGENT_PAGE} *=400,400,403 staff=403",
@@ -437,6 +439,7 @@ def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
         "dossiers/<uuid:public_id>/messages": {"text": "Bonjour"},
         "dossiers/<uuid:public_id>/notes": {"text": "Note"},
         "structures/<int:body_id>/agents/<int:membership_id>/role": {"role": "referent"},
+        "lignes-budgetaires/<int:ligne_id>/statut": {f"ligne{w.lines[w.target(role, obj)].pk}-status": "accorde"},
     }.get(pattern, {})
 
 

@@ -16,10 +16,10 @@ from sanscouture.bodies.models import Body
 from sanscouture.errors import DomainError
 from sanscouture.territories.selectors import commune_find
 
-from .forms import FileVersionForm, ProjetsImportForm, SharedFileForm
+from .forms import BudgetDecisionForm, FileVersionForm, ProjetsImportForm, SharedFileForm
 from .ifc import ifc_diff
-from .models import ActionSheet, FileAction, FileVersion, SharedFile
-from .permissions import can_edit_contract, can_edit_sheet, can_use_sheet_files
+from .models import ActionSheet, BudgetLine, FileAction, FileVersion, SharedFile
+from .permissions import can_act_for, can_edit_contract, can_edit_sheet, can_use_sheet_files
 from .projets_territoire import export_sheets
 from .selectors import (
     contracts_list,
@@ -32,7 +32,7 @@ from .selectors import (
     sheet_levers,
     sheets_of,
 )
-from .services import file_access_record, file_version_add, projets_import, shared_file_add
+from .services import budget_line_set, file_access_record, file_version_add, projets_import, shared_file_add
 
 
 @agent_required
@@ -130,6 +130,13 @@ def _sheet(fiche_id: int) -> ActionSheet:
 def _sheet_page(request: HttpRequest, sheet: ActionSheet, *, form: SharedFileForm | None = None, status: int = 200):
     summary = levers_summary(sheet_levers(sheet))
     member = can_use_sheet_files(request.user, sheet)
+    editable = can_edit_sheet(request.user, sheet)
+    # Lines whose decision this user may record: all of them for the sheet's editors, a funder's own otherwise.
+    decidable = [
+        (line, BudgetDecisionForm(prefix=f"ligne{line.pk}", initial={"status": line.status, "amount": line.amount}))
+        for line in sheet.budget_lines.all()
+        if editable or can_act_for(request.user, line.funder)
+    ]
     return render(
         request,
         "contracts/sheet.html",
@@ -138,7 +145,8 @@ def _sheet_page(request: HttpRequest, sheet: ActionSheet, *, form: SharedFileFor
             "contract": sheet.contract,
             "levers": summary,
             "outside": outside_holders(summary),
-            "can_edit": can_edit_sheet(request.user, sheet),
+            "can_edit": editable,
+            "decisions": decidable,
             "member": member,
             "files": shared_files_of(sheet) if member else [],
             "file_form": form or SharedFileForm(),
@@ -178,6 +186,31 @@ def sheet_file_new(request: HttpRequest, fiche_id: int) -> HttpResponse:
             messages.success(request, f"Fichier « {shared.title} » partagé avec les partenaires de la fiche.")
             return redirect("contracts:file", file_id=shared.pk)
     return _sheet_page(request, sheet, form=form, status=400)
+
+
+@agent_required
+@require_POST
+def budget_decide(request: HttpRequest, ligne_id: int) -> HttpResponse:
+    """Record where a budget line stands (requested, granted, paid), its amount and date: the sheet's editors or
+    the funder's administrators and référents. Amounts are never negative nor above the line's total."""
+    line = get_object_or_404(
+        BudgetLine.objects.select_related("sheet__contract", "sheet__pilot", "funder"), pk=ligne_id
+    )
+    form = BudgetDecisionForm(request.POST, prefix=f"ligne{line.pk}")
+    if not form.is_valid():
+        messages.error(request, "Décision refusée : statut, montant ou date invalide. Rien n'a été enregistré.")
+    else:
+        data = form.cleaned_data
+        try:
+            budget_line_set(line=line, status=data["status"], amount=data["amount"], on=data["on"], actor=request.user)
+        except DomainError as exc:
+            if exc.status == 403:
+                messages.error(request, exc.message)
+                return _sheet_page(request, _sheet(line.sheet_id), status=403)
+            messages.error(request, f"Décision refusée : {exc.message} Rien n'a été enregistré.")
+        else:
+            messages.success(request, f"Ligne de {line.funder.name} : {line.get_status_display().lower()}.")
+    return redirect(f"{reverse('contracts:sheet', args=[line.sheet_id])}#budget")
 
 
 def _file(request: HttpRequest, file_id: int) -> SharedFile:
