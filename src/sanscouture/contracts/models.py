@@ -27,11 +27,6 @@ class ContractStatus(models.TextChoices):
     TERMINATED = "resilie", "Résilié"
 
 
-class ContractQuerySet(models.QuerySet):
-    def touching_commune(self, commune: Commune) -> "ContractQuerySet":
-        return self.filter(communes=commune)
-
-
 class Contract(models.Model):
     """A contract between public bodies on a perimeter. `perimeter` keeps the terms as given (`commune:34274`,
     `epci:200022986`, `departement:34`, `region:76`); `communes` holds the current communes they cover."""
@@ -48,8 +43,6 @@ class Contract(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ContractQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start", "title"]
