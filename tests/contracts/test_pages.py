@@ -30,6 +30,8 @@ def test_sheet_page_flags_the_region_as_holder_but_not_partner(client, crte, ref
     assert "Pôle d'échanges multimodal" in body and "non partenaire" in body
     listing = _page(client, "/contrats/?commune=34274")
     assert "CRTE du Grand Pic Saint-Loup" in listing
+    caf22 = referential.body("caf:22")
+    assert f'href="/structures/{caf22.pk}/leviers/"' in listing  # the agent's own body's levers
     assert "CRTE du Grand Pic Saint-Loup" in _page(client, "/contrats/?commune=Saint-Martin-de-Londres")
     assert "CRTE du Grand Pic Saint-Loup" not in _page(client, "/contrats/?commune=22278")
     assert client.get("/contrats/?commune=99999").status_code == 400

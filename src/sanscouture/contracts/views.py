@@ -46,10 +46,11 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
     contracts = list(contracts_list(commune=commune).prefetch_related("sheets")[:200]) if not error else []
+    mine = Body.objects.filter(memberships__user=request.user, active=True).order_by("name")
     return render(
         request,
         "contracts/contract_list.html",
-        {"contracts": contracts, "commune": commune, "code": code, "error": error, "title": "Contrats"},
+        {"contracts": contracts, "commune": commune, "code": code, "error": error, "mine": mine, "title": "Contrats"},
         status=400 if error else 200,
     )
 
