@@ -265,6 +265,8 @@ SANSCOUTURE_HANDOVER_EXPIRE_DAYS = int(os.environ.get("SANSCOUTURE_HANDOVER_EXPI
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 # Multipart uploads (files) may be larger: their whole body is limited to this many bytes.
 SANSCOUTURE_UPLOAD_MAX_SIZE = int(os.environ.get("SANSCOUTURE_UPLOAD_MAX_SIZE", str(50_000_000)))
+# A file shared on an action sheet (IFC models included), kept in the database: at most this many bytes.
+SANSCOUTURE_SHARED_FILE_MAX_SIZE = int(os.environ.get("SANSCOUTURE_SHARED_FILE_MAX_SIZE", str(20_000_000)))
 
 # Anonymous writes (unsafe requests without an agent session or API token: declarations, the person's messages,
 # login steps…) are throttled per client address and for all addresses together, within a sliding window (seconds):
