@@ -13,7 +13,7 @@ from sanscouture.bodies.services import pivot_labels
 from sanscouture.competences.catalogue import LEVELS, catalogue
 
 SRC = Path(sanscouture.__file__).parent
-APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "web"]
+APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "contracts", "web"]
 
 # Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
 PUBLIC = {
@@ -38,6 +38,7 @@ PUBLIC = {
     "declarer/<str:slug>/confirmation",
     "suivi/<str:token>/",
     "suivi/<str:token>/messages",
+    "suivi/<str:token>/bilan",
     "suivi/<str:token>/consentements/<int:body_id>/retrait",
     "suivi/<str:token>/consentements/<int:body_id>/donner",
     "suivi/<str:token>/journal/",
@@ -66,6 +67,18 @@ AGENTS_ONLY = {
     "notifications/",
     "notifications/<int:pk>/lue",
     "notifications/tout-lire",
+    # Contracts and action sheets.
+    "contrats/",
+    "contrats/<int:contrat_id>/",
+    "fiches/<int:fiche_id>/",
+    "structures/<int:body_id>/leviers/",
+    "fiches/<int:fiche_id>/fichiers",
+    "lignes-budgetaires/<int:ligne_id>/statut",
+    "contrats/<int:contrat_id>/projets-territoire.<str:fmt>",
+    "contrats/<int:contrat_id>/projets-territoire",
+    "fichiers/<int:file_id>/",
+    "fichiers/<int:file_id>/versions",
+    "fichiers/<int:file_id>/versions/<int:number>/telecharger",
 }
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"
@@ -112,6 +125,17 @@ def test_every_url_has_a_declared_access():
         "/notifications/",
         "/notifications/1/lue",
         "/notifications/tout-lire",
+        "/contrats/",
+        "/contrats/1/",
+        "/fiches/1/",
+        "/structures/1/leviers/",
+        "/fiches/1/fichiers",
+        "/lignes-budgetaires/1/statut",
+        "/contrats/1/projets-territoire.csv",
+        "/contrats/1/projets-territoire",
+        "/fichiers/1/",
+        "/fichiers/1/versions",
+        "/fichiers/1/versions/1/telecharger",
     ],
 )
 def test_agent_pages_redirect_anonymous_people_to_login(client, path):

@@ -19,6 +19,7 @@ from sanscouture.cases.demo import demo_agents, demo_api_tokens, demo_cases
 from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
+from sanscouture.contracts.demo import demo_contracts
 
 
 class Command(BaseCommand):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             links = demo_cases()
             tokens = demo_api_tokens()
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
+            crte = demo_contracts()
         if options["json"]:
             document = {
                 "agents": [
@@ -80,3 +82,6 @@ class Command(BaseCommand):
         self.stdout.write("Dossiers de démonstration (personnes fictives) — liens de suivi :")
         for name, reference, token in links:
             self.stdout.write(f"  {reference} {name} : {base}/suivi/{token}/")
+        self.stdout.write("Contrat de démonstration — fiche action et ses leviers :")
+        self.stdout.write(f"  {crte.contract.title} : {base}/contrats/{crte.contract.pk}/")
+        self.stdout.write(f"  {crte.sheet.title} : {base}/fiches/{crte.sheet.pk}/")
