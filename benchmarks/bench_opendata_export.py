@@ -1,7 +1,7 @@
 """Benchmark: the national « qui fait quoi » dataset (issue 15), all of France, CSV + Parquet.
 
-    .venv/bin/python benchmarks/bench_opendata_export.py            # reuses the database cached by bench_referential_load
-    .venv/bin/python benchmarks/bench_opendata_export.py --profile  # + cProfile of the export (top 25, on stderr)
+    .venv/bin/python benchmarks/bench_opendata_export.py            # on the database cached by bench_referential_load
+    .venv/bin/python benchmarks/bench_opendata_export.py --profile  # + cProfile of the export (on stderr)
 
 Each measurement runs in its own child process on a copy of the cached national referential (SQLite), so its
 time and peak resident memory (`ru_maxrss`) are its own:
