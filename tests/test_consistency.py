@@ -42,6 +42,11 @@ PUBLIC = {
     "suivi/<str:token>/consentements/<int:body_id>/retrait",
     "suivi/<str:token>/consentements/<int:body_id>/donner",
     "suivi/<str:token>/journal/",
+    # Open data (issue 15, ADR 020): public, read-only, the same files for everyone.
+    "opendata/catalogue.jsonld",
+    "opendata/qui-fait-quoi.csv",
+    "opendata/qui-fait-quoi.parquet",
+    "opendata/qui-fait-quoi.schema.json",
 }
 AGENTS_ONLY = {
     "declarations/",

@@ -153,6 +153,20 @@ def test_export_command_and_http_over_the_real_server(server):  # noqa: ANN001
     # The CSV (≈ 650 MB for France), streamed: the same rows.
     with urllib.request.urlopen(server.url + "/opendata/qui-fait-quoi.csv", timeout=120) as resp:  # noqa: S310
         assert resp.status == 200 and resp.headers["Content-Type"] == "text/csv; charset=utf-8"
-        assert resp.readline().decode().strip().replace('"', "").split(",") == list(COLUMNS)
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: resp.read(1 << 20), b""))
+        columns_line = resp.readline()
+        assert columns_line.decode().strip().replace('"', "").split(",") == list(COLUMNS)
+        lines = size = 0
+        for chunk in iter(lambda: resp.read(1 << 20), b""):
+            lines += chunk.count(b"\n")
+            size += len(chunk)
     assert lines == table.num_rows
+    # The DCAT catalogue lists both files with the byte sizes actually served.
+    from rdflib import Graph
+    from rdflib.namespace import DCAT
+
+    status, body = server.get("/opendata/catalogue.jsonld")
+    assert status == 200
+    g = Graph().parse(data=body, format="json-ld")
+    sizes = {str(g.value(d, DCAT.downloadURL)).rsplit("/", 1)[1]: g.value(d, DCAT.byteSize).toPython()
+             for d in g.subjects(DCAT.byteSize, None)}  # fmt: skip
+    assert sizes == {"qui-fait-quoi.csv": size + len(columns_line), "qui-fait-quoi.parquet": len(parquet)}

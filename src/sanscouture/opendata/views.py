@@ -1,10 +1,12 @@
-"""Open data files, public and read-only: the national dataset and its Table Schema (ADR 020)."""
+"""Open data, public and read-only: the national dataset, its Table Schema, the DCAT catalogue (ADR 020)."""
 
 from django.http import FileResponse, HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
+from .selectors import PAGE_SIZE, dcat_catalogue, dcat_pages
 from .services import qui_fait_quoi_edition, qui_fait_quoi_schema
 
+MAX_PAGE_SIZE = 100
 PARQUET = "application/vnd.apache.parquet"
 CACHE = "public, max-age=3600"
 
@@ -32,3 +34,25 @@ def qui_fait_quoi_schema_json(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(qui_fait_quoi_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Cache-Control"] = CACHE
     return response
+
+
+@require_safe
+def catalogue(request: HttpRequest) -> JsonResponse:
+    """The DCAT catalogue (JSON-LD), paginated the Hydra way: ?page=N&page_size=M (at most 100)."""
+    try:
+        page = int(request.GET.get("page", "1"))
+        page_size = int(request.GET.get("page_size", str(PAGE_SIZE)))
+    except ValueError:
+        page = page_size = 0
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        return _error(400, "page_invalide", f"page (≥ 1) et page_size (de 1 à {MAX_PAGE_SIZE}) sont des entiers.")
+    if page > dcat_pages(page_size=page_size):
+        return _error(404, "page_introuvable", "Cette page du catalogue n'existe pas.")
+    document = dcat_catalogue(absolute=request.build_absolute_uri, page=page, page_size=page_size)
+    response = JsonResponse(document, content_type="application/ld+json", json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = CACHE
+    return response
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"erreur": {"code": code, "message": message}}, status=status)
