@@ -43,6 +43,7 @@ PUBLIC = {
     "suivi/<str:token>/consentements/<int:body_id>/donner",
     "suivi/<str:token>/journal/",
     # Open data (issue 15, ADR 020): public, read-only, the same files for everyone.
+    "donnees-ouvertes/",
     "opendata/catalogue.jsonld",
     "opendata/qui-fait-quoi.csv",
     "opendata/qui-fait-quoi.parquet",

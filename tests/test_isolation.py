@@ -282,6 +282,7 @@ HTML: dict[str, str] = {
     "GET opendata/qui-fait-quoi.parquet": PUBLIC_GET,
     "GET opendata/qui-fait-quoi.schema.json": PUBLIC_GET,
     "GET opendata/catalogue.jsonld": PUBLIC_GET,
+    "GET donnees-ouvertes/": PUBLIC_GET,
     # Login steps.
     "GET connexion/": "*=200 propre=302 partage=302 etranger=302 admin=302 staff=302",
     "POST deconnexion/": "*=302",

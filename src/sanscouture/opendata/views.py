@@ -1,6 +1,7 @@
 """Open data, public and read-only: the national dataset, its Table Schema, the DCAT catalogue (ADR 020)."""
 
-from django.http import FileResponse, HttpRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from .selectors import PAGE_SIZE, dcat_catalogue, dcat_pages
@@ -56,3 +57,23 @@ def catalogue(request: HttpRequest) -> JsonResponse:
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"erreur": {"code": code, "message": message}}, status=status)
+
+
+@require_safe
+def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
+    """The open data page for people: what is published, how big, how fresh."""
+    edition = qui_fait_quoi_edition()
+    context = {
+        "title": "Données ouvertes",
+        "edition": edition,
+        "communes": _number(edition.communes),
+        "rows": _number(edition.rows),
+        "csv_size": edition.csv.stat().st_size,
+        "parquet_size": edition.parquet.stat().st_size,
+        "fields": qui_fait_quoi_schema()["fields"],
+    }
+    return render(request, "opendata/donnees_ouvertes.html", context)
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")  # French thousands separator (narrow no-break space)
