@@ -47,6 +47,12 @@ PUBLIC = {
     "flux/communes/<str:code>/actions.ics",
     "flux/epci/<str:siren>/actions.atom",
     "flux/epci/<str:siren>/actions.ics",
+    # Open data (issue 15, ADR 020): public, read-only, the same files for everyone.
+    "donnees-ouvertes/",
+    "opendata/catalogue.jsonld",
+    "opendata/qui-fait-quoi.csv",
+    "opendata/qui-fait-quoi.parquet",
+    "opendata/qui-fait-quoi.schema.json",
 }
 AGENTS_ONLY = {
     "declarations/",

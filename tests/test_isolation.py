@@ -303,6 +303,12 @@ HTML: dict[str, str] = {
     "GET mentions-legales/": PUBLIC_GET,
     "GET declarer/<str:slug>/": "*=400",  # no commune given
     "GET declarer/<str:slug>/confirmation": PUBLIC_GET,
+    # Open data (issue 15): public and read-only, the same files for everyone; no personal data in them.
+    "GET opendata/qui-fait-quoi.csv": PUBLIC_GET,
+    "GET opendata/qui-fait-quoi.parquet": PUBLIC_GET,
+    "GET opendata/qui-fait-quoi.schema.json": PUBLIC_GET,
+    "GET opendata/catalogue.jsonld": PUBLIC_GET,
+    "GET donnees-ouvertes/": PUBLIC_GET,
     # Login steps.
     "GET connexion/": "*=200 propre=302 partage=302 etranger=302 admin=302 staff=302",
     "POST deconnexion/": "*=302",

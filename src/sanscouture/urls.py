@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("sanscouture.journeys.urls")),
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),
+    path("", include("sanscouture.opendata.urls")),
     path("", include("sanscouture.web.urls")),
 ]
