@@ -1,4 +1,5 @@
-"""The REST API (/api/v1, OpenAPI at /api/docs): thin, it validates, calls selectors/services, serializes."""
+"""The REST API (/api/v1, OpenAPI JSON at /api/v1/openapi.json, its French page at /api/docs): thin, it validates,
+calls selectors/services, serializes."""
 
 import logging
 
@@ -22,7 +23,7 @@ api = ContractAPI(
     version="1",
     description="Qui fait quoi : territoires, structures publiques et compétences pour chaque commune de France.",
     urls_namespace="api",
-    docs_url="/docs",
+    docs_url=None,  # the French DSFR page is web's (urls.py: api/v1/docs), not Swagger's
     openapi_url="/openapi.json",
 )
 

@@ -3,11 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .api import api
-from .web.views import healthz
+from .web.views import api_docs, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    # The documentation page is the web shell's (French, DSFR); the API serves only its OpenAPI JSON.
+    path("api/v1/docs", api_docs, {"openapi": api.get_openapi_schema}, name="api_docs"),
     path("api/v1/", api.urls),
     path("", include("sanscouture.accounts.urls")),
     path("admin/", admin.site.urls),

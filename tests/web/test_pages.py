@@ -274,3 +274,20 @@ def test_links_follow_the_address_the_server_really_serves_on(settings, tmp_path
     monkeypatch.setenv("SANSCOUTURE_BASE_URL", "https://sans-couture.exemple.fr")
     assert server_address_publish(host="::", port=9000) == "http://[::1]:9000"
     assert settings.SANSCOUTURE_BASE_URL == "http://127.0.0.1:8765"  # an explicit address wins
+
+
+def test_the_api_documentation_lists_every_operation_in_french(client: Client) -> None:
+    from sanscouture.api import api
+
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200 and "Swagger" not in text(response)
+    page = text(response)
+    schema = api.get_openapi_schema()
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            assert f"{method.upper()} {path}</a>" in page, (method, path)  # in the table of contents
+            assert op["summary"].replace("'", "&#x27;") in page
+    # English default phrases of ninja are replaced; the caller of each operation is said.
+    assert "Unprocessable Entity" not in page and "Valeurs invalides (détail par champ)." in page
+    assert "Qui peut l'appeler : sans authentification (accès anonyme)." in page
+    assert "Authorization: Bearer &lt;jeton&gt;" in page and "sanscouture demo --json" in page

@@ -21,6 +21,7 @@ from sanscouture.errors import DomainError
 from sanscouture.journeys.models import LocalStep
 from sanscouture.journeys.services import local_step_add, local_step_withdraw
 
+from . import apidocs
 from .forms import DeclarationForm, LocalStepForm
 
 
@@ -29,6 +30,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"statut": "ok"})
+
+
+@require_GET
+def api_docs(request: HttpRequest, *, openapi: Callable[[], dict[str, Any]]) -> HttpResponse:
+    """The API documentation in French (DSFR), from the API's own OpenAPI document (given by urls.py)."""
+    schema = openapi()
+    return render(
+        request,
+        "web/api_docs.html",
+        {
+            "title": "Documentation de l'API",
+            "info": schema.get("info", {}),
+            "sections": apidocs.sections(schema),
+        },
+    )
 
 
 T = TypeVar("T")
