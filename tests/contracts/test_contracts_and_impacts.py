@@ -28,7 +28,8 @@ def test_an_action_on_a_needed_competence_names_the_sheets_partners_with_the_she
     reasons = by_key[PREFECTURE].reasons("Région Occitanie")
     assert reasons == [
         f"fiche action « {crte.sheet.title} » du contrat « CRTE du Grand Pic Saint-Loup », dont "
-        f"{by_key[PREFECTURE].body.name} est partenaire (organisation de la mobilité (aom)), dans 1 commune : Saint-Martin-de-Londres"
+        f"{by_key[PREFECTURE].body.name} est partenaire (organisation de la mobilité (aom)), "
+        "dans 1 commune : Saint-Martin-de-Londres"
     ]
     assert REGION not in by_key  # the declarant is not notified of itself
 
