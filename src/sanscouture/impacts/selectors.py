@@ -12,6 +12,7 @@ from sanscouture.bodies.models import Body
 from sanscouture.cases.models import OPEN_TASK_STATUSES, Case, CaseStatus, Task
 from sanscouture.competences.catalogue import catalogue
 from sanscouture.competences.routing import BodyInfo, Place, place_or_none, route, route_pivot
+from sanscouture.contracts.selectors import sheets_touching
 from sanscouture.territories.models import Commune
 
 from .dependencies import PIVOT_PREFIX, dependants
@@ -48,13 +49,14 @@ class AffectedBody:
     communes: list[tuple[str, str]] = field(default_factory=list)  # (INSEE code, name)
     chains: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (from, to) → commune names
     references: dict[tuple[str, str], str] = field(default_factory=dict)
+    sheets: dict[str, list[str]] = field(default_factory=dict)  # « fiche … (contrat), dont X est partenaire » → names
 
     def reasons(self, declarant: str) -> list[str]:
-        """« transport scolaire (Région Occitanie) → collèges (Département de l'Hérault) dans 36 communes : … »."""
+        """« transport scolaire (Région Occitanie) → collèges (Département de l'Hérault) dans 36 communes : … »;
+        then the action sheets of contracts the body is in, whose competences and communes the action touches."""
         out = []
         for (src, dst), names in self.chains.items():
-            shown = ", ".join(names[:SHOWN_COMMUNES]) + (" …" if len(names) > SHOWN_COMMUNES else "")
-            where = f"dans {len(names)} commune{'s' if len(names) > 1 else ''} : {shown}"
+            where = _where(names)
             if src == dst:
                 out.append(f"{subject_label(src)} ({self.body.name}), compétence touchée directement, {where}")
             else:
@@ -63,7 +65,13 @@ class AffectedBody:
                     f"{subject_label(src)} ({declarant}) → {subject_label(dst)} ({self.body.name}) {where}"
                     + (f" — {ref}" if ref else "")
                 )
+        out += [f"{sheet}, {_where(names)}" for sheet, names in self.sheets.items()]
         return out
+
+
+def _where(names: list[str]) -> str:
+    shown = ", ".join(names[:SHOWN_COMMUNES]) + (" …" if len(names) > SHOWN_COMMUNES else "")
+    return f"dans {len(names)} commune{'s' if len(names) > 1 else ''} : {shown}"
 
 
 @dataclass
@@ -115,7 +123,31 @@ def impacted_bodies(*, body_id: int, subjects: list[str], codes: list[str], on: 
                         names.append(pl.name)
                     if ref:
                         affected.references[(src, target)] = ref
+    _add_sheet_members(found, body_id=body_id, subjects=subjects, codes=codes)
     return sorted(found.values(), key=lambda a: (-len(a.communes), a.body.name))
+
+
+def _add_sheet_members(found: dict[int, AffectedBody], *, body_id: int, subjects: list[str], codes: list[str]) -> None:
+    """The pilot and partners of the contracts' action sheets that need a touched competence in those communes
+    (issue 14): their project depends on what the action changes, whoever is competent."""
+    competences = [s for s in subjects if not s.startswith(PIVOT_PREFIX)]
+    for touch in sheets_touching(commune_codes=codes, competence_codes=competences):
+        places = [(pl.insee_code, pl.name) for pl in (place_or_none(c) for c in touch.communes) if pl is not None]
+        names = [n for _, n in places]
+        for body, role in [(touch.pilot, "pilote"), *((b, "partenaire") for b in touch.partners)]:
+            if body.pk == body_id:
+                continue
+            affected = found.get(body.pk)
+            if affected is None:
+                info = BodyInfo(id=body.pk, key=body.key, name=body.name, kind=body.kind)
+                affected = found[body.pk] = AffectedBody(body=info)
+            known = {code for code, _ in affected.communes}
+            affected.communes += [(c, n) for c, n in places if c not in known]
+            label = (
+                f"fiche action « {touch.sheet.title} » du contrat « {touch.sheet.contract.title} », "
+                f"dont {body.name} est {role} ({', '.join(subject_label(c) for c in touch.competences)})"
+            )
+            affected.sheets.setdefault(label, names)
 
 
 def affected_cases(*, action: Action, body_ids: list[int], commune_ids: list[int]) -> QuerySet[Case]:
