@@ -48,6 +48,11 @@ def test_autocomplete_then_table_then_another_commune(page: Page) -> None:
         expect(row.locator("td").nth(0)).to_contain_text(body)
         expect(row.locator(".sc-reason")).to_have_text(re.compile(r"\w{10,}"))
     expect(page.locator('tr[data-competence="dechets-menagers"] td').nth(0)).to_contain_text("Intercommunalité")
+    id_cards = page.locator('tr[data-competence="cni-passeports"] td').nth(0)
+    expect(id_cards).to_contain_text("mairie équipée d'un dispositif de recueil")
+    page.locator("section", has=page.locator('tr[data-competence="cni-passeports"]')).screenshot(
+        path="/tmp/ergo2-qui-citoyennete.png"  # noqa: S108 (to look at, as the brief asks)
+    )
 
     field = commune_field(page)
     field.fill("Savenay")

@@ -52,6 +52,17 @@ def test_a_commune_shows_the_competences_grouped_by_theme(referential, client: C
     assert response.context["themes"]["Éducation"]
 
 
+def test_each_row_leads_with_where_to_go_and_the_id_card_says_which_mairie(referential, client: Client) -> None:
+    html = text(client.get(QUI, {"commune": "Saint-Martin-de-Londres"}))
+    header = html[html.index("<thead>") : html.index("</thead>")]
+    assert header.index("À qui vous adresser") < header.index(">Pour<")
+    row = html[html.index('data-competence="cni-passeports"') :]
+    row = row[: row.index("</tr>")]
+    # The competent body (the State) is not where one applies: a mairie with a recording device is (catalogue guide).
+    assert "mairie équipée d&#x27;un dispositif de recueil, quelle que soit votre commune de résidence" in row
+    assert row.index("dispositif de recueil") < row.index('<th scope="row">Cartes nationales d&#x27;identité')
+
+
 def test_suggestions_are_links_to_the_page(referential, client: Client) -> None:
     response = client.get(
         reverse("territories:suggestions"), {"commune": "Saint-Martin-de"}, headers={"HX-Request": "true"}

@@ -68,6 +68,8 @@ class Competence:
     banatic: tuple[str, ...]
     references: tuple[Reference, ...]
     rules: tuple[Rule, ...]
+    # What the person does, when it is not simply "go to the competent body" (e.g. where to apply for an ID card).
+    guide: str = ""
 
     def rule_at(self, on: date) -> Rule | None:
         return next((r for r in self.rules if r.applies(on)), None)
@@ -135,6 +137,7 @@ def parse_catalogue(raw: dict[str, Any]) -> Catalogue:
                 for ref in item.get("references") or ()
             ),
             rules=tuple(rules),
+            guide=str(item.get("guide") or ""),
         )
     return Catalogue(
         edition=str(raw.get("edition", "")),

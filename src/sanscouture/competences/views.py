@@ -39,6 +39,7 @@ class Row:
     bodies: list[tuple[str, str]]  # (name, kind label)
     badge: tuple[str, str]
     disagreement: str = ""  # what the sources of lower precedence say, when they differ
+    guide: str = ""  # what the person does, when the competent body is not where to apply (catalogue `guide`)
 
 
 @require_GET
@@ -96,6 +97,7 @@ def qui(request: HttpRequest) -> HttpResponse:
             bodies=[(b.name, KIND_LABELS.get(b.kind, "")) for b in answer.bodies],
             badge=REASON_BADGES.get(answer.reason.kind, (answer.reason.kind, "")),
             disagreement=disagreement(answer),
+            guide=comps[answer.subject].guide,
         )
         themes.setdefault(comps[answer.subject].theme or "Autres compétences", []).append(row)
     commune = res.commune
