@@ -66,6 +66,11 @@ AGENTS_ONLY = {
     "notifications/",
     "notifications/<int:pk>/lue",
     "notifications/tout-lire",
+    # Acteur-réseau (issue 12).
+    "reseau/",
+    "reseau/evaluations/<int:handover_id>",
+    "structures/<int:body_id>/reseau-interne/",
+    "structures/<int:body_id>/services/",
 }
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"
@@ -112,6 +117,10 @@ def test_every_url_has_a_declared_access():
         "/notifications/",
         "/notifications/1/lue",
         "/notifications/tout-lire",
+        "/reseau/",
+        "/reseau/evaluations/1",
+        "/structures/1/reseau-interne/",
+        "/structures/1/services/",
     ],
 )
 def test_agent_pages_redirect_anonymous_people_to_login(client, path):

@@ -10,6 +10,7 @@ from sanscouture.cases.api import router as cases_router
 from sanscouture.competences.api import router as competences_router
 from sanscouture.errors import DomainError, Throttled, envelope
 from sanscouture.journeys.api import router as journeys_router
+from sanscouture.network.api import router as network_router
 from sanscouture.territories.api import router as territories_router
 
 logger = logging.getLogger("sanscouture.api")
@@ -78,3 +79,4 @@ api.add_router("/", territories_router)
 api.add_router("/", competences_router)
 api.add_router("/", journeys_router)
 api.add_router("/", cases_router)
+api.add_router("/", network_router)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("sanscouture.cases.urls")),
     path("", include("sanscouture.notifications.urls")),
     path("", include("sanscouture.journeys.urls")),
+    path("", include("sanscouture.network.urls")),
     path("", include("sanscouture.web.urls")),
 ]

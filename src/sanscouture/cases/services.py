@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanscouture.accounts.models import Membership
-from sanscouture.bodies.models import Body
+from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.journeys.selectors import Journey, journey_compute
 from sanscouture.territories.selectors import commune_resolve
 
@@ -261,42 +261,72 @@ def task_status_set(*, task: Task, status: str, reason: str = "", actor: Abstrac
 
 
 @transaction.atomic
-def task_hand_over(*, task: Task, to_body: Body, reason: str, actor: AbstractBaseUser) -> Handover:
-    """Propose the task to another body (orientation); it accepts or refuses."""
+def task_unit_assign(*, task: Task, unit: BodyUnit | None, actor: AbstractBaseUser) -> Task:
+    """Give the task to one of its body's services (or to none): the body's agents decide, like the status."""
     task = Task.objects.select_for_update().select_related("body", "case").get(pk=task.pk)
+    _require_member(actor, task.body, "confier cette tâche à un service")
+    if unit is not None and (unit.body_id != task.body_id or not unit.active):
+        raise InvalidTransition("Choisissez un service actif de votre structure.")
+    task.unit = unit
+    task.save(update_fields=["unit", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def task_hand_over(
+    *, task: Task, to_body: Body, reason: str, actor: AbstractBaseUser, to_unit: BodyUnit | None = None
+) -> Handover:
+    """Propose the task to another body (orientation), or to another service of the same body; it accepts or
+    refuses."""
+    task = Task.objects.select_for_update().select_related("body", "case", "unit").get(pk=task.pk)
     _require_member(actor, task.body, "orienter cette tâche")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidTransition("Indiquez le motif de l'orientation.")
-    if to_body.pk == task.body_id or not to_body.active:
+    if not to_body.active:
         raise InvalidTransition("Choisissez une autre structure, active.")
+    if to_unit is not None and (to_unit.body_id != to_body.pk or not to_unit.active):
+        raise InvalidTransition("Ce service n'appartient pas à la structure destinataire.")
+    internal = to_body.pk == task.body_id
+    if internal and (to_unit is None or to_unit.pk == task.unit_id):
+        raise InvalidTransition("Choisissez une autre structure, ou un autre service de votre structure.")
     if task.status not in OPEN_TASK_STATUSES:
         raise InvalidTransition("Seule une tâche à faire ou en cours peut être orientée.")
     if task.handovers.filter(status=HandoverStatus.PENDING).exists():
         raise InvalidTransition("Une orientation de cette tâche attend déjà une réponse.")
     handover = Handover.objects.create(
-        task=task, from_body=task.body, to_body=to_body, reason=reason[:1000], created_by=actor
+        task=task,
+        from_body=task.body,
+        to_body=to_body,
+        from_unit=task.unit,
+        to_unit=to_unit,
+        reason=reason[:1000],
+        created_by=actor,
     )
-    _event(task.case, "handover", f"{task.body.name} oriente une tâche vers {to_body.name}.", body=task.body)
+    target = f"{to_unit.name} ({to_body.name})" if to_unit else to_body.name
+    _event(task.case, "handover", f"{task.body.name} oriente une tâche vers {target}.", body=task.body)
     from .notify import notify_bodies
 
-    notify_bodies(
-        bodies=[to_body],
-        kind="handover",
-        case=task.case,
-        title="Orientation reçue",
-        text=f"{task.body.name} vous oriente une tâche du dossier {task.case.reference}.",
-        dedupe_key=f"handover:{handover.pk}",
-    )
+    if not internal:  # inside one body, the task list of its agents shows it: no e-mail to oneself
+        notify_bodies(
+            bodies=[to_body],
+            kind="handover",
+            case=task.case,
+            title="Orientation reçue",
+            text=f"{task.body.name} vous oriente une tâche du dossier {task.case.reference}.",
+            dedupe_key=f"handover:{handover.pk}",
+        )
     return handover
 
 
 @transaction.atomic
 def handover_decide(*, handover: Handover, accept: bool, reason: str = "", actor: AbstractBaseUser) -> Handover:
-    """The receiving body accepts (the task becomes its own) or refuses (with a reason). Exactly one decision
-    wins when two agents act at once: the row is locked and re-read."""
+    """The receiving body accepts (the task becomes its own, and its service's when one was named) or refuses
+    (with a reason). Exactly one decision wins when two agents act at once: the row is locked and re-read."""
     handover = (
-        Handover.objects.select_for_update().select_related("task__case", "from_body", "to_body").get(pk=handover.pk)
+        Handover.objects.select_for_update()
+        .select_related("task__case", "from_body", "to_body", "to_unit")
+        .get(pk=handover.pk)
     )
     _require_member(actor, handover.to_body, "répondre à cette orientation")
     if handover.status != HandoverStatus.PENDING:
@@ -308,16 +338,18 @@ def handover_decide(*, handover: Handover, accept: bool, reason: str = "", actor
     handover.decision_reason, handover.decided_by, handover.decided_at = reason, actor, timezone.now()
     handover.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
     task = handover.task
+    receiver = f"{handover.to_unit.name} ({handover.to_body.name})" if handover.to_unit else handover.to_body.name
     if accept:
         Task.objects.filter(pk=task.pk).update(
             body=handover.to_body,
+            unit=handover.to_unit,
             pivot=KIND_PIVOT.get(handover.to_body.kind, task.pivot),
             status=TaskStatus.TODO,
             updated_at=timezone.now(),
         )
-        text = f"{handover.to_body.name} accepte la tâche orientée par {handover.from_body.name}."
+        text = f"{receiver} accepte la tâche orientée par {handover.from_body.name}."
     else:
-        text = f"{handover.to_body.name} refuse l'orientation de {handover.from_body.name} : {reason}"
+        text = f"{receiver} refuse l'orientation de {handover.from_body.name} : {reason}"
     _event(task.case, "handover_decision", text, body=handover.to_body)
     return handover
 

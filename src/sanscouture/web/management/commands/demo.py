@@ -19,6 +19,7 @@ from sanscouture.cases.demo import demo_agents, demo_api_tokens, demo_cases
 from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
+from sanscouture.network.demo import demo_network
 
 
 class Command(BaseCommand):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             links = demo_cases()
             tokens = demo_api_tokens()
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
+            demo_network()
         if options["json"]:
             document = {
                 "agents": [
