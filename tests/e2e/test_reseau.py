@@ -61,11 +61,15 @@ def test_the_network_of_the_herault_its_tie_ratings_and_the_departements_service
     expect(page.locator("#tableau-tendances tbody tr").first).to_be_visible()
     assert_accessible(page, context="réseau du département")
     page.screenshot(path=SHOTS / "reseau-herault.png", full_page=True)
+    page.screenshot(path=SHOTS / "reseau-herault-haut.png")
+    page.locator("#graphe-reseau").screenshot(path=SHOTS / "reseau-herault-graphe.png")
 
     # The Département rates its tie with the CAF in one click (six items, 1 to 4); the tie's trust score moves.
     form = page.locator("form[data-evaluation]", has_text="son lien avec CAF de l'Hérault")
     for label in ("Nos missions sont alignées", "Elle est ouverte à la discussion", "Elle fait ce qu'elle dit"):
-        form.get_by_role("group", name=label).get_by_label("4 — tout à fait").check()
+        group = form.get_by_role("group", name=label)
+        group.locator("label", has_text="4 — tout à fait").click()  # DSFR draws the radio on its label
+        expect(group.get_by_label("4 — tout à fait")).to_be_checked()
     form.get_by_role("button", name="Enregistrer l'évaluation").click()
     expect(page.get_by_text("Merci : votre évaluation du lien est enregistrée.")).to_be_visible()
     tie = page.locator("#tableau-liens tr", has_text="CAF de l'Hérault").filter(has_text="Département de l'Hérault")

@@ -28,8 +28,11 @@ def test_demo_network_of_the_herault_and_of_its_departement(referential):
     by_key = {s["cle"]: s for s in data["structures"]}
     isolated = [s["cle"] for s in data["structures"] if s["isolee"]]
     assert isolated == ["mdph:34"]
-    assert by_key["caf:34"]["courtage"]["total"] > 0
-    assert any(line.startswith("CAF de l'Hérault fait le lien entre") for line in data["explications"])
+    # One broker explained: the CAF, the only link between the bodies of the births and a neighbouring mairie.
+    assert by_key["caf:34"]["courtage"]["total"] > by_key["cpam:34"]["courtage"]["total"] > 0
+    brokers = [line for line in data["explications"] if " fait le lien entre " in line]
+    assert len(brokers) == 1 and brokers[0].startswith("CAF de l'Hérault fait le lien entre")
+    assert "mairies" in brokers[0] and "départements" in brokers[0]
     assert any("MDPH de l'Hérault" in line and "aucune interaction" in line for line in data["explications"])
     tie = next(link for link in data["liens"] if {link["source"], link["cible"]} == {caf.pk, dep.pk})
     assert tie["refusees"] == 2 and tie["acceptees"] == 4 and tie["taux_refus"] == round(2 / 6, 3)

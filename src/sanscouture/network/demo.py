@@ -128,6 +128,26 @@ def _handovers(cases: list[Case]) -> None:
             internal_done = True
 
 
+def _childcare(cases: list[Case]) -> None:
+    """For the latest births, the CAF asks the mairie of a neighbouring commune of the Grand Pic Saint-Loup (the next
+    one by INSEE code, outside the births) for a place in its crèche; the requests wait for an answer. The CAF is
+    then the one link between that mairie and every body of the births: the broker of the Hérault's network."""
+    communes = Commune.objects.filter(epci_id=PIC_SAINT_LOUP, kind=CommuneKind.CURRENT).order_by("insee_code")
+    neighbour = communes[BIRTHS : BIRTHS + 1].first()
+    mairie = Body.objects.filter(key=f"mairie:{neighbour.insee_code}").first() if neighbour else None
+    if mairie is None:
+        return
+    caf_agent = get_user_model().objects.get(username="demo-caf-34-agent")
+    for case in cases[len(DECISIONS) :]:
+        task = Task.objects.filter(case=case, body__key="caf:34").first()
+        if task is None or Handover.objects.filter(task=task).exists():
+            continue
+        handover = task_hand_over(
+            task=task, to_body=mairie, reason="Demande de place en crèche municipale", actor=caf_agent
+        )
+        Handover.objects.filter(pk=handover.pk).update(created_at=case.created_at + timedelta(days=2))
+
+
 def _rating() -> None:
     """The CAF rates its tie with the Département once (the Département's own rating is left to the demo user)."""
     caf, dep = Body.objects.get(key="caf:34"), Body.objects.get(key="departement:34")
@@ -143,6 +163,8 @@ def _rating() -> None:
 def demo_network() -> int:
     """Seed the network's demo activity; returns the number of interactions the ledger added."""
     _units()
-    _handovers(_births())
+    births = _births()
+    _handovers(births)
+    _childcare(births)
     _rating()
     return interactions_sync(full=True)

@@ -1,6 +1,7 @@
 """Forms of the network pages: the territory and period of the figures, a tie's rating, a body's services."""
 
 from django import forms
+from dsfr.forms import DsfrBaseForm
 
 from sanscouture.bodies.models import BodyUnit, UnitKind
 
@@ -17,7 +18,7 @@ LABELS = {
 }
 
 
-class NetworkFilterForm(forms.Form):
+class NetworkFilterForm(DsfrBaseForm):
     territoire = forms.ChoiceField(label="Territoire")
     du = forms.DateField(label="Du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     au = forms.DateField(label="Au (inclus)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -27,12 +28,12 @@ class NetworkFilterForm(forms.Form):
         self.fields["territoire"].choices = territories
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(DsfrBaseForm):
     du = forms.DateField(label="Du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     au = forms.DateField(label="Au (inclus)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class RatingForm(forms.Form):
+class RatingForm(DsfrBaseForm):
     """PARTNER's six items, 1 to 4 (trust: the first three; value: the last three)."""
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
@@ -43,7 +44,7 @@ class RatingForm(forms.Form):
             )
 
 
-class UnitForm(forms.Form):
+class UnitForm(DsfrBaseForm):
     nom = forms.CharField(label="Nom", max_length=200)
     type = forms.ChoiceField(label="Type", choices=UnitKind.choices, initial=UnitKind.SERVICE)
     parent = forms.ModelChoiceField(
@@ -53,3 +54,4 @@ class UnitForm(forms.Form):
     def __init__(self, *args, body, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = BodyUnit.objects.filter(body=body, active=True)
+        self.fields["parent"].label_from_instance = lambda unit: unit.name

@@ -36,6 +36,13 @@ PLURAL = {
     BodyKind.PREFECTURE: "préfectures",
     BodyKind.OFFICE: "guichets",
 }
+ROLE_LABELS = {
+    "coordinateur": "coordinatrice",
+    "gardien": "gardienne",
+    "representant": "représentante",
+    "consultant": "consultante",
+    "liaison": "liaison",
+}
 HOW = {
     "activite": "Nombre d'interactions de la structure sur la période (dossiers travaillés ensemble, orientations "
     "envoyées et décidées, messages), avec toute autre structure.",
@@ -313,11 +320,13 @@ def _explain(
     lines = []
     span = f"du {period.start:%d/%m/%Y} au {period.end:%d/%m/%Y}"
     brokers = sorted((n for n in out_nodes if n["courtage"]["total"]), key=lambda n: -n["courtage"]["total"])
-    for node in brokers[:3]:
+    for node in brokers[:1]:  # the main broker; the others are in the table (column « Courtage »)
         linked = brokerage[node["id"]].ends
+        roles = sorted(((n, role) for role, n in node["courtage"].items() if role != "total" and n), reverse=True)
+        detail = ", ".join(f"{ROLE_LABELS[role]} {n}" for n, role in roles[:2])
         lines.append(
-            f"{node['nom']} fait le lien entre {_between(nodes, linked, kinds)} "
-            f"({node['courtage']['total']} chemins où elle est l'intermédiaire obligé, {span})."
+            f"{node['nom']} fait le lien entre {_between(nodes, linked, kinds)} : elle est l'intermédiaire obligé "
+            f"de {node['courtage']['total']} chemins ({detail}), {span}."
         )
     for node in out_nodes:
         if node["isolee"]:

@@ -89,10 +89,10 @@ def _named(graph: Graph) -> list[dict[str, Any]]:
 
 
 def _rateable(user: Any) -> list[dict[str, Any]]:
-    """Hand-overs between two bodies decided in the last 31 days where one of my bodies is a party, whose tie my
-    body has not rated this month."""
+    """Hand-overs between two bodies decided in the last quarter (92 days) where one of my bodies is a party, whose
+    tie my body has not rated this month: the latest per partner, five at most."""
     mine = set(Membership.objects.filter(user=user).values_list("body_id", flat=True))
-    since = timezone.now() - timedelta(days=31)
+    since = timezone.now() - timedelta(days=92)
     month = timezone.localdate().replace(day=1)
     rated = set(TieRating.objects.filter(rater_body_id__in=mine, month=month).values_list("rater_body", "rated_body"))
     rows = (
