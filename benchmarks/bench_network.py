@@ -182,6 +182,8 @@ def measure_incremental() -> dict[str, object]:
     user = get_user_model().objects.create(username="bench-agent")
     commune = Commune.objects.create(
         insee_code="34274",
+        kind="current",
+        zone="metro",
         name="Saint-Martin-de-Londres",
         departement=Departement.objects.get(code="34"),
         region=Region.objects.get(code="76"),
@@ -250,7 +252,7 @@ def measure_page() -> dict[str, object]:
         body=Body.objects.filter(key__startswith="bench:", kind="caf").first(),
         role="agent",
     )
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     login_verified(client, user)
     url = "/reseau/?territoire=departement:34"
     render_s, response = _timed(lambda: client.get(url))

@@ -90,3 +90,20 @@ def test_constraint_equals_networkx_on_a_random_weighted_graph():
     theirs = nx.constraint(graph, [n for n in graph if graph.degree(n)], weight="weight")
     assert ours["seul"] is None
     assert all(abs(ours[n] - theirs[n]) < 1e-3 for n in theirs)
+
+
+def test_betweenness_equals_networkx_exact_figure():
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(11)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(40))
+    for _ in range(90):
+        a, b = rng.sample(range(40), 2)
+        graph.add_edge(a, b, weight=rng.randint(1, 5))
+    ours = metrics.betweenness(graph)
+    theirs = nx.betweenness_centrality(graph)
+    assert all(abs(ours[n] - theirs[n]) < 1e-3 for n in graph)
+    assert max(ours.values()) > 0

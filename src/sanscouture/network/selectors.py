@@ -54,8 +54,9 @@ HOW = {
     "qu'elle a reçues.",
     "taux_refus": "Orientations reçues refusées ÷ orientations reçues décidées.",
     "delai_median_reponse_avis_heures": "Médiane du délai de réponse aux avis d'impact reçus (quand ils existent).",
-    "intermediarite": "Centralité d'intermédiarité normalisée (networkx, graphe non orienté ; estimée sur "
-    f"{metrics.BETWEENNESS_SAMPLE} sources au-delà de {metrics.BETWEENNESS_SAMPLE} structures).",
+    "intermediarite": "Centralité d'intermédiarité normalisée (définition de networkx, algorithme de Brandes, graphe "
+    f"non orienté) : exacte jusqu'à {metrics.BETWEENNESS_SAMPLE} structures, estimée au-delà sur un échantillon "
+    "de structures de départ.",
     "contrainte": "Contrainte de Burt (formule de networkx, pondérée par les interactions) : proche de 1, tous ses "
     "liens mènent aux mêmes partenaires liés entre eux ; faible, elle relie des mondes séparés (trous structuraux).",
     "courtage": "Rôles de courtage de Gould et Fernandez, les types de structure comme groupes : pour chaque chemin "
