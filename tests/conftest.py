@@ -4,6 +4,7 @@
 full bundled referential, for HTTP and browser tests.
 """
 
+import json
 import os
 import re
 import socket
@@ -171,6 +172,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             drop()  # type: ignore[operator]
     leaks = log_leaks((tmp / "server.log").read_text())
     assert not leaks, f"données personnelles ou secrets dans le journal du serveur : {leaks[:5]}"
+
+
+DEMO_PASSWORD = "demo-motdepasse-solide-42"
+
+
+@pytest.fixture(scope="session")
+def demo(server: Server) -> dict:
+    """`sanscouture demo --json` on the server's database, once per run: the demo agents and API tokens."""
+    # Hashing a dozen passwords is slow on a busy CI machine: a generous bound.
+    return json.loads(server.manage("demo", "--json", "--mot-de-passe", DEMO_PASSWORD, timeout=600))
 
 
 LEAKS = [

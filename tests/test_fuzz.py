@@ -8,7 +8,6 @@ command that reproduces it against a server (`sanscouture serve` after `sanscout
 """
 
 import http.cookiejar
-import json
 import os
 import re
 import shutil
@@ -21,18 +20,16 @@ from pathlib import Path
 import pytest
 
 from sanscouture.accounts.testing import totp_code_from_secret
+from tests.conftest import DEMO_PASSWORD
 
-PASSWORD = "demo-motdepasse-solide-42"
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 SECONDS = os.environ.get("SANSCOUTURE_FUZZ_SECONDS", "30")
 AGENT, TOKEN_BODY = "demo-caf-34", "caf:34"
 
 
 @pytest.fixture(scope="module")
-def identities(server) -> dict[str, list[str]]:  # noqa: ANN001
+def identities(server, demo) -> dict[str, list[str]]:  # noqa: ANN001
     """schemathesis headers for each identity."""
-    # Hashing a dozen passwords again is slow on a busy CI machine: a generous bound.
-    demo = json.loads(server.manage("demo", "--json", "--mot-de-passe", PASSWORD, timeout=600))
     agent = next(a for a in demo["agents"] if a["username"] == AGENT)
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -45,7 +42,7 @@ def identities(server) -> dict[str, list[str]]:  # noqa: ANN001
         with opener.open(request) as r:
             return r.geturl()
 
-    assert "/connexion/code/" in form("/connexion/", {"username": AGENT, "password": PASSWORD})
+    assert "/connexion/code/" in form("/connexion/", {"username": AGENT, "password": DEMO_PASSWORD})
     form("/connexion/code/", {"code": totp_code_from_secret(agent["totp_secret"])})
     cookies = {c.name: c.value for c in jar}
     assert "sessionid" in cookies, "la connexion de l'agent de démonstration a échoué"

@@ -97,9 +97,13 @@ def test_an_arrondissement_answers_with_source_disagreement_and_verified_flag(se
     assert mobility["raison"]["autres_sources"][0]["structures"][0]["nom"] == "Région Île-de-France"
     assert [s["nom"] for s in by_code["sdis"]["structures"]] == ["Brigade de sapeurs-pompiers de Paris"]
     assert by_code["titres-sejour"]["raison"]["references_verifiees"]  # CESEDA R431-20, CGCT L2512-13
-    # No reference of this competence has been read yet: said, never "selon la loi".
+    # Checked since (SOURCE.md): the law is cited, with the flag.
     housing = by_code["logement-social-aides-pierre"]["raison"]
-    assert not housing["references_verifiees"] and "selon la loi" not in housing["explication"]
+    assert housing["references_verifiees"] and "selon la loi (CCH art. L301-5-1" in housing["explication"]
+    # Sytral rests on Code des transports L1243-1, not read yet: said by the flag, never "selon la loi".
+    status, lyon = get_json(server, "/api/v1/communes/69123/competences/mobilite-aom")
+    assert status == 200 and lyon["structures"][0]["cle"] == "sytral"
+    assert not lyon["raison"]["references_verifiees"] and "selon la loi" not in lyon["raison"]["explication"]
     status, one = get_json(server, "/api/v1/communes/75115/competences/titres-sejour")
     assert status == 200 and one["structures"][0]["nom"] == "Préfecture de police"
 

@@ -2,12 +2,14 @@
 the law (ADR 011); the regimes the law sets (IDFM, Sytral, préfecture de police, BSPP, BMPM, SDIS, CPS,
 mairies d'arrondissement); water after loi 2025-327; the dated referential."""
 
+import re
 from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from sanscouture.bodies.models import Body
+from sanscouture.competences.catalogue import catalogue
 from sanscouture.competences.errors import InvalidDeclaration
 from sanscouture.competences.models import Basis, Exercise
 from sanscouture.competences.routing import disagreement, route, route_everywhere, route_pivot
@@ -191,16 +193,27 @@ def test_a_commune_merged_since_answers_as_it_stood_on_1_january_2020(referentia
 
 
 def test_the_unverified_reference_is_never_presented_as_the_law(referential):
-    shown = 0
+    # An answer given "selon la loi" cites a checked reference, and names no unchecked one anywhere in its text
+    # (a reference written into a sentence, such as "(CGCT L5219-5 ; selon la loi …)", counts too).
+    unchecked = [
+        re.compile(rf"{re.escape(ref.code)}(?: art\.)? {re.escape(ref.article)}(?![\w-])")
+        for comp in catalogue().competences.values()
+        for ref in comp.references
+        if not ref.verified
+    ]
+    shown, texts = 0, set()
     for on in (date(2019, 6, 1), TODAY):
         for _, comp, answer in route_everywhere(on=on):
             for r in (answer, *answer.others):
                 if "selon la loi" in r.reason.text:
                     shown += 1
+                    texts.add((comp.code, r.reason.text))
                     assert r.reason.verified, (comp.code, r.reason.text)
                     cited = r.reason.text.split("selon la loi (", 1)[1]
                     assert any(cited.startswith(str(ref)) and ref.verified for ref in comp.references), cited
     assert shown > 10_000
+    named = [(code, text) for code, text in sorted(texts) if any(p.search(text) for p in unchecked)]
+    assert not named, named[:3]
 
 
 def test_pivot_caf_in_saint_pierre_et_miquelon(referential):

@@ -119,12 +119,15 @@ def test_paris_15e_shows_the_source_of_each_answer_and_the_disagreement(page: Pa
     expect(page.locator('tr[data-competence="sdis"] td').nth(0)).to_contain_text("Brigade de sapeurs-pompiers de Paris")
     expect(page.locator('tr[data-competence="titres-sejour"] td').nth(0)).to_contain_text("Préfecture de police")
     expect(page.locator('tr[data-competence="colleges"] td').nth(0)).to_contain_text("Ville de Paris")
-    # A reference not yet checked against the text says so.
-    expect(page.locator('tr[data-competence="logement-social-aides-pierre"] .sc-unverified')).to_have_text(
-        "Référence légale non vérifiée"
-    )
     expect(page.locator('tr[data-competence="titres-sejour"] .sc-unverified')).to_have_count(0)
     assert_accessible(page, context="Paris 15e")
     page.screenshot(path=tmp_path / "paris-15e.png")
     mobility.screenshot(path=tmp_path / "paris-15e-mobilite.png")
     page.locator('tr[data-competence="titres-sejour"]').screenshot(path=tmp_path / "paris-15e-titres.png")
+    # A reference not yet checked against the text says so (Sytral: Code des transports L1243-1 not read).
+    page.goto("/?code=69123")
+    lyon = page.locator('tr[data-competence="mobilite-aom"]')
+    expect(lyon.locator(".sc-unverified")).to_have_text("Référence légale non vérifiée")
+    expect(lyon.locator(".sc-reason")).not_to_contain_text("selon la loi")
+    expect(page.locator('tr[data-competence="etat-civil"] .sc-unverified')).to_have_count(0)
+    lyon.screenshot(path=tmp_path / "lyon-mobilite.png")

@@ -3,6 +3,7 @@
 import io
 import json
 import urllib.request
+import uuid
 
 import pytest
 from django.core.management import call_command
@@ -51,13 +52,9 @@ def test_cli_json_has_the_api_shape_and_bad_choices_are_french_errors(referentia
     assert "--choix salarie-du-secteur-prive" in questions.getvalue()
 
 
-def post(server, path, payload):
-    req = urllib.request.Request(
-        server.url + path,
-        data=json.dumps(payload).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
+def post(server, path, payload, token=None):
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    req = urllib.request.Request(server.url + path, data=json.dumps(payload).encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, json.loads(resp.read())
@@ -190,3 +187,32 @@ def test_local_steps_through_the_api(referential, client):
     referential.login(client, agent)
     assert client.post(f"/api/v1/etapes-locales/{step_id}/retrait").status_code == 200
     assert client.get("/api/v1/etapes-locales?moment_de_vie=F16225").json() == []
+
+
+def test_a_local_step_shows_at_once_in_every_server_process_and_goes_when_withdrawn(server, demo):
+    """Journeys keep the catalogue in each process; a local step added or withdrawn through one process is
+    seen by the next journey whichever process answers (two workers, several requests)."""
+    token = demo["api_tokens"]["epci:200022986"]
+    pic = next(a["body"]["id"] for a in demo["agents"] if a["body"]["cle"] == "epci:200022986")
+    title = f"Relais petite enfance — essai {uuid.uuid4().hex[:8]}"
+
+    def local_titles() -> set[str]:
+        seen = set()
+        for _ in range(4):
+            status, data = post(server, "/api/v1/moments-de-vie/F16225/parcours", {"commune": "34274", "choix": []})
+            assert status == 200, data
+            seen |= {s["titre"] for s in data["etapes"]}
+        return seen
+
+    assert title not in local_titles()
+    status, step = post(
+        server,
+        "/api/v1/etapes-locales",
+        {"structure": pic, "moment_de_vie": "F16225", "titre": title, "debut": "2025-01-01"},
+        token=token,
+    )
+    assert status == 201, step
+    assert title in local_titles()
+    status, _ = post(server, f"/api/v1/etapes-locales/{step['id']}/retrait", {}, token=token)
+    assert status == 200
+    assert title not in local_titles()

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sanscouture.competences.models import Exercise
+from sanscouture.competences.routing import route
 from sanscouture.territories.models import Commune
 
 PIC = "epci:200022986"
@@ -96,6 +97,20 @@ def test_bad_date_is_a_french_400(referential, client: Client, bad: str) -> None
     assert "date" in text(response) and (
         "n&#x27;est pas une date valide" in text(response) or "hors de la période couverte" in text(response)
     )
+
+
+def test_the_rows_resting_on_an_unchecked_reference_say_so(referential, client: Client) -> None:
+    """Issue 9, item 6: the page flags exactly the answers whose legal references are not all checked."""
+    response = client.get(QUI, {"code": "69123"})
+    assert response.status_code == 200
+    rows = {chunk.split('"', 1)[0]: chunk for chunk in text(response).split('<tr data-competence="')[1:]}
+    assert len(rows) > 40
+    for code, row in rows.items():
+        checked = route(code, commune="69123", on=date.today()).reason.verified
+        assert ("sc-unverified" not in row) == checked, code
+        assert checked or "selon la loi" not in row, code
+    assert "Référence légale non vérifiée" in rows["mobilite-aom"]  # Sytral: Code des transports L1243-1 unread
+    assert "sc-unverified" not in rows["etat-civil"]
 
 
 def test_a_past_date_is_honoured(referential, client: Client) -> None:

@@ -21,6 +21,7 @@ class BodyKind(models.TextChoices):
     MOBILITE = "mobilite", "Autorité organisatrice de la mobilité"
     SECOURS = "secours", "Incendie et secours"
     SECU_SOCIALE = "secu_sociale", "Organisme de sécurité sociale"
+    SYNDICAT = "syndicat", "Syndicat ou groupement de collectivités"
 
 
 # Bodies of the State (and, later, national bodies): only a platform administrator acts for them in the referential
@@ -111,3 +112,36 @@ class BodyUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.body})"
+
+
+class MemberKind(models.TextChoices):
+    COMMUNE = "commune", "Commune"
+    GROUPEMENT = "groupement", "Groupement"
+    AUTRE = "autre", "Autre organisme"
+
+
+class GroupementMember(models.Model):
+    """A member of a groupement (syndicat, PETR, EPCI…) as BANATIC lists it at `as_of` (the export's date).
+
+    A member is a commune (resolved through the SIREN ↔ INSEE table), another groupement (an EPCI that joined a
+    syndicat, in representation-substitution of its communes or not), or another organisme (département,
+    chambre…). Replaced as a whole by each BANATIC import."""
+
+    groupement = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="members")
+    member_siren = models.CharField(max_length=9)
+    member_name = models.CharField(max_length=250)
+    member_kind = models.CharField(max_length=10, choices=MemberKind.choices)
+    commune = models.ForeignKey(Commune, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    member = models.ForeignKey(Body, on_delete=models.SET_NULL, null=True, blank=True, related_name="member_of")
+    substitution = models.BooleanField(default=False, help_text="Représentation-substitution de ses communes")
+    as_of = models.DateField()
+
+    class Meta:
+        ordering = ["groupement", "member_name"]
+        verbose_name = "membre d'un groupement"
+        constraints = [
+            models.UniqueConstraint(fields=["groupement", "member_siren"], name="groupement_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_name} ∈ {self.groupement}"

@@ -17,7 +17,8 @@ def _social_security_departements(departement: str) -> set[str]:
 def body_territory(body: Body) -> frozenset[int]:
     """The current communes (primary keys) on which `body` acts: a mairie its commune; an EPCI or EPT its member
     communes; a département, a région or a collectivité à statut particulier the communes of its territory; a
-    préfecture, CAF, CPAM or MDPH those of its département(s); an Annuaire office the communes it serves; a mairie
+    préfecture, CAF, CPAM or MDPH those of its département(s); an Annuaire office the communes it serves; a syndicat its
+    member communes (BANATIC); a mairie
     d'arrondissement its city (it acts inside it); a body a special regime designates (IDFM, Sytral, préfecture de
     police, BSPP, BMPM, SDIS) the territory the law gives it.
 
@@ -48,7 +49,8 @@ def body_territory(body: Body) -> frozenset[int]:
     elif kind == BodyKind.PREFECTURE:
         # One préfecture stands for two COM (prefecture:977-978): its key names its départements.
         where = Q(departement_id__in=body.key.partition(":")[2].split("-"))
-    elif kind == BodyKind.OFFICE:
+    elif kind in (BodyKind.OFFICE, BodyKind.SYNDICAT):
+        # A syndicat's communes are those BANATIC lists, directly or through its member groupements.
         return frozenset(body.served_communes.filter(kind=CommuneKind.CURRENT).values_list("pk", flat=True))
     else:
         return frozenset()

@@ -40,6 +40,7 @@ from .models import LifeEvent, Publication
 from .nodes import MalformedSource, Node, from_xml, from_xmljs
 from .parsing import NOT_KEPT, home_audience, is_life_event, life_event_parse, publication_parse
 from .relevance import relevance_notes
+from .selectors import catalogue_memo_invalidate
 
 Progress = Callable[[str, int, int], None]
 
@@ -495,6 +496,7 @@ def catalogue_import(parsed: ParsedCatalogue, *, progress: Progress | None = Non
     LifeEvent.objects.bulk_create(new_events, batch_size=BATCH)
     LifeEvent.objects.bulk_update(changed_events, LIFE_EVENT_FIELDS, batch_size=BATCH)
     report.life_events.added, report.life_events.updated = len(new_events), len(changed_events)
+    catalogue_memo_invalidate()
     return report
 
 

@@ -107,3 +107,15 @@ class LifeEvent(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+
+class CatalogueVersion(models.Model):
+    """One row, bumped by every catalogue import: each process drops what it kept of the catalogue (journeys)."""
+
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "version du catalogue"
+
+    def __str__(self) -> str:
+        return f"version {self.version}"

@@ -1,9 +1,17 @@
 """Reads of the catalogue for screens, API and journeys."""
 
+import threading
+import time
 from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from sanscouture.competences.models import RoutingVersion
 
 from .errors import LifeEventNotFound, PublicationNotFound
-from .models import LifeEvent, LifeEventQuerySet, Publication
+from .models import CatalogueVersion, LifeEvent, LifeEventQuerySet, Publication
 
 
 def life_events(audience: str | None = None) -> LifeEventQuerySet:
@@ -53,3 +61,41 @@ def publications_get(ids: Iterable[str], *, fields: Iterable[str] | None = None)
     for i in range(0, len(wanted), 500):
         found.update(qs.in_bulk(wanted[i : i + 500]))
     return found
+
+
+# What a process keeps of the catalogue between requests (journeys: life events and the publications they cite),
+# dropped when any process imports a catalogue (the version row), checked at most every CHECK_EVERY_SECONDS.
+CHECK_EVERY_SECONDS = 2.0
+_memo_lock = threading.Lock()
+_memo: dict[str, Any] = {"version": None, "checked": 0.0, "items": {}}
+
+
+def catalogue_memo() -> dict[Any, Any]:
+    """A dict for what derives from the catalogue alone, kept in the process until the next catalogue import.
+    Inside a transaction it is a fresh dict each time: what a transaction reads may be rolled back."""
+    if connection.in_atomic_block:
+        return {}
+    now = time.monotonic()
+    if now - _memo["checked"] >= CHECK_EVERY_SECONDS:
+        with _memo_lock:
+            # The routing version too: bodies (their names, whether active) change with the referential.
+            version = (
+                CatalogueVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0,
+                RoutingVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0,
+            )
+            if version != _memo["version"]:
+                _memo.update(version=version, items={})
+            _memo["checked"] = time.monotonic()
+    return _memo["items"]
+
+
+def catalogue_memo_invalidate() -> None:
+    """Call in the transaction that changes the catalogue: every process drops its memo on its next check."""
+    CatalogueVersion.objects.get_or_create(pk=1)
+    CatalogueVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    _drop_memo()
+    transaction.on_commit(_drop_memo)
+
+
+def _drop_memo() -> None:
+    _memo.update(version=None, checked=0.0, items={})

@@ -43,6 +43,8 @@ KIND_LEVELS: dict[str, frozenset[str]] = {
     BodyKind.MOBILITE: frozenset(),
     BodyKind.SECOURS: frozenset({"sdis"}),
     BodyKind.SECU_SOCIALE: frozenset({"caf", "cpam"}),
+    # A syndicat holds what its member communes or EPCI transferred to it: the commune and intercommunal levels.
+    BodyKind.SYNDICAT: frozenset({"commune", "epci"}),
 }
 LATEST = date(2099, 12, 31)
 

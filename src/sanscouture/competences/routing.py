@@ -85,7 +85,13 @@ class Routing(NamedTuple):
     bodies: tuple[BodyInfo, ...]
     reason: Reason
     label: str = ""
-    others: tuple["Routing", ...] = ()
+    # What `others` is computed from, when first read: (index, competence, place, date, rule, candidates). A plain
+    # tuple costs nothing to build on the hot path (ADR 016: route_everywhere with BANATIC loaded).
+    pending: tuple = ()
+
+    @property
+    def others(self) -> tuple["Routing", ...]:
+        return _others(*self.pending) if self.pending else ()
 
     @property
     def body(self) -> BodyInfo | None:
@@ -569,7 +575,7 @@ def _route(index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | No
             if len(cands) == 1:  # the common case (one BANATIC row, one regime): no list to build
                 c = cands[0]
                 if c.start <= on and (c.end is None or on <= c.end) and not c.with_commune:
-                    return Routing(comp.code, c.bodies, c.reason, comp.label, _Others(index, comp, pl, on, rule, cands))
+                    return Routing(comp.code, c.bodies, c.reason, comp.label, (index, comp, pl, on, rule, cands))
             chosen = [c for c in cands if c.start <= on and (c.end is None or on <= c.end)]
             if chosen:
                 top = chosen[0]
@@ -577,7 +583,7 @@ def _route(index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | No
                     bodies = top.bodies
                 else:
                     bodies = _candidate_bodies([c for c in chosen if c.rank == top.rank], pl)
-                return Routing(comp.code, bodies, top.reason, comp.label, _Others(index, comp, pl, on, rule, chosen))
+                return Routing(comp.code, bodies, top.reason, comp.label, (index, comp, pl, on, rule, chosen))
     if rule is None or pl.not_modelled:
         return _not_modelled(index, comp, pl, on)
     # Communes with the same EPCI regime and special statuses share the levels and the reason; only the
@@ -593,36 +599,6 @@ def _route(index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | No
         body = lb[idxs[0]]
         return Routing(comp.code, (body,) if body is not None else (), reason, comp.label)
     return Routing(comp.code, tuple(dict.fromkeys(lb[i] for i in idxs if lb[i] is not None)), reason, comp.label)
-
-
-class _Others(Sequence):
-    """What the sources of lower precedence answer where they differ: computed when first read (the pages,
-    the API), not on the hot path (ADR 011)."""
-
-    __slots__ = ("_args", "_items")
-
-    def __init__(self, *args: object) -> None:
-        self._args: tuple | None = args
-        self._items: tuple[Routing, ...] = ()
-
-    def _get(self) -> tuple[Routing, ...]:
-        if self._args is not None:
-            self._items, self._args = _others(*self._args), None  # type: ignore[misc]
-        return self._items
-
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN204
-        return self._get()[i]
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-    def __eq__(self, other: object) -> bool:
-        return tuple(self._get()) == (tuple(other) if isinstance(other, Sequence) else other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._get())
 
 
 def _others(
@@ -723,7 +699,8 @@ def _default_reason(
     holders = ", ".join(LEVEL_LABELS[lv] for lv in levels)
     text = {
         "loi": f"Compétence de : {holders}, {basis}.",
-        "ept": f"Exercée par l'établissement public territorial du Grand Paris (CGCT L5219-5 ; {basis}).",
+        # Not "CGCT L5219-5" here: that article's text has not been checked (SOURCE.md), so it is not cited as law.
+        "ept": f"Exercée par l'établissement public territorial du Grand Paris ({basis}).",
         "facultative": f"Compétence facultative pour ce type d'intercommunalité : elle reste à la {holders} "
         f"sauf transfert déclaré ({basis}).",
         "sans_epci": f"La commune n'appartient à aucune intercommunalité : compétence de la {holders} ({basis}).",

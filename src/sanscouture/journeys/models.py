@@ -1,17 +1,12 @@
 """Local steps: what a body adds to a life event for its own territory."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from sanscouture.bodies.models import Body
-
-
-class LocalStepQuerySet(models.QuerySet):
-    def in_force(self, *, life_event: str, on) -> "LocalStepQuerySet":  # noqa: ANN001
-        return self.filter(life_event=life_event, withdrawn_at__isnull=True, start__lte=on, body__active=True).filter(
-            Q(end__isnull=True) | Q(end__gte=on)
-        )
 
 
 class LocalStep(models.Model):
@@ -29,8 +24,6 @@ class LocalStep(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
-    objects = LocalStepQuerySet.as_manager()
-
     class Meta:
         ordering = ["life_event", "start", "pk"]
         verbose_name = "étape locale"
@@ -43,3 +36,9 @@ class LocalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.body} — {self.title}"
+
+    def in_force(self, *, on: date) -> bool:
+        """Shown on `on`: not withdrawn, its body active, `on` between start and end (inclusive)."""
+        return (
+            self.withdrawn_at is None and self.body.active and self.start <= on and (self.end is None or self.end >= on)
+        )

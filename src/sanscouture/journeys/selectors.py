@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import yaml
+from django.db import connection
 
 from sanscouture.bodies.pivots import ANNUAIRE, PivotInfo, pivot_info, pivot_labels
 from sanscouture.catalogue.conditions import evaluate, variables_of
 from sanscouture.catalogue.models import LifeEvent, Publication
 from sanscouture.catalogue.parsing import plain_text
-from sanscouture.catalogue.selectors import JOURNEY_FIELDS, life_event_get, publications_get
+from sanscouture.catalogue.selectors import JOURNEY_FIELDS, catalogue_memo, life_event_get, publications_get
 from sanscouture.competences.catalogue import catalogue
 from sanscouture.competences.routing import (
     BodyInfo,
@@ -483,7 +484,9 @@ def _unanswered(event: LifeEvent, variables: dict[str, bool], answered: set[str]
 def journey_compute(*, life_event: str, choices: list[str], commune: str, on: date | None = None) -> Journey:
     """The journey for `life_event` (slug or F… id) with the chosen answers (choice ids) in `commune`
     (any INSEE code, old and delegated ones included) on `on` (default: today)."""
-    event = life_event_get(life_event)
+    memo = catalogue_memo()
+    event = memo.get(("life_event", life_event)) or life_event_get(life_event)
+    memo[("life_event", life_event)] = event
     pl = place_or_none(commune)  # a current INSEE code: no query (old and delegated codes are resolved)
     message = ""
     if pl is None:
@@ -499,14 +502,9 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
     intro_found = _Found()
     introduction = _filter(content.get("introduction") or [], variables, intro_found)
     extra = [x["target"] for key in ("questions", "see_also") for x in before_raw.get(key, ())]
-    ids = {t for _, found in raw_steps for t in found.targets} | set(extra)
-    publications = publications_get(ids, fields=JOURNEY_FIELDS)
-    life_events = {  # linked life events: their slug and title only
-        le.publication_id: le
-        for le in LifeEvent.objects.filter(publication_id__in=ids)
-        .select_related("publication")
-        .only("publication_id", "slug", "publication__id", "publication__title")
-    }
+    cited = memo.get(("cited", event.publication_id)) or _cited(event, extra)
+    memo[("cited", event.publication_id)] = cited
+    publications, life_events = cited
     mapping = fiche_competences()
     comps = catalogue().competences
     offices_seen: dict[str, Office | None] = {}
@@ -550,7 +548,7 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
                 offices.setdefault(found_office.pivot, found_office)
         step.offices = list(offices.values())
         steps.append(step)
-    steps += _local_steps(event, pl, on, start=len(steps) + 1)
+    steps += _local_steps(event, pl, on, memo, start=len(steps) + 1)
     before = Before(
         introduction=introduction,
         services=[_service(n) for n in before_raw.get("services", ()) if n.get("url")],
@@ -587,6 +585,28 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
     )
 
 
+def _cited(event: LifeEvent, extra: list[str]) -> tuple[dict[str, Publication], dict[str, LifeEvent]]:
+    """The publications and linked life events that `event` cites anywhere, whatever the answers (two queries;
+    kept in the catalogue memo, so a journey reads none)."""
+    ids = set(extra)
+
+    def visit(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            if node["type"] == "paragraphe":
+                ids.update(r["target"] for r in node["inline"] if r["type"] == "lien" and "target" in r)
+            visit(node.get("children") or [])
+
+    visit(event.content.get("body") or [])
+    publications = publications_get(ids, fields=JOURNEY_FIELDS)
+    life_events = {  # linked life events: their slug and title only
+        le.publication_id: le
+        for le in LifeEvent.objects.filter(publication_id__in=ids)
+        .select_related("publication")
+        .only("publication_id", "slug", "publication__id", "publication__title")
+    }
+    return publications, life_events
+
+
 def _competent(
     pub: Publication, entry: dict[str, str], comps: dict[str, Any], pl: Place, on: date, offices: dict[str, Office]
 ) -> Competent:
@@ -609,10 +629,10 @@ def _competent(
     )
 
 
-def _local_steps(event: LifeEvent, pl: Place, on: date, *, start: int) -> list[Step]:
+def _local_steps(event: LifeEvent, pl: Place, on: date, memo: dict[Any, Any], *, start: int) -> list[Step]:
     steps = []
-    for local in LocalStep.objects.in_force(life_event=event.publication_id, on=on).select_related("body"):
-        if pl.insee_code not in communes_served(local.body.key):
+    for local in _local_steps_of(event.publication_id, memo):
+        if not local.in_force(on=on) or pl.insee_code not in communes_served(local.body.key):
             continue
         body = BodyInfo(id=local.body.pk, key=local.body.key, name=local.body.name, kind=local.body.kind)
         content = (
@@ -631,6 +651,25 @@ def _local_steps(event: LifeEvent, pl: Place, on: date, *, start: int) -> list[S
             )
         )
     return steps
+
+
+def _local_steps_of(life_event: str, memo: dict[Any, Any]) -> list[LocalStep]:
+    """The local steps of a life event not withdrawn, kept in the memo while a one-row stamp of the table says
+    nothing was added or withdrawn (steps are never edited: a change is a withdrawal and a new step). The stamp is
+    plain SQL: the ORM would spend more composing the query than the database answering it."""
+    table = LocalStep._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), MAX(id), COUNT(withdrawn_at) FROM {table} WHERE life_event = %s",  # noqa: S608
+            [life_event],
+        )
+        stamp = cursor.fetchone()
+    kept = memo.get(("local_steps", life_event))
+    if kept is None or kept[0] != stamp:
+        steps = list(LocalStep.objects.filter(life_event=life_event, withdrawn_at__isnull=True).select_related("body"))
+        kept = (stamp, steps)
+        memo[("local_steps", life_event)] = kept
+    return kept[1]
 
 
 def _lines(text: str) -> list[str]:

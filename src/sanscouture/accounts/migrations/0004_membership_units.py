@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_anonymous_write"),
-        ("bodies", "0003_bodyunit"),
+        ("bodies", "0004_bodyunit"),
     ]
 
     operations = [

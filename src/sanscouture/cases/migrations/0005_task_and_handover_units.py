@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bodies", "0003_bodyunit"),
+        ("bodies", "0004_bodyunit"),
         ("cases", "0004_task_body_due_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

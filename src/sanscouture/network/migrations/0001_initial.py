@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("bodies", "0003_bodyunit"),
+        ("bodies", "0004_bodyunit"),
         ("cases", "0005_task_and_handover_units"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -14,7 +14,7 @@ from rich.table import Table
 from sanscouture.bodies.importers import AnnuaireReport, annuaire_import
 from sanscouture.catalogue.importers import CatalogueReport, catalogue_load
 from sanscouture.competences.routing import routing_index_invalidate
-from sanscouture.competences.services import ReferentialReport, referential_load
+from sanscouture.competences.services import BanaticReport, ReferentialReport, banatic_import, referential_load
 
 
 @contextmanager
@@ -133,4 +133,54 @@ def import_catalogue_with_progress(paths: list[Path] | None, audience: str | Non
         console.print(f"Fichiers ignorés : {len(report.skipped)}")
     if not report.changed:
         console.print("Aucun changement : le catalogue était déjà à jour.")
+    return report
+
+
+def import_banatic_with_progress(path: Path, export_date: date, communes: Path | None, stdout: Any) -> BanaticReport:
+    """Import a BANATIC export in one transaction and say what changed, what was kept and what was not."""
+    console = Console(file=stdout, force_terminal=False)
+    with progress_bars(console) as step:
+        report = banatic_import(path=path, export_date=export_date, communes_table=communes, progress=step)
+    generation = "export actuel (XLSX)" if report.generation == "xlsx" else "ancien export BANATIC V5"
+    table = Table(title=f"BANATIC, export du {report.export_date:%d/%m/%Y} — {generation}, {report.rows} lignes")
+    table.add_column("objets")
+    for col in ("créés", "modifiés", "terminés / désactivés", "inchangés"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        "structures", str(report.bodies_created), str(report.bodies_updated), str(report.bodies_deactivated), ""
+    )
+    table.add_row(
+        "compétences exercées",
+        str(report.exercises_created),
+        "",
+        str(report.exercises_ended),
+        str(report.exercises_unchanged),
+    )
+    console.print(table)
+    natures = ", ".join(f"{n} {k}" for k, n in sorted(report.natures.items()))
+    console.print(f"{report.groupements} groupements ({natures}), {report.members} membres.")
+    for label, names in (
+        ("Nouveaux groupements", report.created),
+        ("Groupements absents de cet export", report.deactivated),
+    ):
+        if names:
+            console.print(f"{label} ({len(names)}, les 10 premiers) : " + ", ".join(names[:10]), markup=False)
+    console.print(f"Colonnes reprises ({len(report.columns_kept)}) :")
+    for line in report.columns_kept:
+        console.print(f"  • {line}", markup=False, highlight=False)
+    console.print(
+        f"Colonnes revues et non reprises : {len(report.columns_not_kept)} (voir competences/data/banatic.yaml)"
+    )
+    if report.columns_unknown:
+        console.print(f"Colonnes absentes du fichier de correspondance, à revoir ({len(report.columns_unknown)}) :")
+        for line in report.columns_unknown[:20]:
+            console.print(f"  • {line}", markup=False, highlight=False)
+    if report.unresolved_communes:
+        console.print(f"Communes membres introuvables ({len(report.unresolved_communes)}, les 10 premières) :")
+        for line in report.unresolved_communes[:10]:
+            console.print(f"  • {line}", markup=False, highlight=False)
+    for warning in report.warnings[:10]:
+        console.print(f"  ! {warning}", markup=False, highlight=False)
+    if not report.changed:
+        console.print("Aucun changement : BANATIC était déjà à jour.")
     return report

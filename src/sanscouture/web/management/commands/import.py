@@ -14,10 +14,10 @@ from ._progress import load_referential_with_progress
 
 
 class Command(BaseCommand):
-    help = "Importe des données officielles : territoires (découpage administratif) ou annuaire (guichets)."
+    help = "Importe des données officielles : territoires, annuaire (guichets), catalogue ou BANATIC."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="what", required=True, metavar="{territoires,annuaire,catalogue}")
+        sub = parser.add_subparsers(dest="what", required=True, metavar="{territoires,annuaire,catalogue,banatic}")
         t = sub.add_parser("territoires", help="Découpage administratif (@etalab/decoupage-administratif)")
         t.add_argument(
             "path",
@@ -51,6 +51,24 @@ class Command(BaseCommand):
             help="Public des fichiers XML quand leur fil d'Ariane ne le dit pas",
         )
 
+        b = sub.add_parser("banatic", help="Export national BANATIC (groupements, membres, compétences exercées)")
+        b.add_argument(
+            "path",
+            type=Path,
+            help="Export actuel (XLSX « France ») ou ancien export BANATIC V5 (texte tabulé cp1252, .xls ou .txt)",
+        )
+        b.add_argument(
+            "--date",
+            type=date.fromisoformat,
+            required=True,
+            help="Date de l'export (AAAA-MM-JJ) : les compétences exercées sont datées de ce jour",
+        )
+        b.add_argument(
+            "--communes",
+            type=Path,
+            help="Table SIREN ↔ INSEE des communes publiée avec BANATIC (CSV « ; ») ; sinon le SIREN du référentiel",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["what"] == "territoires":
@@ -59,6 +77,10 @@ class Command(BaseCommand):
                 from ._progress import import_catalogue_with_progress
 
                 import_catalogue_with_progress(options["paths"], options["audience"], self.stdout)
+            elif options["what"] == "banatic":
+                from ._progress import import_banatic_with_progress
+
+                import_banatic_with_progress(options["path"], options["date"], options["communes"], self.stdout)
             else:
                 from ._progress import import_annuaire_with_progress
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bodies", "0002_special_regime_kinds"),
+        ("bodies", "0003_groupement_members"),
     ]
 
     operations = [
