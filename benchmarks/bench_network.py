@@ -255,7 +255,7 @@ def measure_page() -> dict[str, object]:
     client = Client(HTTP_HOST="localhost")
     login_verified(client, user)
     url = "/reseau/?territoire=departement:34"
-    render_s, response = _timed(lambda: client.get(url))
+    render_s, response = _timed(lambda: client.get(url), repeat=1)
     return {"page_s": round(render_s, 3), "status": response.status_code, "bytes": len(response.content)}
 
 
@@ -283,6 +283,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--bodies", type=int, default=5_000)
+    parser.add_argument("--garder", metavar="DOSSIER", help="Garder la base préparée dans ce dossier et la réutiliser")
     parser.add_argument("--child", nargs=3, metavar=("STEP", "DB", "DATA_DIR"))
     args = parser.parse_args()
     if args.child:

@@ -1,20 +1,10 @@
 """Admin: the ledger and the ratings, read-only (they are derived from the product or written by agents)."""
 
 from django.contrib import admin
-from django.http import HttpRequest
+
+from sanscouture.cases.admin import ReadOnly
 
 from .models import Interaction, TieRating
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Interaction)

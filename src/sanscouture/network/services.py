@@ -54,19 +54,16 @@ def _from_handovers(since: datetime | None) -> Iterator[Interaction]:
     if since is not None:
         handovers = handovers.filter(created_at__gte=since) | handovers.filter(decided_at__gte=since)
     fields = ("pk", "from_body_id", "to_body_id", "from_unit_id", "to_unit_id", "created_at", "decided_at", "status")
-    for pk, a, b, ua, ub, created, decided, status in handovers.values_list(*fields).iterator(chunk_size=BATCH):
-        case_id = None
-        units = {"from_unit_id": ua, "to_unit_id": ub}
+    rows = handovers.values_list(*fields, "task__case_id").iterator(chunk_size=BATCH)
+    for pk, a, b, ua, ub, created, decided, status, case_id in rows:
+        links = {"from_unit_id": ua, "to_unit_id": ub, "case_id": case_id}
         if since is None or created >= since:
-            yield _row(InteractionKind.HANDOVER_SENT, f"handover:{pk}", a, b, created, **units, case_id=case_id)
+            yield _row(InteractionKind.HANDOVER_SENT, f"handover:{pk}", a, b, created, **links)
         if status != HandoverStatus.PENDING and decided is not None:
-            kind = (
-                InteractionKind.HANDOVER_ACCEPTED
-                if status == HandoverStatus.ACCEPTED
-                else InteractionKind.HANDOVER_REFUSED
-            )
+            accepted = status == HandoverStatus.ACCEPTED
+            kind = InteractionKind.HANDOVER_ACCEPTED if accepted else InteractionKind.HANDOVER_REFUSED
             delay = max(0, int((decided - created).total_seconds()))
-            yield _row(kind, f"handover:{pk}", a, b, decided, **units, delay_seconds=delay)
+            yield _row(kind, f"handover:{pk}", a, b, decided, **links, delay_seconds=delay)
 
 
 def _from_messages(since: datetime | None) -> Iterator[Interaction]:
