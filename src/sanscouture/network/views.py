@@ -59,8 +59,26 @@ def _territories(user: Any) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+# A département has thousands of bodies: the page draws and lists the most active, the CSV exports give them all.
+GRAPH_NODES = 150
+TABLE_ROWS = 300
+
+
+def _shown(graph: Graph) -> Graph:
+    """The page's share of a large network: the TABLE_ROWS most active bodies (and every isolated one) with the ties
+    among them; the graph view keeps GRAPH_NODES of them."""
+    if len(graph.nodes) <= TABLE_ROWS:
+        return graph
+    ranked = sorted(graph.nodes, key=lambda n: -n["activite"])
+    kept = ranked[:TABLE_ROWS] + [n for n in ranked[TABLE_ROWS:] if n["isolee"]]
+    ids = {n["id"] for n in kept}
+    links = [link for link in graph.links if link["source"] in ids and link["cible"] in ids][:TABLE_ROWS]
+    return Graph(kept, links, graph.groups, graph.explanations, graph.how)
+
+
 def _graph_data(graph: Graph) -> dict[str, Any]:
     """What the graph view draws (no figure it does not show in the tables too)."""
+    drawn = {n["id"] for n in sorted(graph.nodes, key=lambda n: -n["activite"])[:GRAPH_NODES]}
     return {
         "noeuds": [
             {
@@ -72,10 +90,12 @@ def _graph_data(graph: Graph) -> dict[str, Any]:
                 "couleur": COLOURS.get(n["type"], OTHER_COLOUR),
             }
             for n in graph.nodes
+            if n["id"] in drawn
         ],
         "liens": [
             {"source": str(link["source"]), "cible": str(link["cible"]), "interactions": link["interactions"]}
             for link in graph.links
+            if link["source"] in drawn and link["cible"] in drawn
         ],
     }
 
@@ -136,13 +156,15 @@ def network_page(request: HttpRequest) -> HttpResponse:
             status, error = 400, exc.message
         else:
             interactions_sync()
-            graph = network_of_territory(territory=territory, period=period)
+            full = network_of_territory(territory=territory, period=period)
+            graph = _shown(full)
             trends = trends_of_territory(territory=territory, period=period)
             query = f"territoire={territory.key}&du={period.start}&au={period.end}"
             context = {
                 "territory": territory,
                 "period": period,
                 "graph": graph,
+                "totals": {"nodes": len(full.nodes), "links": len(full.links)},
                 "graph_data": _graph_data(graph),
                 "legend": sorted(
                     {(n["type"], dict(BodyKind.choices).get(n["type"], n["type"])) for n in graph.nodes},
