@@ -176,3 +176,26 @@ def test_fiche_competence_mapping_names_real_competences():
     codes = set(catalogue().competences)
     for fiche, entry in fiche_competences().items():
         assert fiche[0] in "FNR" and entry["competence"] in codes, fiche
+
+
+def test_api_schema_names_are_unique_across_apps():
+    """django-ninja names OpenAPI components after their classes: two schemas of one name overwrite each other
+    (the network's StructureOut once replaced competences' in the OpenAPI, found by schemathesis)."""
+    from ninja import Schema
+
+    seen: dict[str, str] = {}
+    clashes = []
+    apps = sorted({p.parent.name for p in [*SRC.glob("*/schemas.py"), *SRC.glob("*/api.py")]})
+    assert "network" in apps and "cases" in apps
+    for app in apps:
+        for module_name in ("schemas", "api"):
+            if not (SRC / app / f"{module_name}.py").exists():
+                continue
+            module = importlib.import_module(f"sanscouture.{app}.{module_name}")
+            for name, cls in inspect.getmembers(module, inspect.isclass):
+                if cls.__module__ != module.__name__ or not issubclass(cls, Schema):
+                    continue
+                if name in seen and seen[name] != module.__name__:
+                    clashes.append(f"{name} : {seen[name]} et {module.__name__}")
+                seen.setdefault(name, module.__name__)
+    assert clashes == [], f"schémas d'API de même nom : {clashes}"

@@ -16,7 +16,7 @@ class CourtageOut(Schema):
     total: int
 
 
-class MetricsOut(Schema):
+class ReseauIndicateursOut(Schema):
     activite: int = Field(description="Interactions sur la période")
     part_inter_institutions: float | None
     partenaires: int
@@ -31,7 +31,7 @@ class MetricsOut(Schema):
     isolee: bool
 
 
-class StructureOut(MetricsOut):
+class ReseauStructureOut(ReseauIndicateursOut):
     id: int
     cle: str
     nom: str
@@ -42,7 +42,7 @@ class StructureOut(MetricsOut):
     evaluations: int
 
 
-class ServiceOut(MetricsOut):
+class ReseauServiceOut(ReseauIndicateursOut):
     id: int
     cle: str
     nom: str
@@ -83,7 +83,7 @@ class ReseauOut(Schema):
     territoire: TerritoireOut
     du: dt.date
     au: dt.date
-    structures: list[StructureOut]
+    structures: list[ReseauStructureOut]
     liens: list[LienOut]
     types: list[GroupOut]
     explications: list[str]
@@ -94,7 +94,7 @@ class ReseauInterneOut(Schema):
     structure: TerritoireOut
     du: dt.date
     au: dt.date
-    services: list[ServiceOut]
+    services: list[ReseauServiceOut]
     liens: list[LienOut]
     directions: list[GroupOut]
     explications: list[str]
