@@ -35,6 +35,8 @@ from sanscouture.cases.fields import field_labels, needs
 from sanscouture.cases.models import Case, Handover, Task
 from sanscouture.cases.services import declaration_submit, note_add
 from sanscouture.competences.models import Exercise
+from sanscouture.contracts.models import ActionSheet, BudgetLine, Contract, Indicator, SharedFile
+from sanscouture.contracts.services import contract_create, shared_file_add, sheet_create
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
 
@@ -85,6 +87,11 @@ class World:
     clients: dict[str, Client] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)  # user role → one of their notifications
+    contracts: dict[str, Contract] = field(default_factory=dict)  # body key → the contract it signs
+    sheets: dict[str, ActionSheet] = field(default_factory=dict)
+    lines: dict[str, BudgetLine] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    files: dict[str, SharedFile] = field(default_factory=dict)
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -112,6 +119,13 @@ class World:
             "code": "34274",
             "competence": "assainissement-collectif",
             "notification": self.notifications[owner].pk,
+            "contrat_id": self.contracts[key].pk,
+            "fiche_id": self.sheets[key].pk,
+            "ligne_id": self.lines[key].pk,
+            "indicateur_id": self.indicators[key].pk,
+            "file_id": self.files[key].pk,
+            "number": 1,
+            "fmt": "csv",
         }
 
 
@@ -183,6 +197,40 @@ def build_world(referential) -> World:  # noqa: ANN001
         text = f"Note-interne-{key}-secrete"
         note_add(case=w.cases[key], body=body, text=text, actor=user)
         w.notes[key] = text
+    # Contracts (issue 14): case A's bodies sign one at Saint-Martin-de-Londres, case B's one at Saint-Brieuc.
+    for (first, second), commune in (((CAF34, MAIRIE34), "34274"), ((CAF22, MAIRIE22), "22278")):
+        contract = contract_create(
+            kind="autre",
+            title=f"Convention {first}",
+            perimeter=[f"commune:{commune}"],
+            signatories=[(w.bodies[first], "signataire"), (w.bodies[second], "signataire")],
+            start=date(2025, 1, 1),
+            end=None,
+            actor=w.users["staff"],
+        )
+        sheet = sheet_create(
+            contract=contract,
+            title=f"Fiche {first}",
+            pilot=w.bodies[first],
+            partners=[w.bodies[second]],
+            competences=["voirie-communale"],
+            communes=[referential.commune(commune)],
+            actor=w.users["staff"],
+        )
+        line = BudgetLine.objects.create(sheet=sheet, funder=w.bodies[first], total=100, amount=10)
+        indicator = Indicator.objects.create(sheet=sheet, label="Fréquentation")
+        shared = (
+            shared_file_add(
+                sheet=sheet, title="Compte rendu", name="cr.txt", content=b"Compte rendu", actor=w.users["admin"]
+            )
+            if first == CAF34
+            else shared_file_add(
+                sheet=sheet, title="Compte rendu", name="cr.txt", content=b"Compte rendu", actor=w.users["etranger"]
+            )
+        )
+        for key in (first, second):
+            w.contracts[key], w.sheets[key], w.lines[key], w.indicators[key] = contract, sheet, line, indicator
+            w.files[key] = shared
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
             recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
@@ -241,6 +289,7 @@ HTML: dict[str, str] = {
     # The person, through the private link: a wrong link is a 404 for everyone.
     "GET suivi/<str:token>/": "*=404 personne=200,200,404",
     "POST suivi/<str:token>/messages": "*=404 personne=302,302,404",
+    "POST suivi/<str:token>/bilan": "*=404 personne=302,302,404",
     "POST suivi/<str:token>/consentements/<int:body_id>/retrait": "*=404 personne=302,302,404",
     "POST suivi/<str:token>/consentements/<int:body_id>/donner": "*=404 personne=302,302,404",
     "GET suivi/<str:token>/journal/": "*=404 personne=200,200,404",
@@ -278,6 +327,23 @@ HTML: dict[str, str] = {
     "GET structures/<int:body_id>/reseau-interne/": f"{AGENT_PAGE} *=200,404,404 staff=404",
     "GET structures/<int:body_id>/services/": f"{AGENT_PAGE} *=404 admin=200,404,404",
     "POST structures/<int:body_id>/services/": f"{AGENT_PAGE} *=404 admin=400,404,404",
+    # Contracts (issue 14): every agent reads contracts, sheets and levers.
+    "GET contrats/": f"{AGENT_PAGE} *=200",
+    "GET contrats/<int:contrat_id>/": f"{AGENT_PAGE} *=200",
+    "GET fiches/<int:fiche_id>/": f"{AGENT_PAGE} *=200",
+    "GET structures/<int:body_id>/leviers/": f"{AGENT_PAGE} *=200",
+    # A budget line's decision: the sheet's editors (signatories, pilot) and the funder's administrators.
+    "POST lignes-budgetaires/<int:ligne_id>/statut": f"{AGENT_PAGE} *=403 admin=302,302,403 staff=302",
+    # Shared files of a sheet: its pilot, partners and signatories only (others: 404, or 403 on the visible sheet).
+    # The matrix posts no file: a member's form is refused (400, or back to the page with the message: 302).
+    "POST fiches/<int:fiche_id>/fichiers": f"{AGENT_PAGE} *=400,400,403 staff=403",
+    "GET fichiers/<int:file_id>/": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    "POST fichiers/<int:file_id>/versions": f"{AGENT_PAGE} *=302,302,404 staff=404",
+    "GET fichiers/<int:file_id>/versions/<int:number>/telecharger": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    # projets-territoire: every agent exports; those who may act for a signatory import (no file here: back with
+    # the message), others do not see the form (404).
+    "GET contrats/<int:contrat_id>/projets-territoire.<str:fmt>": f"{AGENT_PAGE} *=200",
+    "POST contrats/<int:contrat_id>/projets-territoire": f"{AGENT_PAGE} *=404 admin=302,302,404 staff=302",
 }
 
 API: dict[str, str] = {
@@ -334,6 +400,36 @@ API: dict[str, str] = {
     "POST /orientations/{handover_id}/evaluation": (
         "anonyme=401 personne=401 *=400,404,404 partage=400,400,404 staff=404"
     ),
+    # Contracts (issue 14): every agent and token reads (public commitments between public bodies); writes by those
+    # who may act for a signatory or the pilot (administrators, référents, their tokens; staff for any body).
+    "GET /contrats": "anonyme=401 personne=401 *=200",
+    "POST /contrats": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403 staff=201",
+    "GET /contrats/{contrat_id}": "anonyme=401 personne=401 *=200",
+    "GET /contrats/{contrat_id}/fiches": "anonyme=401 personne=401 *=200",
+    "POST /contrats/{contrat_id}/fiches": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    "GET /fiches/{fiche_id}": "anonyme=401 personne=401 *=200",
+    "GET /fiches/{fiche_id}/leviers": "anonyme=401 personne=401 *=200",
+    "POST /fiches/{fiche_id}/lignes-budgetaires": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    "POST /lignes-budgetaires/{ligne_id}/statut": (
+        "anonyme=401 personne=401 *=403 admin=200,200,403 jetonref=200,200,403 staff=200"
+    ),
+    "POST /fiches/{fiche_id}/etapes": "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201",
+    "POST /fiches/{fiche_id}/indicateurs": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    "POST /indicateurs/{indicateur_id}/valeurs": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    "GET /communes/{code}/contrats": "anonyme=401 personne=401 *=200",
+    "GET /structures/{structure_id}/leviers": "anonyme=401 personne=401 *=200",
+    "GET /contrats/{contrat_id}/projets-territoire": "anonyme=401 personne=401 *=200",
+    "POST /contrats/{contrat_id}/projets-territoire": (
+        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
 }
 
 
@@ -368,6 +464,7 @@ def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
         "dossiers/<uuid:public_id>/messages": {"text": "Bonjour"},
         "dossiers/<uuid:public_id>/notes": {"text": "Note"},
         "structures/<int:body_id>/agents/<int:membership_id>/role": {"role": "referent"},
+        "lignes-budgetaires/<int:ligne_id>/statut": {f"ligne{w.lines[w.target(role, obj)].pk}-status": "accorde"},
     }.get(pattern, {})
 
 
@@ -407,6 +504,25 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/dossiers/{case_id}/messages": {"texte": "Bonjour"},
         "/dossiers/{case_id}/notes": {"texte": "Note"},
         "/suivi/{token}/messages": {"texte": "Bonjour"},
+        "/contrats": {
+            "type": "autre",
+            "titre": "Convention",
+            "perimetre": [f"commune:{LAWFUL[target][1]}"],
+            "signataires": [w.bodies[target].pk],
+            "debut": "2026-01-01",
+        },
+        "/contrats/{contrat_id}/fiches": {
+            "titre": "Fiche",
+            "pilote": w.bodies[target].pk,
+            "competences": ["voirie-communale"],
+            "communes": [LAWFUL[target][1]],
+        },
+        "/fiches/{fiche_id}/lignes-budgetaires": {"financeur": w.bodies[target].pk, "total": 10, "montant": 5},
+        "/lignes-budgetaires/{ligne_id}/statut": {"statut": "accorde"},
+        "/fiches/{fiche_id}/etapes": {"titre": "Étude de faisabilité", "prevue_le": "2026-06-01"},
+        "/fiches/{fiche_id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
+        "/indicateurs/{indicateur_id}/valeurs": {"date": "2026-06-01", "valeur": 120},
+        "/contrats/{contrat_id}/projets-territoire": {"pilote": w.bodies[target].pk, "projets": []},
     }.get(path)
 
 

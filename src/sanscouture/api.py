@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from sanscouture.apicontract import ContractAPI
 from sanscouture.cases.api import router as cases_router
 from sanscouture.competences.api import router as competences_router
+from sanscouture.contracts.api import router as contracts_router
 from sanscouture.errors import DomainError, Throttled, envelope
 from sanscouture.journeys.api import router as journeys_router
 from sanscouture.network.api import router as network_router
@@ -80,3 +81,4 @@ api.add_router("/", competences_router)
 api.add_router("/", journeys_router)
 api.add_router("/", cases_router)
 api.add_router("/", network_router)
+api.add_router("/", contracts_router)

@@ -61,3 +61,8 @@ def refuse_control_escapes(raw: bytes, where: str) -> None:
             f"{where}, ligne {line} : caractère interdit ({describe(char)}). Fichier refusé, rien n'a été modifié.",
             details={"fichier": where, "ligne": line, "caractere": f"U+{ord(char):04X}"},
         )
+
+
+def query_param(request: Any, name: str, size: int = 120) -> str:
+    """A query parameter as typed, without control characters (NUL breaks some databases), trimmed and bounded."""
+    return FORBIDDEN_IN_LINE.sub("", request.GET.get(name, "")).strip()[:size]

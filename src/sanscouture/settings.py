@@ -122,8 +122,8 @@ AUTHENTICATION_BACKENDS = [
     "sanscouture.accounts.oidc.ProConnectBackend",
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:qui"
-LOGOUT_REDIRECT_URL = "web:qui"
+LOGIN_REDIRECT_URL = "cases:tasks"  # agents land on their tasks
+LOGOUT_REDIRECT_URL = "competences:qui"
 
 LANGUAGE_CODE = "fr"
 TIME_ZONE = "Europe/Paris"
@@ -225,8 +225,14 @@ EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sans Couture <ne-pas-repondre@sanscouture.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in e-mails: the address agents use to reach this installation.
-SANSCOUTURE_BASE_URL = os.environ.get("SANSCOUTURE_BASE_URL", "http://127.0.0.1:8000")
+# Links in e-mails and printed by `demo`: the address agents use to reach this installation. Unset, it is the
+# address `sanscouture serve` last served on (written to DATA_DIR/adresse-serveur), so links follow its real port.
+SERVED_ADDRESS_FILE = DATA_DIR / "adresse-serveur"
+SANSCOUTURE_BASE_URL = (
+    os.environ.get("SANSCOUTURE_BASE_URL")
+    or (SERVED_ADDRESS_FILE.read_text().strip() if SERVED_ADDRESS_FILE.is_file() else "")
+    or "http://127.0.0.1:8000"
+)
 # A claimed e-mail whose worker died is sent again after this many seconds (keep it above EMAIL_TIMEOUT).
 SANSCOUTURE_OUTBOX_LEASE = int(os.environ.get("SANSCOUTURE_OUTBOX_LEASE", "300"))
 # The worker also sweeps the outbox this often (seconds), for enqueues lost in a crash.
@@ -249,12 +255,19 @@ SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.cases.jobs.purge": 24 * 3600,
     "sanscouture.cases.jobs.due_soon": 24 * 3600,
     "sanscouture.network.jobs.ledger_sync": 3600,  # the network's ledger (also read before every figure)
+    "sanscouture.cases.jobs.handovers": 3600,
 }
+# A hand-over still unanswered after this many days reminds the receiving body (once); after the second number it
+# expires and the task stays with the body that sent it (issue 8).
+SANSCOUTURE_HANDOVER_REMIND_DAYS = int(os.environ.get("SANSCOUTURE_HANDOVER_REMIND_DAYS", "3"))
+SANSCOUTURE_HANDOVER_EXPIRE_DAYS = int(os.environ.get("SANSCOUTURE_HANDOVER_EXPIRE_DAYS", "10"))
 
 # Largest request body accepted (bytes): bigger payloads get a 413 (error envelope under /api/) and change nothing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 # Multipart uploads (files) may be larger: their whole body is limited to this many bytes.
 SANSCOUTURE_UPLOAD_MAX_SIZE = int(os.environ.get("SANSCOUTURE_UPLOAD_MAX_SIZE", str(50_000_000)))
+# A file shared on an action sheet (IFC models included), kept in the database: at most this many bytes.
+SANSCOUTURE_SHARED_FILE_MAX_SIZE = int(os.environ.get("SANSCOUTURE_SHARED_FILE_MAX_SIZE", str(20_000_000)))
 
 # Anonymous writes (unsafe requests without an agent session or API token: declarations, the person's messages,
 # login steps…) are throttled per client address and for all addresses together, within a sliding window (seconds):

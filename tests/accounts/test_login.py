@@ -111,7 +111,7 @@ def test_the_password_step_expires_after_five_minutes(agent, client):
 def test_next_must_stay_on_this_site(agent, client):
     user, device = agent
     response = full_login(client, user, device, next_url="https://evil.example/")
-    assert response["Location"] == "/"
+    assert response["Location"] == "/taches/"  # agents land on their tasks
 
 
 def test_logout_ends_the_session_on_the_server(agent, client):

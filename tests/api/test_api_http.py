@@ -132,6 +132,22 @@ def test_search_by_name_and_postcode(server):
     assert data[0]["nom"] == "L'Île-d'Yeu"
 
 
+def test_search_is_the_pages_lookup_postcode_first_arrondissements_typos(server):
+    status, data = get_json(server, "/api/v1/communes?q=13008")
+    assert status == 200
+    assert [(c["nom"], c["correspondance"]) for c in data] == [
+        ("Marseille 8e Arrondissement", "code_postal"),
+        ("Aurons", "code_insee"),
+    ]
+    assert data[0]["code"] == "13208" and data[0]["commune"] == "13055" and data[0]["codes_postaux"] == ["13008"]
+    status, data = get_json(server, "/api/v1/communes?q=Paris%2015e")
+    assert (data[0]["code"], data[0]["commune"]) == ("75115", "75056")
+    status, data = get_json(server, "/api/v1/communes?q=lhay%20les%20roses")
+    assert (data[0]["code"], data[0]["correspondance"]) == ("94038", "nom")
+    status, data = get_json(server, "/api/v1/communes?q=Montpelier")
+    assert (data[0]["nom"], data[0]["correspondance"]) == ("Montpellier", "approchant")
+
+
 def test_catalogue_and_pivots_are_listed(server):
     status, data = get_json(server, "/api/v1/competences")
     assert status == 200 and len(data) >= 40

@@ -1,5 +1,6 @@
 """Guichet unique: one declaration, one shared case, a task per competent body, data seen where needed."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from sanscouture.cases.services import (
     consent_withdraw,
     declaration_submit,
     handover_decide,
+    handovers_remind_and_expire,
     message_send,
     note_add,
     task_hand_over,
@@ -78,6 +80,16 @@ def test_one_declaration_opens_one_case_with_a_task_for_each_body_of_both_commun
     assert len(token) > 30 and token not in case.person_token_hash
 
 
+def test_task_titles_say_what_each_body_does_and_differ(move):
+    case, _, _ = move
+    titles = {t.body.key: t.title for t in case.tasks.select_related("body")}
+    assert len(set(titles.values())) == len(titles)  # no two tasks of the case look alike
+    assert "Je déménage" not in titles.values()
+    assert titles["mairie:44195"].startswith("Départ vers Saint-Martin-de-Londres : ")
+    assert all(len(t) <= 160 for t in titles.values())
+    assert not any(re.match(r"\d+\.", t) for t in titles.values())  # step numbers left out
+
+
 def test_each_body_sees_only_the_fields_its_open_tasks_need_and_every_read_is_audited(move, referential):
     case, _, _ = move
     caf = referential.agent("caf:34", role="agent")
@@ -131,20 +143,80 @@ def test_hand_over_from_the_caf_to_the_departement_accepted_once(move, referenti
     with pytest.raises(ActionRefused):  # only the receiving body decides
         handover_decide(handover=handover, accept=True, actor=caf)
     handover_decide(handover=handover, accept=True, actor=dep)
-    assert Task.objects.get(pk=task.pk).body.key == "departement:34"
+    sender = Task.objects.get(pk=task.pk)
+    # The whole task handed over: the sender's task stays in the case, closed as "orientée", the steps moved.
+    assert sender.body.key == "caf:34" and sender.status == TaskStatus.NOT_APPLICABLE
+    assert "Orientée vers" in sender.status_reason
+    theirs = case.tasks.get(body__key="departement:34", commune_role=task.commune_role)
+    assert set(task.steps) <= set(theirs.steps) and theirs.status == TaskStatus.TODO
     with pytest.raises(HandoverAlreadyDecided):
-        handover_decide(handover=handover, accept=False, reason="trop tard", actor=dep)
+        handover_decide(handover=handover, accept=False, refusal_reason="other", reason="trop tard", actor=dep)
 
 
-def test_refusal_needs_a_reason_and_keeps_the_task(move, referential):
+def test_a_partial_hand_over_keeps_the_sender_and_its_other_steps(move, referential):
+    case, _, _ = move
+    mayor = referential.agent("mairie:34274", role="agent")
+    task = case.tasks.get(body__key="mairie:34274")
+    assert len(task.steps) >= 2
+    first, rest = task.steps[0], task.steps[1:]
+    handover = task_hand_over(
+        task=task, to_body=referential.body("caf:34"), reason="Aides : la CAF", steps=[first], actor=mayor
+    )
+    with pytest.raises(InvalidTransition):  # one pending orientation at a time
+        task_hand_over(task=task, to_body=referential.body("caf:34"), reason="encore", actor=mayor)
+    with pytest.raises(InvalidTransition):
+        task_hand_over(task=task, to_body=referential.body("caf:34"), reason="x", steps=["99. Inventée"], actor=mayor)
+    handover_decide(handover=handover, accept=True, actor=referential.agent("caf:34", role="agent"))
+    mine = Task.objects.get(pk=task.pk)
+    assert mine.body.key == "mairie:34274" and mine.steps == rest and mine.status == TaskStatus.TODO
+    caf_task = case.tasks.get(body__key="caf:34", commune_role="arrivee")
+    assert first in caf_task.steps
+    assert CaseEvent.objects.filter(case=case, kind="handover_decision", text__contains="une partie").exists()
+
+
+def test_refusal_needs_a_structured_reason_and_keeps_the_task(move, referential):
     case, _, _ = move
     caf, dep = referential.agent("caf:34", role="agent"), referential.agent("departement:34", role="agent")
     task = case.tasks.get(body__key="caf:34")
     handover = task_hand_over(task=task, to_body=referential.body("departement:34"), reason="À voir", actor=caf)
     with pytest.raises(InvalidTransition):
         handover_decide(handover=handover, accept=False, actor=dep)
-    handover_decide(handover=handover, accept=False, reason="Pas de notre ressort", actor=dep)
+    with pytest.raises(InvalidTransition):  # "other" needs words
+        handover_decide(handover=handover, accept=False, refusal_reason="other", actor=dep)
+    handover_decide(handover=handover, accept=False, refusal_reason="not_competent", reason="FSL : non", actor=dep)
     assert Task.objects.get(pk=task.pk).body.key == "caf:34"
+    event = CaseEvent.objects.filter(case=case, kind="handover_decision").last()
+    assert "qui la garde." in event.text and "FSL" not in event.text  # not visible to the person: not said
+
+
+def test_the_person_reads_a_refusal_reason_only_when_the_body_allows_it(move, referential):
+    case, _, _ = move
+    caf, dep = referential.agent("caf:34", role="agent"), referential.agent("departement:34", role="agent")
+    task = case.tasks.get(body__key="caf:34")
+    handover = task_hand_over(task=task, to_body=referential.body("departement:34"), reason="À voir", actor=caf)
+    handover_decide(
+        handover=handover, accept=False, refusal_reason="out_of_territory", reason_visible_to_person=True, actor=dep
+    )
+    event = CaseEvent.objects.filter(case=case, kind="handover_decision").last()
+    assert "ne relève pas de notre territoire" in event.text
+
+
+def test_unanswered_hand_overs_remind_once_then_expire(move, referential):
+    case, _, _ = move
+    caf = referential.agent("caf:34", role="agent")
+    task = case.tasks.get(body__key="caf:34")
+    handover = task_hand_over(task=task, to_body=referential.body("departement:34"), reason="À voir", actor=caf)
+    now = timezone.now()
+    assert handovers_remind_and_expire(remind_after_days=3, expire_after_days=10, now=now).reminded == 0
+    later = now + timedelta(days=4)
+    assert handovers_remind_and_expire(remind_after_days=3, expire_after_days=10, now=later).reminded == 1
+    assert handovers_remind_and_expire(remind_after_days=3, expire_after_days=10, now=later).reminded == 0  # once
+    report = handovers_remind_and_expire(remind_after_days=3, expire_after_days=10, now=now + timedelta(days=11))
+    assert report.expired == 1
+    handover.refresh_from_db()
+    assert handover.status == "expired" and Task.objects.get(pk=task.pk).body.key == "caf:34"
+    # The sender may hand it over again.
+    task_hand_over(task=task, to_body=referential.body("departement:34"), reason="Relance", actor=caf)
 
 
 def test_status_changes_need_membership_and_a_reason_for_sans_objet(move, referential):

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from django.test import Client
 
-from sanscouture.cases.models import AccessLog, Case, Handover, Note, Task
+from sanscouture.cases.models import AccessLog, Case, Handover, Note, Outcome, Task
 from sanscouture.cases.services import declaration_submit
 
 MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
@@ -38,7 +38,10 @@ def move(referential):
 
 def test_the_journey_page_links_to_the_declaration(referential, client):
     page = html(client.get("/moments-de-vie/je-demenage/parcours" + QUERY))
-    assert 'id="declarer"' in page and "/declarer/je-demenage/?commune=34274&choix=locataire" in page
+    assert (
+        'id="declarer"' in page
+        and "/declarer/je-demenage/?commune=Saint-Martin-de-Londres+%2834%29&choix=locataire" in page
+    )
 
 
 def test_a_person_declares_a_move_once_and_gets_the_link_once(referential, client):
@@ -46,7 +49,7 @@ def test_a_person_declares_a_move_once_and_gets_the_link_once(referential, clien
     assert asked.status_code == 200 and "Commune que vous quittez" in html(asked)
     assert 'hx-get="/communes/suggestions"' in html(asked)
     chosen = client.get(DECLARE, {"arrivee": "34274", "choix": MOVE, "commune": "Savenay"})
-    assert chosen.status_code == 302 and "depart=44195" in chosen["Location"]
+    assert chosen.status_code == 302 and "commune_depart=Savenay+%2844%29" in chosen["Location"]
     form = client.get(chosen["Location"])
     page = html(form)
     assert form.status_code == 200 and "Mairie de Savenay" in page and "CAF de l'Hérault" in page
@@ -65,6 +68,27 @@ def test_a_person_declares_a_move_once_and_gets_the_link_once(referential, clien
     assert "Lien déjà affiché" in html(client.get(done["Location"]))  # shown once
     follow = html(client.get(f"/suivi/{token}/"))
     assert "Durand" in follow and "CAF de l'Hérault" in follow and "Retirer mon consentement" in follow
+
+
+def test_the_declaration_asks_nothing_the_journey_answered(referential, client):
+    journey = html(client.get("/moments-de-vie/je-demenage/parcours" + QUERY + "&commune_depart=Savenay"))
+    declare = re.search(r'href="(/declarer/je-demenage/\?[^"]+)"', journey)[1]
+    page = html(client.get(declare))
+    assert "Commune que vous quittez" not in page  # the journey gave it: commune_depart
+    assert "Commune quittée : <strong>Savenay</strong>" in page
+    assert "Vous travaillez dans le privé" in page  # the answers, shown once, not asked again
+    assert 'name="situation_professionnelle"' not in page
+    assert 'name="enfants"' in page and "Enfants qui déménagent avec vous" in page  # "oui": names and dates
+    no_child = html(client.get(declare.replace("choix=oui", "choix=non")))
+    assert 'name="enfants"' not in no_child
+    order = [page.index(f'name="{f}"') for f in ("nom", "date_evenement", "adresse_arrivee", "courriel")]
+    assert order == sorted(order)  # who, what happens, then how to reach the person
+    assert "Pour : " in page and 'name="consentement_tous"' in page
+    done = client.post(declare, {"nom": "Durand", "consentement_tous": "on"})
+    assert done.status_code == 302
+    case = Case.objects.get()
+    assert case.consents.count() == case.tasks.values("body").distinct().count() >= 8
+    assert case.data.values["situation_professionnelle"] == "Salarié du secteur privé"
 
 
 def test_bad_declarations_show_an_error_and_change_nothing(referential, client):
@@ -129,6 +153,10 @@ def test_case_page_scope_fields_notes_and_actions(move, referential, client):
     assert Task.objects.get(pk=task.pk).status == "in_progress"
     assert client.post(f"{url}taches/{task.pk}/orientation", {"structure": dep.pk, "reason": "FSL"}).status_code == 302
     handover = Handover.objects.get()
+    pending = html(client.get(url))
+    assert "Orientation en attente : proposée à Département de l" in pending  # the sender sees it waiting
+    assert f'data-orientation-en-attente="{handover.pk}"' in pending  # and the case's task table too
+    assert f'action="{url}taches/{task.pk}/orientation' not in pending  # not offered again while it waits
     other_task = case.tasks.get(body__key="mairie:34274")
     assert client.post(f"{url}taches/{other_task.pk}/statut", {"status": "done"}).status_code == 404
     assert client.get(url + "?structure=999999").status_code == 404
@@ -142,7 +170,9 @@ def test_case_page_scope_fields_notes_and_actions(move, referential, client):
     assert "Orientations à décider" in page and "Note CAF" not in page and "Bonjour de la CAF" in page
     decided = other.post(f"{url}orientations/{handover.pk}/decision", {"decision": "accept"})
     assert decided.status_code == 302
-    assert Task.objects.get(pk=task.pk).body == dep and Note.objects.count() == 1
+    assert Task.objects.get(pk=task.pk).body != dep and case.tasks.filter(body=dep).exists()
+    assert Note.objects.count() == 1
+    assert "CAF de l" in html(client.get(url))  # the sender is still in the case
     journal = other.get(f"{url}journal/")
     assert journal.status_code == 200 and "consultation du dossier" in html(journal)
     # A body without a task in the case: 404 everywhere.
@@ -178,3 +208,28 @@ def test_csrf_is_enforced_on_case_forms(move, referential):
 def test_body_search_for_hand_overs(referential, client):
     referential.login(client, referential.agent("caf:34", role="agent"))
     assert "CAF de l'Hérault" in html(client.get("/structures/recherche", {"q": "caf hérault"}))
+
+
+def test_when_every_task_is_over_the_person_says_if_it_worked_and_every_body_reads_it(move, referential, client):
+    case, token = move
+    follow = f"/suivi/{token}/"
+    assert 'id="bilan"' not in html(client.get(follow))  # not before every body has finished
+    assert client.post(f"{follow}bilan", {"bilan": "yes"}).status_code == 302
+    assert not hasattr(case, "outcome") or not Outcome.objects.filter(case=case).exists()
+    case.tasks.update(status="done")
+    page = html(client.get(follow))
+    assert "Est-ce que tout a fonctionné pour vous ?" in page and 'name="bilan"' in page
+    assert client.post(f"{follow}bilan", {"bilan": "nope"}).status_code == 302  # refused, nothing stored
+    assert not Outcome.objects.filter(case=case).exists()
+    sentence = "Tout s'est enchaîné sans que je redise mon adresse."
+    assert client.post(f"{follow}bilan", {"bilan": "partly", "phrase": sentence}).status_code == 302
+    assert Outcome.objects.get(case=case).rating == "partly"
+    assert "Vous avez répondu" in html(client.get(follow))
+    assert client.post(f"{follow}bilan", {"bilan": "no"}).status_code == 302  # once
+    assert Outcome.objects.get(case=case).rating == "partly"
+    agent = referential.agent("cpam:34", role="agent")
+    other = Client()
+    referential.login(other, agent)
+    seen = html(other.get(f"/dossiers/{case.public_id}/"))
+    assert "Ce que la personne en dit" in seen and sentence in seen
+    assert client.post("/suivi/faux-jeton/bilan", {"bilan": "yes"}).status_code == 404

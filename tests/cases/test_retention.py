@@ -185,10 +185,11 @@ def test_echeances_refuses_a_bad_date(referential):
 # --- Periodic jobs ------------------------------------------------------------------------------------------
 
 
-def test_the_worker_schedules_the_purge_and_the_reminders_daily():
+def test_the_worker_schedules_the_purge_and_the_reminders_daily_and_the_handover_timers_hourly():
     assert settings.SANSCOUTURE_PERIODIC_JOBS == {
         "sanscouture.cases.jobs.purge": 86400,
         "sanscouture.cases.jobs.due_soon": 86400,
+        "sanscouture.cases.jobs.handovers": 3600,
     }
 
 

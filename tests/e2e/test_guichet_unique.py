@@ -83,15 +83,13 @@ def test_one_declaration_one_shared_case_worked_together(browser: Browser, serve
     person.get_by_label("Commune que vous quittez").fill("Savenay")
     person.get_by_role("button", name="Continuer").click()
     expect(person.locator("#form-declaration")).to_be_visible()
-    assert "depart=44195" in person.url
+    assert "commune_depart=Savenay" in person.url
     person.locator("#id_nom").fill(name)
     person.locator("#id_prenoms").fill("Alex (personne fictive)")
     person.locator("#id_numero_allocataire").fill("DEMO-0001234")
     person.locator("#id_adresse_arrivee").fill("3 rue de l'Exemple, Saint-Martin-de-Londres")
-    boxes = person.locator("#structures input[type=checkbox]")
-    assert boxes.count() >= 8
-    for i in range(boxes.count()):
-        boxes.nth(i).check(force=True)
+    assert person.locator("#structures .sc-planned").count() >= 8
+    person.get_by_label("J'accepte que chacune de ces").check(force=True)
     person.get_by_role("button", name="Envoyer ma déclaration").click()
     expect(person.get_by_role("heading", level=1)).to_have_text("Déclaration enregistrée")
     reference = person.locator(".fr-alert--success strong").inner_text()
@@ -108,7 +106,7 @@ def test_one_declaration_one_shared_case_worked_together(browser: Browser, serve
         page = _context(browser, server).new_page()
         _log_in(page, username, secrets[username])
         _open_case_from_task_list(page, reference)
-        expect(page.locator("#mes-taches .fr-card__title").first).to_be_visible()
+        expect(page.locator("#mes-taches .sc-task__title").first).to_be_visible()
         assert _status(page, key) == "todo"
         agents[username] = page
 
@@ -128,23 +126,34 @@ def test_one_declaration_one_shared_case_worked_together(browser: Browser, serve
     savenay.get_by_role("button", name="Enregistrer le statut").first.click()
     person_sees("mairie:44195", "done", "Mairie de Savenay : tâche « Fait »")
 
-    # 4. The CAF de l'Hérault hands its task over to the Département de l'Hérault, which accepts it.
+    # 4. The CAF de l'Hérault hands one step of its task over to the Département de l'Hérault, which accepts it:
+    # the CAF keeps its other steps and stays in the case; the pending orientation shows meanwhile (issue 8).
     caf = agents["demo-caf-34"]
     expect(caf.locator("#donnees")).to_contain_text("DEMO-0001234")
+    steps = caf.locator("#mes-taches input[name=etapes]")
+    before = steps.count()
+    assert before >= 2
+    handed = steps.first.get_attribute("value")
+    steps.first.check(force=True)
     caf.locator("#mes-taches").get_by_label("Département de l'Hérault").check(force=True)
     caf.get_by_label("Motif de l'orientation").fill("Aide au logement : fonds de solidarité pour le logement")
     caf.get_by_role("button", name="Orienter la tâche").click()
-    expect(caf.locator(".fr-alert").first).to_contain_text("Tâche orientée vers Département de l'Hérault")
-    person_sees("caf:34", "todo", "CAF de l'Hérault oriente une tâche vers Département de l'Hérault")
+    expect(caf.locator(".fr-alert").first).to_contain_text("Orientation proposée à Département de l'Hérault")
+    expect(caf.locator("#mes-taches .sc-pending")).to_contain_text("Orientation en attente")
+    expect(caf.get_by_role("button", name="Orienter la tâche")).to_have_count(0)  # not offered twice
+    person_sees("caf:34", "todo", "CAF de l'Hérault propose 1 étape(s) de sa tâche à Département de l'Hérault")
+    expect(person.locator('#taches tr[data-structure="caf:34"] .sc-pending')).to_contain_text("en attente")
     departement = agents["demo-departement-34"]
     departement.reload()
     expect(departement.locator("#orientations-recues")).to_contain_text("CAF de l'Hérault")
+    expect(departement.locator("#orientations-recues")).to_contain_text(handed or "")
     departement.locator("#orientations-recues").get_by_role("button", name="Accepter").click()
     expect(departement.locator(".fr-alert").first).to_contain_text("Orientation acceptée")
-    assert departement.locator('#taches tr[data-structure="caf:34"]').count() == 0
-    assert departement.locator('#taches tr[data-structure="departement:34"]').count() == 2
-    person_sees("departement:34", "todo", "Département de l'Hérault accepte la tâche orientée par CAF de l'Hérault")
-    assert person.locator('#taches tr[data-structure="caf:34"]').count() == 0
+    assert departement.locator('#taches tr[data-structure="caf:34"]').count() >= 1  # the sender stays
+    person_sees("departement:34", "todo", "Département de l'Hérault reprend une partie de la tâche de CAF de l'Hérault")
+    assert person.locator('#taches tr[data-structure="caf:34"]').count() >= 1
+    caf.reload()
+    expect(steps).to_have_count(before - 1 if before > 2 else 0)  # one step less (one left: no choice shown)
 
     # 5. Consent withdrawn from the CC du Grand Pic Saint-Loup: its next request shows none of the data.
     pic = agents["demo-cc-pic-saint-loup"]

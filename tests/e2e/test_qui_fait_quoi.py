@@ -105,7 +105,7 @@ def test_paris_15e_shows_the_source_of_each_answer_and_the_disagreement(page: Pa
     from tests.e2e.conftest import assert_accessible
 
     page.goto("/?code=75115")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Qui fait quoi à Paris ?")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Qui fait quoi à Paris 15e Arrondissement ?")
     expect(page.locator("#note-code")).to_contain_text("Paris 15e Arrondissement")
     expect(page.locator("#precedence")).to_contain_text("puis BANATIC")
     expect(page.locator('tr[data-competence="etat-civil"] td').nth(0)).to_contain_text(

@@ -59,7 +59,7 @@ def test_ledger_reads_cases_handovers_and_messages_once(world, referential):
     case, caf, mairie = world["case"], world["caf"], world["mairie"]
     task = case.tasks.get(body__key="mairie:34274")
     handover = task_hand_over(task=task, to_body=referential.body("caf:34"), reason="Relève de la CAF", actor=mairie)
-    handover_decide(handover=handover, accept=False, reason="Pas de notre ressort", actor=caf)
+    handover_decide(handover=handover, accept=False, refusal_reason="not_competent", actor=caf)
     message_send(case=case, text="Bonjour", actor=caf, body=referential.body("caf:34"))
     added = interactions_sync()
     assert added == Interaction.objects.count() > 0
@@ -119,7 +119,7 @@ def test_territory_network_tie_delay_refusal_rate_isolated_body_and_rating(world
     caf_task = case.tasks.get(body=caf_body)
     first = task_hand_over(task=caf_task, to_body=dep_body, reason="ASE", actor=caf)
     Handover.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(hours=30))
-    handover_decide(handover=first, accept=False, reason="Dossier incomplet", actor=dep)
+    handover_decide(handover=first, accept=False, refusal_reason="missing_information", actor=dep)
     second = task_hand_over(task=caf_task, to_body=dep_body, reason="ASE, complet", actor=caf)
     Handover.objects.filter(pk=second.pk).update(created_at=timezone.now() - timedelta(hours=6))
     handover_decide(handover=second, accept=True, actor=dep)

@@ -53,13 +53,15 @@ def test_a_commune_shows_the_competences_grouped_by_theme(referential, client: C
 
 
 def test_suggestions_are_links_to_the_page(referential, client: Client) -> None:
-    response = client.get(reverse("web:suggestions"), {"commune": "Saint-Martin-de"}, headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("territories:suggestions"), {"commune": "Saint-Martin-de"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     assert "Saint-Martin-de-Londres (34)" in text(response)
-    assert f'href="/?code={SAINT_MARTIN}&amp;commune=Saint-Martin-de-Londres%20(34)"' in text(response)
-    empty = client.get(reverse("web:suggestions"), {"commune": "Zzzzq"})
+    assert f'href="/?code={SAINT_MARTIN}&amp;commune=Saint-Martin-de-Londres%20%2834%29"' in text(response)
+    empty = client.get(reverse("territories:suggestions"), {"commune": "Zzzzq"})
     assert "Aucune commune ne correspond à « Zzzzq »" in text(empty)
-    assert client.get(reverse("web:suggestions"), {"commune": "S"}).content.strip() == b""
+    assert client.get(reverse("territories:suggestions"), {"commune": "S"}).content.strip() == b""
 
 
 def test_unknown_commune_is_a_french_404(referential, client: Client) -> None:
@@ -73,10 +75,38 @@ def test_ambiguous_commune_lists_candidates_with_links(referential, client: Clie
     assert response.status_code == 400
     html = text(response)
     assert "Plusieurs communes s&#x27;appellent « Saint-Denis »" in html
-    codes = {c.insee_code for c in response.context["candidates"]}
+    codes = {c.code for c in response.context["candidates"]}
     assert {"93066", "97411"} <= codes
-    assert 'href="/?code=93066&amp;commune=Saint-Denis%20(93)"' in html
+    assert 'href="/?code=93066&amp;commune=Saint-Denis%20%2893%29"' in html
     assert client.get(QUI, {"commune": "Saint-Denis (93)"}).status_code == 200
+
+
+def test_a_postcode_and_insee_code_offers_the_postcode_first(referential, client: Client) -> None:
+    response = client.get(QUI, {"commune": "13008"})
+    assert response.status_code == 400
+    assert [c.label for c in response.context["candidates"]] == ["Marseille 8e Arrondissement (13)", "Aurons (13)"]
+    chosen = client.get(QUI, {"code": "13008", "commune": "Aurons (13)"})  # a candidate's link: the INSEE code
+    assert chosen.status_code == 200 and chosen.context["commune"].name == "Aurons"
+
+
+def test_an_arrondissement_by_its_number(referential, client: Client) -> None:
+    response = client.get(QUI, {"commune": "Paris 15e"})
+    assert response.status_code == 200
+    assert response.context["title"] == "Qui fait quoi à Paris 15e Arrondissement ?"
+    assert response.context["routed"].insee_code == "75115"
+
+
+def test_a_typo_gets_did_you_mean_links(referential, client: Client) -> None:
+    response = client.get(QUI, {"commune": "Montpelier"})
+    assert response.status_code == 404
+    assert "Vouliez-vous dire" in text(response)
+    assert response.context["candidates"][0].label == "Montpellier (34)"
+
+
+def test_an_empty_search_says_so(referential, client: Client) -> None:
+    response = client.get(QUI, {"commune": ""})
+    assert response.status_code == 400 and "Indiquez une commune" in text(response)
+    assert client.get(QUI).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -87,7 +117,7 @@ def test_malformed_input_never_crashes(referential, client: Client, typed: str) 
     response = client.get(QUI, {"commune": typed})
     assert response.status_code in (400, 404)
     assert 'role="alert"' in text(response) and "<script>alert" not in text(response)
-    assert client.get(reverse("web:suggestions"), {"commune": typed}).status_code == 200
+    assert client.get(reverse("territories:suggestions"), {"commune": typed}).status_code == 200
 
 
 @pytest.mark.parametrize("bad", ["2024-13-45", "demain", "1990-01-01"])
@@ -220,3 +250,27 @@ def test_agents_find_their_tasks_and_admins_their_body_in_the_menu(referential, 
     assert 'href="/taches/"' in page and "Agents —" not in page
     client.logout()
     assert 'href="/taches/"' not in client.get("/").content.decode()
+
+
+def test_anonymous_visitors_see_no_agent_menu_and_a_way_to_the_life_events(referential, client: Client) -> None:
+    page = text(client.get(QUI))
+    assert "Déclarations de compétences" not in page and "Étapes locales" not in page
+    assert 'id="vers-moments-de-vie"' in page and 'href="/moments-de-vie/"' in page
+    agent = referential.agent("mairie:34274", role="admin")
+    referential.login(client, agent)
+    page = text(client.get(QUI))
+    assert "Déclarations de compétences" in page and 'id="qui-est-connecte"' in page
+    assert "Mairie de Saint-Martin-de-Londres (administrateur de la structure)" in page
+
+
+def test_links_follow_the_address_the_server_really_serves_on(settings, tmp_path, monkeypatch) -> None:
+    from sanscouture.web.management.commands.serve import server_address_publish
+
+    monkeypatch.delenv("SANSCOUTURE_BASE_URL", raising=False)
+    settings.SERVED_ADDRESS_FILE = tmp_path / "adresse-serveur"
+    assert server_address_publish(host="0.0.0.0", port=8765) == "http://127.0.0.1:8765"  # noqa: S104
+    assert settings.SANSCOUTURE_BASE_URL == "http://127.0.0.1:8765"
+    assert (tmp_path / "adresse-serveur").read_text().strip() == "http://127.0.0.1:8765"  # read by `demo`
+    monkeypatch.setenv("SANSCOUTURE_BASE_URL", "https://sans-couture.exemple.fr")
+    assert server_address_publish(host="::", port=9000) == "http://[::1]:9000"
+    assert settings.SANSCOUTURE_BASE_URL == "http://127.0.0.1:8765"  # an explicit address wins

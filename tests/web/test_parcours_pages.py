@@ -149,13 +149,13 @@ def test_the_journey_is_shareable_and_printable(demenage) -> None:  # noqa: ANN0
     share = re.search(r'id="adresse-parcours" value="([^"]+)"', html).group(1).replace("&amp;", "&")
     url = urlsplit(share)
     assert url.path == PARCOURS
-    assert parse_qs(url.query) == {"commune": ["34274"], "choix": ANSWERS}
+    assert parse_qs(url.query) == {"commune": ["Saint-Martin-de-Londres (34)"], "choix": ANSWERS}
     assert "Partager ce parcours" in html
     # The print / PDF button comes first, before the summary and the steps.
     assert html.index("Imprimer ou enregistrer en PDF") < html.index('id="essentiel"') < html.index('id="etape-1"')
     assert re.search(r'href="[^"]*/journeys/parcours-print\.css" media="print"', html)
     declare = re.search(r'href="([^"]+)" id="declarer"', html).group(1).replace("&amp;", "&")
-    assert parse_qs(urlsplit(declare).query) == {"commune": ["34274"], "choix": ANSWERS}
+    assert parse_qs(urlsplit(declare).query) == {"commune": ["Saint-Martin-de-Londres (34)"], "choix": ANSWERS}
 
 
 def test_a_shared_url_with_a_name_shows_the_same_journey(referential, client: Client, demenage) -> None:  # noqa: ANN001
@@ -176,7 +176,7 @@ def test_suggestions_can_fill_the_field_and_still_link_for_qui(referential, clie
     assert '<button type="button" class="sc-suggestion" data-commune="Saint-Martin-de-Londres (34)"' in fill
     assert "href=" not in fill
     links = text(client.get("/communes/suggestions", {"commune": "Saint-Martin-de"}))
-    assert 'href="/?code=34274&amp;commune=Saint-Martin-de-Londres%20(34)"' in links
+    assert 'href="/?code=34274&amp;commune=Saint-Martin-de-Londres%20%2834%29"' in links
 
 
 @pytest.mark.parametrize("path", ["/moments-de-vie/je-n-existe-pas/", "/moments-de-vie/je-n-existe-pas/parcours"])
@@ -220,7 +220,7 @@ def test_bad_input_redisplays_the_questionnaire_with_a_french_error(
 
 def test_an_ambiguous_commune_offers_journey_links(referential, client: Client) -> None:
     html = text(client.get(PARCOURS, {"commune": "Saint-Denis", "choix": ["locataire"]}))
-    assert f'href="{PARCOURS}?commune=93066&amp;choix=locataire"' in html
+    assert f'href="{PARCOURS}?commune=Saint-Denis%20%2893%29&amp;choix=locataire"' in html
 
 
 def test_a_move_asks_the_commune_left_and_carries_both_communes(referential, client: Client) -> None:
@@ -234,9 +234,13 @@ def test_a_move_asks_the_commune_left_and_carries_both_communes(referential, cli
     assert "Commune quittée :</span> <strong>Savenay</strong>" in html
     assert 'id="commune-quittee"' in html and "Mairie de Savenay" in html
     declare = re.search(r'href="([^"]+)" id="declarer"', html).group(1).replace("&amp;", "&")
-    assert parse_qs(urlsplit(declare).query) == {"commune": ["34274"], "commune_depart": ["44195"], "choix": ANSWERS}
+    assert parse_qs(urlsplit(declare).query) == {
+        "commune": ["Saint-Martin-de-Londres (34)"],
+        "commune_depart": ["Savenay (44)"],
+        "choix": ANSWERS,
+    }
     share = re.search(r'id="adresse-parcours" value="([^"]+)"', html).group(1).replace("&amp;", "&")
-    assert parse_qs(urlsplit(share).query)["commune_depart"] == ["44195"]
+    assert parse_qs(urlsplit(share).query)["commune_depart"] == ["Savenay (44)"]
     bad = client.get(PARCOURS, {"commune": "34274", "commune_depart": "Zzyzx-sur-Rien", "choix": ANSWERS})
     assert bad.status_code == 404 and bad.context["error_field"] == "commune_depart"
 

@@ -104,3 +104,10 @@ def api_token_from_bearer(raw: str) -> ApiToken | None:
         .filter(token_hash=token_hash(raw), revoked_at__isnull=True, body__active=True, service_user__is_active=True)
         .first()
     )
+
+
+def memberships_of(user: AbstractBaseUser) -> list[Membership]:
+    """The agent's active bodies with their role, by body name (the header says who is logged in for whom)."""
+    if not user.is_authenticated:
+        return []
+    return list(Membership.objects.filter(user=user, body__active=True).select_related("body").order_by("body__name"))

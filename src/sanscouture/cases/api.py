@@ -25,7 +25,7 @@ from sanscouture.competences.schemas import BodyOut
 from sanscouture.errors import Conflict, InvalidInput
 
 from .errors import ActionRefused, CaseNotFound
-from .models import Case, Handover, IdempotencyKey, Message, Note, Task, TaskStatus
+from .models import Case, Handover, IdempotencyKey, Message, Note, RefusalReason, Task, TaskStatus
 from .schemas import (
     AccessLogOut,
     CaseCreatedOut,
@@ -176,6 +176,9 @@ def handover_out(h: Handover) -> HandoverOut:
         statut=h.status,
         motif_decision=h.decision_reason,
         date=h.created_at,
+        etapes=h.steps,
+        code_refus=h.refusal_reason,
+        motif_visible=h.reason_visible_to_person,
     )
 
 
@@ -348,7 +351,9 @@ def task_handover(
         to_unit = None
         if payload.service is not None:
             to_unit = get_object_or_404(BodyUnit.objects.filter(body=to_body, active=True), pk=payload.service)
-        handover = task_hand_over(task=task, to_body=to_body, to_unit=to_unit, reason=payload.motif, actor=request.user)
+        handover = task_hand_over(
+            task=task, to_body=to_body, to_unit=to_unit, reason=payload.motif, steps=payload.etapes, actor=request.user
+        )
         return 201, handover_out(handover).model_dump(mode="json")
 
     return _idempotent(request, f"orientation:{task_id}", payload.model_dump(), run, idempotency_key)
@@ -379,8 +384,15 @@ def handover_decision(request: HttpRequest, handover_id: int, payload: DecisionI
     handover = get_object_or_404(
         Handover.objects.filter(to_body__memberships__user=request.user).distinct(), pk=handover_id
     )
+    accept = payload.decision == "acceptee"
     decided = handover_decide(
-        handover=handover, accept=payload.decision == "acceptee", reason=payload.motif, actor=request.user
+        handover=handover,
+        accept=accept,
+        reason=payload.motif,
+        # A refusal with only a free-text reason (older clients) is an "other" reason.
+        refusal_reason=payload.code_refus or ("" if accept or not payload.motif else RefusalReason.OTHER),
+        reason_visible_to_person=payload.motif_visible,
+        actor=request.user,
     )
     return handover_out(decided)
 

@@ -4,48 +4,48 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from sanscouture.bodies.models import Body
+from sanscouture.errors import DomainError
+from sanscouture.territories.selectors import commune_find
 
-from .models import TaskStatus
+from .models import RefusalReason, TaskStatus
 from .selectors import PlannedBody
 
-IDENTITY = ("nom", "prenoms", "date_naissance")
-CONTACT = ("courriel", "telephone")
 DATES = ("date_naissance", "date_evenement")
 LONG = ("composition_foyer", "enfants", "adresse_depart", "adresse_arrivee")
 CONSENT_PREFIX = "consentement_"
+CONSENT_ALL = "consentement_tous"
 
 
 class CaseDeclarationForm(DsfrBaseForm):
-    """Identity, contact, the data the bodies' tasks need, and one explicit consent per body (unchecked)."""
+    """Identity, the event, the household, contact — each asked once, what the questionnaire answered is not — and
+    consent: one choice for every body, or body by body (nothing checked by default)."""
 
     def __init__(
         self,
         *args: object,
-        fields: list[tuple[str, str]],
+        groups: list[tuple[str, list[tuple[str, str]]]],
+        known: dict[str, str],
         planned: list[PlannedBody],
         counter_bodies: list[Body],
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.planned = planned
-        for name, label in fields:
-            if name in DATES:
-                field: forms.Field = forms.DateField(
-                    label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
-                )
-            elif name == "courriel":
-                field = forms.EmailField(
-                    label=label, required=False, max_length=254, help_text="Pour être prévenu des réponses (facultatif)"
-                )
-            else:
-                widget = forms.Textarea(attrs={"rows": 2}) if name in LONG else forms.TextInput()
-                field = forms.CharField(label=label, required=name == "nom", max_length=500, widget=widget)
-            self.fields[name] = field
+        self.known = known
+        for _, fields in groups:
+            for name, label in fields:
+                self.fields[name] = _data_field(name, label)
+        self.fields[CONSENT_ALL] = forms.BooleanField(
+            label=f"J'accepte que chacune de ces {len(planned)} structures voie les données utiles à sa tâche",
+            help_text="Vous pourrez retirer votre accord à tout moment, structure par structure, depuis votre suivi.",
+            required=False,
+            initial=False,
+        )
         for p in planned:
             seen = ", ".join(label for _, label in p.fields).lower()
             self.fields[f"{CONSENT_PREFIX}{p.body.pk}"] = forms.BooleanField(
-                label=f"J'accepte que {p.body.name} voie mes données utiles à sa tâche",
-                help_text=f"Elle verra : {seen}. Vous pourrez retirer ce consentement à tout moment.",
+                label=p.body.name,
+                help_text=f"Elle verra : {seen}.",
                 required=False,
                 initial=False,
             )
@@ -57,14 +57,18 @@ class CaseDeclarationForm(DsfrBaseForm):
                 empty_label="Non : je suis la personne concernée",
                 help_text="Le dépôt au guichet est enregistré dans le dossier.",
             )
-        self.data_fields = [self[name] for name, _ in fields]
-        self.consent_fields = [(p, self[f"{CONSENT_PREFIX}{p.body.pk}"]) for p in planned]
+        self.groups = [(title, [self[name] for name, _ in fields]) for title, fields in groups]
+        self.consent_all = self[CONSENT_ALL]
+        roles: dict[str, list[tuple[PlannedBody, forms.BoundField]]] = {}
+        for p in planned:
+            roles.setdefault(p.commune_role, []).append((p, self[f"{CONSENT_PREFIX}{p.body.pk}"]))
+        self.consent_groups = list(roles.items())  # arrival (or the one commune) first, then the commune left
 
     def values(self) -> dict[str, str]:
         data = self.cleaned_data
-        out = {}
+        out = dict(self.known)
         for name in self.fields:
-            if name.startswith(CONSENT_PREFIX) or name == "guichet":
+            if name.startswith(CONSENT_PREFIX) or name in ("guichet", CONSENT_ALL):
                 continue
             value = data.get(name)
             if value:
@@ -72,7 +76,20 @@ class CaseDeclarationForm(DsfrBaseForm):
         return out
 
     def consents(self) -> list[int]:
+        if self.cleaned_data.get(CONSENT_ALL):
+            return [p.body.pk for p in self.planned]
         return [p.body.pk for p in self.planned if self.cleaned_data.get(f"{CONSENT_PREFIX}{p.body.pk}")]
+
+
+def _data_field(name: str, label: str) -> forms.Field:
+    if name in DATES:
+        return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    if name == "courriel":
+        return forms.EmailField(
+            label=label, required=False, max_length=254, help_text="Pour être prévenu des réponses (facultatif)"
+        )
+    widget = forms.Textarea(attrs={"rows": 2}) if name in LONG else forms.TextInput()
+    return forms.CharField(label=label, required=name == "nom", max_length=500, widget=widget)
 
 
 class StatusForm(DsfrBaseForm):
@@ -83,11 +100,20 @@ class StatusForm(DsfrBaseForm):
 class HandoverForm(DsfrBaseForm):
     structure = forms.IntegerField(label="Structure destinataire")
     reason = forms.CharField(label="Motif de l'orientation", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    etapes = forms.MultipleChoiceField(label="Étapes orientées", required=False)
+
+    def __init__(self, *args: object, steps: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["etapes"].choices = [(s, s) for s in steps]  # type: ignore[attr-defined]
 
 
 class DecisionForm(DsfrBaseForm):
     decision = forms.ChoiceField(label="Décision", choices=[("accept", "Accepter"), ("refuse", "Refuser")])
-    reason = forms.CharField(label="Motif (obligatoire pour un refus)", max_length=1000, required=False)
+    refusal_reason = forms.ChoiceField(
+        label="Motif du refus", required=False, choices=[("", "—"), *RefusalReason.choices]
+    )
+    reason = forms.CharField(label="Précisions", max_length=1000, required=False)
+    visible = forms.BooleanField(label="La personne peut lire ce motif", required=False)
 
 
 class TextForm(DsfrBaseForm):
@@ -100,8 +126,20 @@ class TaskFilterForm(DsfrBaseForm):
         label="Échéance au plus tard le", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     moment_de_vie = forms.ChoiceField(label="Moment de vie", required=False)
-    commune = forms.CharField(label="Commune (code INSEE)", required=False, max_length=5)
+    commune = forms.CharField(
+        label="Commune", required=False, max_length=120, help_text="Nom, code postal ou code INSEE"
+    )
 
     def __init__(self, *args: object, life_events: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["moment_de_vie"].choices = [("", "Tous"), *life_events]  # type: ignore[attr-defined]
+
+    def clean_commune(self) -> str:
+        """The INSEE code of the commune typed, found as in every search box."""
+        text = self.cleaned_data["commune"].strip()
+        if not text:
+            return ""
+        try:
+            return commune_find(text).commune.insee_code
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc

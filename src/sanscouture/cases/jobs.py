@@ -6,7 +6,13 @@ from django.conf import settings
 
 from sanscouture.notifications.services import notifications_purge
 
-from .services import access_log_purge, cases_purge, idempotency_keys_purge, tasks_notify_due_soon
+from .services import (
+    access_log_purge,
+    cases_purge,
+    handovers_remind_and_expire,
+    idempotency_keys_purge,
+    tasks_notify_due_soon,
+)
 
 
 def purge() -> dict[str, int]:
@@ -27,3 +33,12 @@ def due_soon() -> dict[str, int]:
     """Notify the agents of open tasks due within SANSCOUTURE_DUE_SOON_DAYS days."""
     report = tasks_notify_due_soon(days=settings.SANSCOUTURE_DUE_SOON_DAYS)
     return {"taches": report.tasks, "notifications": report.notifications}
+
+
+def handovers() -> dict[str, int]:
+    """Remind the bodies of hand-overs left unanswered; expire the oldest (the sender keeps the task)."""
+    report = handovers_remind_and_expire(
+        remind_after_days=settings.SANSCOUTURE_HANDOVER_REMIND_DAYS,
+        expire_after_days=settings.SANSCOUTURE_HANDOVER_EXPIRE_DAYS,
+    )
+    return {"rappels": report.reminded, "expirees": report.expired}

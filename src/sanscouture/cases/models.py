@@ -160,6 +160,17 @@ class HandoverStatus(models.TextChoices):
     PENDING = "pending", "En attente"
     ACCEPTED = "accepted", "Acceptée"
     REFUSED = "refused", "Refusée"
+    EXPIRED = "expired", "Expirée sans réponse"
+
+
+class RefusalReason(models.TextChoices):
+    """Why a body does not take a hand-over: a structured reason, with free text when it is "other"."""
+
+    NOT_COMPETENT = "not_competent", "Ce n'est pas de notre compétence"
+    OUT_OF_TERRITORY = "out_of_territory", "La personne ne relève pas de notre territoire"
+    MISSING_INFORMATION = "missing_information", "Il manque des informations pour la reprendre"
+    ALREADY_HANDLED = "already_handled", "C'est déjà traité"
+    OTHER = "other", "Autre motif"
 
 
 class Handover(models.Model):
@@ -172,8 +183,12 @@ class Handover(models.Model):
     from_unit = models.ForeignKey(BodyUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     to_unit = models.ForeignKey(BodyUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reason = models.CharField(max_length=1000)
+    steps = models.JSONField(default=list, blank=True, help_text="Étapes orientées (vide : toute la tâche)")
     status = models.CharField(max_length=10, choices=HandoverStatus.choices, default=HandoverStatus.PENDING)
     decision_reason = models.CharField(max_length=1000, blank=True)
+    refusal_reason = models.CharField(max_length=20, choices=RefusalReason.choices, blank=True)
+    reason_visible_to_person = models.BooleanField(default=False, help_text="La personne voit le motif du refus")
+    reminded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -230,6 +245,25 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note interne du {self.created_at:%d/%m/%Y}"
+
+
+class OutcomeRating(models.TextChoices):
+    YES = "yes", "Oui, tout s'est bien passé"
+    PARTLY = "partly", "En partie"
+    NO = "no", "Non"
+
+
+class Outcome(models.Model):
+    """The person's word, once every task of the case is over: did the whole thing work for them (optional, one
+    free sentence). Every agent who worked the case reads it beside the other bodies' outcomes."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="outcome")
+    rating = models.CharField(max_length=10, choices=OutcomeRating.choices)
+    sentence = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.rating}"
 
 
 class CaseEvent(models.Model):

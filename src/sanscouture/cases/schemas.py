@@ -112,6 +112,9 @@ class HandoverOut(Schema):
     statut: str
     motif_decision: str
     date: dt.datetime
+    etapes: list[str] = Field(description="Étapes orientées ; vide : toute la tâche")
+    code_refus: str = Field(description="Motif structuré du refus (vide sinon)")
+    motif_visible: bool = Field(description="La personne voit le motif du refus")
 
 
 class CaseOut(Schema):
@@ -143,6 +146,9 @@ class HandoverIn(StrictIn):
     structure: int = Field(description="Structure destinataire de l'orientation (la vôtre pour un autre service)")
     service: int | None = Field(None, description="Service destinataire dans cette structure")
     motif: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    etapes: list[Annotated[str, StringConstraints(max_length=300)]] = Field(
+        default_factory=list, max_length=50, description="Étapes de la tâche à orienter ; vide : toute la tâche"
+    )
 
 
 class UnitIn(StrictIn):
@@ -152,6 +158,10 @@ class UnitIn(StrictIn):
 class DecisionIn(StrictIn):
     decision: Literal["acceptee", "refusee"]
     motif: Reason = ""
+    code_refus: Literal["", "not_competent", "out_of_territory", "missing_information", "already_handled", "other"] = (
+        Field("", description="Motif structuré d'un refus (« other » demande un motif)")
+    )
+    motif_visible: bool = Field(False, description="La personne peut lire le motif du refus")
 
 
 class MessageIn(StrictIn):

@@ -26,6 +26,7 @@ from .models import (
     HandoverStatus,
     Message,
     Note,
+    Outcome,
     Task,
 )
 from .services import audit, plan_declaration, token_hash
@@ -78,7 +79,7 @@ def tasks_for(
     commune: str | None = None,
 ) -> QuerySet[Task]:
     """The task list of the user's bodies, with filters (no personal data in it)."""
-    qs = Task.objects.for_user(user).select_related("case", "case__commune", "body")
+    qs = Task.objects.for_user(user).select_related("case", "case__commune", "case__commune_from", "body")
     if status:
         qs = qs.filter(status=status)
     if due_before:
@@ -111,6 +112,7 @@ class AgentCaseView:
     events: list[CaseEvent]
     handovers_to_me: list[Handover]
     bodies: list[Body] = field(default_factory=list)
+    outcome: Outcome | None = None  # the person's word once every task is over, read by every body of the case
 
 
 def case_get_for_agent(*, user: AbstractBaseUser, public_id: str) -> Case:
@@ -130,15 +132,28 @@ def case_get_for_agent(*, user: AbstractBaseUser, public_id: str) -> Case:
         raise CaseNotFound("Dossier introuvable.") from None
 
 
+def _tasks_with_pending(case: Case) -> list[Task]:
+    """The case's tasks, each with `pending_handover` (the orientation waiting for an answer, or None): the case
+    page, the person's page and the task table show who handles what now and what is being handed over."""
+    tasks = list(case.tasks.select_related("body").order_by("commune_role", "body__name"))
+    pending = {
+        h.task_id: h
+        for h in Handover.objects.filter(task__case=case, status=HandoverStatus.PENDING).select_related("to_body")
+    }
+    for t in tasks:
+        t.pending_handover = pending.get(t.pk)  # type: ignore[attr-defined]
+    return tasks
+
+
 @transaction.atomic
 def case_view_for_agent(*, user: AbstractBaseUser, public_id: str, body: Body | None = None) -> AgentCaseView:
     """The whole case as one body sees it: every task of every body, its own notes, and only the fields its
     open tasks need. Writes the audit row of the read."""
     case = case_get_for_agent(user=user, public_id=public_id)
-    tasks = list(case.tasks.select_related("body").order_by("commune_role", "body__name"))
+    tasks = _tasks_with_pending(case)
     mine = agent_bodies(user)
     in_case = [b for b in mine if any(t.body_id == b.pk for t in tasks)]
-    pending_for = {h.to_body_id for h in Handover.objects.filter(task__case=case, status=HandoverStatus.PENDING)}
+    pending_for = {t.pending_handover.to_body_id for t in tasks if t.pending_handover}  # type: ignore[attr-defined]
     in_case += [b for b in mine if b.pk in pending_for and b not in in_case]
     if not in_case:  # memberships of deactivated bodies only
         raise CaseNotFound("Dossier introuvable.")
@@ -165,6 +180,7 @@ def case_view_for_agent(*, user: AbstractBaseUser, public_id: str, body: Body | 
             )
         ),
         bodies=in_case,
+        outcome=_outcome(case),
     )
 
 
@@ -176,6 +192,16 @@ class PersonCaseView:
     consents: dict[int, bool]
     messages: list[Message]
     events: list[CaseEvent]
+    outcome: Outcome | None = None
+
+    @property
+    def all_done(self) -> bool:
+        """Every body has finished (done or not applicable): the person may say whether it worked for them."""
+        return bool(self.tasks) and all(t.status not in OPEN_TASK_STATUSES for t in self.tasks)
+
+
+def _outcome(case: Case) -> Outcome | None:
+    return Outcome.objects.filter(case=case).first()
 
 
 def case_get_for_person(token: str) -> Case:
@@ -195,11 +221,12 @@ def case_view_for_person(token: str) -> PersonCaseView:
     audit(case=case, action="lecture", fields=list(values), purpose="suivi par la personne", by_person=True)
     return PersonCaseView(
         case=case,
-        tasks=list(case.tasks.select_related("body").order_by("commune_role", "body__name")),
+        tasks=_tasks_with_pending(case),
         data={f: (labels.get(f, f), v) for f, v in values.items()},
         consents={c.body_id: c.withdrawn_at is None for c in case.consents.all()},
         messages=list(case.messages.select_related("body")),
         events=list(case.events.select_related("body")),
+        outcome=_outcome(case),
     )
 
 

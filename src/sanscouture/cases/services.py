@@ -2,9 +2,10 @@
 case events in the same transaction (notifications go through the outbox of that transaction)."""
 
 import hashlib
+import re
 import secrets
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -30,6 +31,9 @@ from .models import (
     HandoverStatus,
     Message,
     Note,
+    Outcome,
+    OutcomeRating,
+    RefusalReason,
     Task,
     TaskStatus,
 )
@@ -77,12 +81,31 @@ class PlannedTask:
     pivot: str
     commune_role: str
     steps: list[str]
+    duties: list[str] = field(default_factory=list)  # what the body does: competences held, else step titles
+
+
+TITLE_MAX = 160
+
+
+def _task_title(duties: list[str], *, fallback: str, prefix: str = "") -> str:
+    """What the body does: "Listes électorales, état civil, écoles…" — so that two tasks of one case (and the
+    task lists) can be told apart."""
+    names = [d.strip() for d in duties if d.strip()]
+    if not names:
+        return fallback
+    text = prefix + names[0] + "".join(", " + n[:1].lower() + n[1:] for n in names[1:])
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(",;") + "…"
 
 
 def _plan(journey: Journey, role: str) -> dict[int, PlannedTask]:
-    """Group the journey's steps by the body that answers for them (offices with a known body, competences)."""
+    """Group the journey's steps by the body that answers for them (offices with a known body, competences), with
+    what the body does in each: the competence it holds there, else the step itself."""
     planned: dict[int, PlannedTask] = {}
     for step in journey.steps:
+        duties: dict[int, list[str]] = {}
+        for c in step.competent:
+            for b in c.bodies:
+                duties.setdefault(b.id, []).append(c.label)
         bodies = [b for o in step.offices for b in o.bodies] + [b for c in step.competent for b in c.bodies]
         if step.local_body:
             bodies.append(step.local_body)
@@ -91,6 +114,9 @@ def _plan(journey: Journey, role: str) -> dict[int, PlannedTask]:
             label = f"{step.number}. {step.title}"
             if label not in task.steps:
                 task.steps.append(label)
+            for duty in duties.get(body.id) or [step.title]:
+                if duty not in task.duties:
+                    task.duties.append(duty)
     return planned
 
 
@@ -168,14 +194,18 @@ def declaration_submit(
     tasks = []
     for body_id, plan in planned.items():
         body = bodies[body_id]
-        if plan.commune_role == "depart":
-            title = f"Départ de la commune : {departure_commune.name}"  # type: ignore[union-attr]
+        leaving = plan.commune_role == "depart"
+        title = _task_title(
+            plan.duties,
+            fallback=arrival.life_event.publication.title,
+            prefix=f"Départ vers {arrival.commune.name} : " if leaving else "",
+        )
+        if leaving:
             action = (
-                "La personne quitte votre territoire : mettre à jour ou clore son dossier, et transmettre ce "
+                f"La personne quitte {departure_commune.name} : mettre à jour ou clore son dossier, et transmettre ce "  # type: ignore[union-attr]
                 "qui doit l'être à la structure compétente de sa nouvelle commune."
             )
         else:
-            title = arrival.life_event.publication.title
             action = "Traiter les étapes du parcours qui relèvent de votre structure : " + " ; ".join(plan.steps)
         tasks.append(
             Task(
@@ -274,10 +304,17 @@ def task_unit_assign(*, task: Task, unit: BodyUnit | None, actor: AbstractBaseUs
 
 @transaction.atomic
 def task_hand_over(
-    *, task: Task, to_body: Body, reason: str, actor: AbstractBaseUser, to_unit: BodyUnit | None = None
+    *,
+    task: Task,
+    to_body: Body,
+    reason: str,
+    actor: AbstractBaseUser,
+    steps: list[str] | None = None,
+    to_unit: BodyUnit | None = None,
 ) -> Handover:
-    """Propose the task to another body (orientation), or to another service of the same body; it accepts or
-    refuses."""
+    """Propose the task, or some of its steps, to another body (orientation) or to another service of the same body
+    (docs/adr/018); it accepts or refuses. While it waits, the task stays with its body and cannot be handed over
+    again."""
     task = Task.objects.select_for_update().select_related("body", "case", "unit").get(pk=task.pk)
     _require_member(actor, task.body, "orienter cette tâche")
     reason = (reason or "").strip()
@@ -290,10 +327,18 @@ def task_hand_over(
     internal = to_body.pk == task.body_id
     if internal and (to_unit is None or to_unit.pk == task.unit_id):
         raise InvalidTransition("Choisissez une autre structure, ou un autre service de votre structure.")
+    if internal and steps:
+        raise InvalidTransition("Entre deux services d'une même structure, c'est toute la tâche qui est orientée.")
     if task.status not in OPEN_TASK_STATUSES:
         raise InvalidTransition("Seule une tâche à faire ou en cours peut être orientée.")
     if task.handovers.filter(status=HandoverStatus.PENDING).exists():
         raise InvalidTransition("Une orientation de cette tâche attend déjà une réponse.")
+    steps = list(dict.fromkeys(steps or []))
+    unknown = [s for s in steps if s not in task.steps]
+    if unknown:
+        raise InvalidTransition("Ces étapes ne font pas partie de la tâche.", details={"etapes": unknown})
+    if len(steps) == len(task.steps):
+        steps = []  # every step: the whole task
     handover = Handover.objects.create(
         task=task,
         from_body=task.body,
@@ -301,28 +346,44 @@ def task_hand_over(
         from_unit=task.unit,
         to_unit=to_unit,
         reason=reason[:1000],
+        steps=steps,
         created_by=actor,
     )
+    what = f"{len(steps)} étape(s) de sa tâche" if steps else "sa tâche"
     target = f"{to_unit.name} ({to_body.name})" if to_unit else to_body.name
-    _event(task.case, "handover", f"{task.body.name} oriente une tâche vers {target}.", body=task.body)
+    _event(task.case, "handover", f"{task.body.name} propose {what} à {target}.", body=task.body)
     from .notify import notify_bodies
 
-    if not internal:  # inside one body, the task list of its agents shows it: no e-mail to oneself
+    if not internal:  # inside one body, its agents' task list shows it: no e-mail to oneself
         notify_bodies(
             bodies=[to_body],
             kind="handover",
             case=task.case,
             title="Orientation reçue",
-            text=f"{task.body.name} vous oriente une tâche du dossier {task.case.reference}.",
+            text=f"{task.body.name} vous oriente {what} du dossier {task.case.reference}.",
             dedupe_key=f"handover:{handover.pk}",
         )
     return handover
 
 
+def _step_names(steps: list[str]) -> list[str]:
+    return [re.sub(r"^\d+\.\s*", "", s) for s in steps]
+
+
 @transaction.atomic
-def handover_decide(*, handover: Handover, accept: bool, reason: str = "", actor: AbstractBaseUser) -> Handover:
-    """The receiving body accepts (the task becomes its own, and its service's when one was named) or refuses
-    (with a reason). Exactly one decision wins when two agents act at once: the row is locked and re-read."""
+def handover_decide(
+    *,
+    handover: Handover,
+    accept: bool,
+    reason: str = "",
+    refusal_reason: str = "",
+    reason_visible_to_person: bool = False,
+    actor: AbstractBaseUser,
+) -> Handover:
+    """The receiving body accepts — the steps handed over become its own task, the sender keeps the rest (or its
+    task closes as "orientée" when it handed everything, and stays in the case) — or refuses with a structured
+    reason, shown to the person only if the body says so. Exactly one decision wins when two agents act at once:
+    the row is locked and re-read."""
     handover = (
         Handover.objects.select_for_update()
         .select_related("task__case", "from_body", "to_body", "to_unit")
@@ -332,26 +393,152 @@ def handover_decide(*, handover: Handover, accept: bool, reason: str = "", actor
     if handover.status != HandoverStatus.PENDING:
         raise HandoverAlreadyDecided(f"Cette orientation a déjà été {HandoverStatus(handover.status).label.lower()}.")
     reason = (reason or "").strip()[:1000]
-    if not accept and not reason:
-        raise InvalidTransition("Indiquez le motif du refus.")
+    if not accept:
+        if refusal_reason not in RefusalReason.values:
+            raise InvalidTransition("Choisissez le motif du refus.")
+        if refusal_reason == RefusalReason.OTHER and not reason:
+            raise InvalidTransition("Précisez le motif du refus.")
     handover.status = HandoverStatus.ACCEPTED if accept else HandoverStatus.REFUSED
     handover.decision_reason, handover.decided_by, handover.decided_at = reason, actor, timezone.now()
-    handover.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
-    task = handover.task
-    receiver = f"{handover.to_unit.name} ({handover.to_body.name})" if handover.to_unit else handover.to_body.name
-    if accept:
-        Task.objects.filter(pk=task.pk).update(
-            body=handover.to_body,
-            unit=handover.to_unit,
-            pivot=KIND_PIVOT.get(handover.to_body.kind, task.pivot),
-            status=TaskStatus.TODO,
-            updated_at=timezone.now(),
+    handover.refusal_reason = "" if accept else refusal_reason
+    handover.reason_visible_to_person = bool(reason_visible_to_person) and not accept
+    handover.save(
+        update_fields=[
+            "status",
+            "decision_reason",
+            "decided_by",
+            "decided_at",
+            "refusal_reason",
+            "reason_visible_to_person",
+        ]
+    )
+    task = Task.objects.select_for_update().get(pk=handover.task_id)
+    if accept and handover.to_body_id == handover.from_body_id:
+        # Between two services of one body: the same task, now the receiving service's (docs/adr/018).
+        task.unit = handover.to_unit
+        task.save(update_fields=["unit", "updated_at"])
+        text = f"{handover.to_unit.name} ({handover.to_body.name}) reprend la tâche."  # type: ignore[union-attr]
+    elif accept:
+        _hand_over_steps(handover, task)
+        text = (
+            f"{handover.to_body.name} reprend {'une partie de ' if handover.steps else ''}la tâche de "
+            f"{handover.from_body.name}."
         )
-        text = f"{receiver} accepte la tâche orientée par {handover.from_body.name}."
     else:
-        text = f"{receiver} refuse l'orientation de {handover.from_body.name} : {reason}"
+        said = RefusalReason(refusal_reason).label + (f" : {reason}" if reason else "")
+        text = f"{handover.to_body.name} ne reprend pas la tâche de {handover.from_body.name}, qui la garde" + (
+            f" ({said})." if handover.reason_visible_to_person else "."
+        )
     _event(task.case, "handover_decision", text, body=handover.to_body)
+    from .notify import notify_bodies
+
+    notify_bodies(
+        bodies=[handover.from_body],
+        kind="handover",
+        case=task.case,
+        title="Orientation acceptée" if accept else "Orientation refusée",
+        text=f"{handover.to_body.name} a {'accepté' if accept else 'refusé'} votre orientation du dossier "
+        f"{task.case.reference}.",
+        dedupe_key=f"handover_decision:{handover.pk}",
+    )
     return handover
+
+
+def _hand_over_steps(handover: Handover, task: Task) -> None:
+    """The steps handed over become (or join) the receiving body's task in the case; the sender keeps the rest."""
+    handed = handover.steps or list(task.steps)
+    keep = [s for s in task.steps if s not in handed]
+    to_body = handover.to_body
+    pivot = KIND_PIVOT.get(to_body.kind, task.pivot)
+    theirs = (
+        Task.objects.select_for_update()
+        .filter(case_id=task.case_id, body=to_body, commune_role=task.commune_role)
+        .first()
+    )
+    if theirs is not None:
+        theirs.steps = list(dict.fromkeys([*theirs.steps, *handed]))
+        theirs.title = _task_title(_step_names(theirs.steps), fallback=theirs.title)
+        if theirs.status not in OPEN_TASK_STATUSES:
+            theirs.status, theirs.status_reason = TaskStatus.TODO, ""
+        theirs.save(update_fields=["steps", "title", "status", "status_reason", "updated_at"])
+    else:
+        Task.objects.create(
+            case_id=task.case_id,
+            body=to_body,
+            unit=handover.to_unit,
+            pivot=pivot,
+            title=_task_title(_step_names(handed), fallback=task.title),
+            expected_action=f"Orientée par {handover.from_body.name} : {handover.reason}"[:2000],
+            steps=handed,
+            commune_role=task.commune_role,
+            due_date=timezone.localdate() + timedelta(days=due_days(pivot)),
+        )
+    if keep:
+        task.steps = keep
+        task.title = _task_title(_step_names(keep), fallback=task.title)
+        task.save(update_fields=["steps", "title", "updated_at"])
+    else:
+        task.status, task.status_reason = TaskStatus.NOT_APPLICABLE, f"Orientée vers {to_body.name}"[:500]
+        task.save(update_fields=["status", "status_reason", "updated_at"])
+
+
+@dataclass
+class HandoverTimersReport:
+    reminded: int = 0
+    expired: int = 0
+
+
+def handovers_remind_and_expire(
+    *, remind_after_days: int, expire_after_days: int, now: datetime | None = None
+) -> HandoverTimersReport:
+    """Hand-overs left unanswered: remind the receiving body once after `remind_after_days`; after
+    `expire_after_days` the hand-over expires and the sender, told, keeps its task. Idempotent; counts only."""
+    from .notify import notify_bodies
+
+    now = now or timezone.now()
+    report = HandoverTimersReport()
+    pending = Handover.objects.filter(status=HandoverStatus.PENDING).select_related(
+        "task__case", "from_body", "to_body"
+    )
+    for h in pending.filter(created_at__lte=now - timedelta(days=expire_after_days)).order_by("pk"):
+        with transaction.atomic():
+            locked = Handover.objects.select_for_update().filter(pk=h.pk, status=HandoverStatus.PENDING)
+            if not locked.update(status=HandoverStatus.EXPIRED, decided_at=now):
+                continue  # decided meanwhile
+            _event(
+                h.task.case,
+                "handover_decision",
+                f"L'orientation vers {h.to_body.name} est restée sans réponse : {h.from_body.name} garde la tâche.",
+                body=h.from_body,
+            )
+            notify_bodies(
+                bodies=[h.from_body, h.to_body],
+                kind="handover",
+                case=h.task.case,
+                title="Orientation expirée",
+                text=f"L'orientation du dossier {h.task.case.reference} vers {h.to_body.name} a expiré sans réponse.",
+                dedupe_key=f"handover_expired:{h.pk}",
+            )
+            report.expired += 1
+    due = pending.filter(
+        status=HandoverStatus.PENDING,
+        reminded_at__isnull=True,
+        created_at__lte=now - timedelta(days=remind_after_days),
+    )
+    for h in due.order_by("pk"):
+        with transaction.atomic():
+            if not Handover.objects.filter(pk=h.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            notify_bodies(
+                bodies=[h.to_body],
+                kind="handover",
+                case=h.task.case,
+                title="Orientation en attente de votre réponse",
+                text=f"{h.from_body.name} attend votre réponse à l'orientation du dossier {h.task.case.reference}.",
+                dedupe_key=f"handover_reminder:{h.pk}",
+            )
+            report.reminded += 1
+    return report
 
 
 @transaction.atomic
@@ -459,6 +646,7 @@ def cases_purge(*, older_than_days: int, now: Any = None) -> int:
         CaseData.objects.filter(case=case).update(values={})
         Message.objects.filter(case=case).update(text="(message effacé : durée de conservation écoulée)")
         Note.objects.filter(case=case).update(text="(note effacée : durée de conservation écoulée)")
+        Outcome.objects.filter(case=case).update(sentence="")
         case.purged_at = now
         case.save(update_fields=["purged_at"])
         audit(case=case, action="ecriture", fields=[], purpose="purge : durée de conservation écoulée")
@@ -565,3 +753,18 @@ def access_log_purge(*, older_than_days: int, now: Any = None) -> int:
         elif vendor == "sqlite":
             cursor.execute(_SQLITE_NO_DELETE)
     return deleted
+
+
+@transaction.atomic
+def case_outcome_give(*, case: Case, rating: str, sentence: str = "") -> Outcome:
+    """The person says, once every task is over, whether the whole thing worked for them (and one sentence)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if rating not in OutcomeRating.values:
+        raise InvalidTransition("Choisissez une réponse.")
+    if case.tasks.open().exists():
+        raise InvalidTransition("Vous pourrez donner votre avis quand toutes les structures auront terminé.")
+    if Outcome.objects.filter(case=case).exists():
+        raise InvalidTransition("Vous avez déjà donné votre avis sur ce dossier : merci.")
+    outcome = Outcome.objects.create(case=case, rating=rating, sentence=(sentence or "").strip()[:500])
+    _event(case, "outcome", "La personne a dit si la démarche a fonctionné pour elle.")
+    return outcome

@@ -9,6 +9,7 @@ urlpatterns = [
     path("declarer/<str:slug>/confirmation", views.declaration_done, name="declaration_done"),
     path("suivi/<str:token>/", views.follow_up, name="follow_up"),
     path("suivi/<str:token>/messages", views.follow_up_message, name="follow_up_message"),
+    path("suivi/<str:token>/bilan", views.follow_up_outcome, name="follow_up_outcome"),
     path("suivi/<str:token>/consentements/<int:body_id>/retrait", views.follow_up_withdraw, name="follow_up_withdraw"),
     path("suivi/<str:token>/consentements/<int:body_id>/donner", views.follow_up_give, name="follow_up_give"),
     path("suivi/<str:token>/journal/", views.follow_up_journal, name="follow_up_journal"),

@@ -3,7 +3,6 @@
 Thin: every agent view starts from the agent's scope (selectors raise CaseNotFound → 404 outside it) and calls
 one service per action. The person's pages are reached through the private link only."""
 
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -21,13 +20,14 @@ from sanscouture.bodies.models import Body
 from sanscouture.catalogue.errors import LifeEventNotFound
 from sanscouture.catalogue.selectors import life_event_get, life_events
 from sanscouture.errors import DomainError
+from sanscouture.journeys.selectors import is_move
+from sanscouture.safetext import FORBIDDEN_IN_LINE, query_param
+from sanscouture.territories.models import Commune
 from sanscouture.territories.selectors import commune_find
 
 from .errors import CaseNotFound
-from .fields import field_labels
+from .fields import declaration_fields, questionnaire_answers
 from .forms import (
-    CONTACT,
-    IDENTITY,
     CaseDeclarationForm,
     DecisionForm,
     HandoverForm,
@@ -35,7 +35,7 @@ from .forms import (
     TaskFilterForm,
     TextForm,
 )
-from .models import Case, Handover, Task, TaskStatus
+from .models import Case, Handover, OutcomeRating, RefusalReason, Task, TaskStatus
 from .selectors import (
     access_log_for_agent,
     access_log_for_person,
@@ -50,6 +50,7 @@ from .selectors import (
     tasks_for,
 )
 from .services import (
+    case_outcome_give,
     consent_give,
     consent_withdraw,
     declaration_submit,
@@ -60,13 +61,7 @@ from .services import (
     task_status_set,
 )
 
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-MOVES = {"je-demenage"}  # life events with a commune left and a commune of arrival
 TOKEN_SESSION_KEY = "sc_declaration_link"  # noqa: S105 (a session key, not a secret) — the follow-up link, shown once after the redirect
-
-
-def _param(request: HttpRequest, name: str, size: int = 120) -> str:
-    return CONTROL_CHARS.sub("", request.GET.get(name, "")).strip()[:size]
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:
@@ -89,27 +84,33 @@ def _scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 # --- The person's declaration -----------------------------------------------------------------------------
 
 
+def _label(commune: Commune) -> str:
+    """How links carry a commune: its label, never a bare code ("13008" typed is a postcode too)."""
+    return f"{commune.name} ({commune.departement_id})"
+
+
 def _declaration_query(*, commune: str, choices: list[str], depart: str = "") -> str:
-    params = [("commune", commune)] + [("choix", c) for c in choices] + ([("depart", depart)] if depart else [])
+    params = [("commune", commune)] + ([("commune_depart", depart)] if depart else []) + [("choix", c) for c in choices]
     return urlencode(params)
 
 
 @require_http_methods(["GET", "POST"])
 def declaration(request: HttpRequest, slug: str) -> HttpResponse:
-    """Declare once, from the journey: identity, contact, the data the steps need, consent body by body."""
+    """Declare once, from the journey: the communes and answers of the journey are not asked again; identity, the
+    event, the household and contact in that order; consent for every body at once or body by body."""
     try:
         event = life_event_get(slug)
     except LifeEventNotFound as exc:
         return _not_found(request, exc.message)
-    choices = [c for c in (CONTROL_CHARS.sub("", v).strip()[:120] for v in request.GET.getlist("choix")) if c][:50]
-    is_move = event.slug in MOVES
+    choices = [c for c in (FORBIDDEN_IN_LINE.sub("", v).strip()[:120] for v in request.GET.getlist("choix")) if c][:50]
+    move = is_move(event.slug)
     context: dict[str, Any] = {
         "event": event,
         "choices": choices,
-        "is_move": is_move,
+        "is_move": move,
         "title": f"{event.publication.title} — déclarer une seule fois",
     }
-    arrival_text = _param(request, "arrivee") or _param(request, "commune")
+    arrival_text = query_param(request, "arrivee") or query_param(request, "commune")
     try:
         arrival = commune_find(arrival_text).commune
     except DomainError as exc:
@@ -118,31 +119,34 @@ def declaration(request: HttpRequest, slug: str) -> HttpResponse:
     context["commune"] = arrival
     if request.GET.get("arrivee"):  # the form asking the commune left: `commune` is the commune left, as typed
         try:
-            left = commune_find(_param(request, "commune")).commune
+            left = commune_find(query_param(request, "commune")).commune
         except DomainError as exc:
-            context.update(ask_departure=True, error=exc.message, query=_param(request, "commune"))
+            context.update(ask_departure=True, error=exc.message, query=query_param(request, "commune"))
             return render(request, "cases/declaration.html", context, status=400)
-        query = _declaration_query(commune=arrival.insee_code, choices=choices, depart=left.insee_code)
+        query = _declaration_query(commune=_label(arrival), choices=choices, depart=_label(left))
         return redirect(f"{reverse('cases:declaration', args=[event.slug])}?{query}")
-    depart_code = _param(request, "depart", 10) if is_move else ""
-    if is_move and not depart_code:
+    # The journey passes `commune_depart` (older links: `depart`).
+    depart_text = (query_param(request, "commune_depart") or query_param(request, "depart")) if move else ""
+    if move and not depart_text:
         context.update(ask_departure=True)
         return render(request, "cases/declaration.html", context)
     try:
+        left = commune_find(depart_text).commune if depart_text else None
         planned = declaration_bodies(
-            life_event=event.slug, choices=choices, commune=arrival.insee_code, commune_from=depart_code or None
+            life_event=event.slug,
+            choices=choices,
+            commune=arrival.insee_code,
+            commune_from=left.insee_code if left else None,
         )
-        left = commune_find(depart_code).commune if depart_code else None
     except DomainError as exc:
-        context.update(error=exc.message, ask_departure=is_move)
+        context.update(error=exc.message, ask_departure=move)
         return render(request, "cases/declaration.html", context, status=exc.status if exc.status < 500 else 400)
-    labels = field_labels()
-    needed = {f for p in planned for f, _ in p.fields}
-    fields = [(f, labels[f]) for f in (*IDENTITY, *CONTACT)] + [
-        (f, label) for f, label in labels.items() if f in needed and f not in IDENTITY + CONTACT
-    ]
+    answers = questionnaire_answers(event.questionnaire, choices)
+    groups, known = declaration_fields(
+        life_event=event.slug, needed={f for p in planned for f, _ in p.fields}, answers=answers
+    )
     form = CaseDeclarationForm(
-        request.POST or None, fields=fields, planned=planned, counter_bodies=agent_bodies(request.user)
+        request.POST or None, groups=groups, known=known, planned=planned, counter_bodies=agent_bodies(request.user)
     )
     status = 200
     if request.method == "POST":
@@ -152,7 +156,7 @@ def declaration(request: HttpRequest, slug: str) -> HttpResponse:
                     life_event=event.slug,
                     choices=choices,
                     commune=arrival.insee_code,
-                    commune_from=depart_code or None,
+                    commune_from=left.insee_code if left else None,
                     values=form.values(),
                     consents=form.consents(),
                     actor=request.user,
@@ -166,12 +170,14 @@ def declaration(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("cases:declaration_done", slug=event.slug)
         else:
             status = 400
-    journey_query = urlencode([("commune", arrival.insee_code)] + [("choix", c) for c in choices])
+    journey_query = _declaration_query(commune=_label(arrival), choices=choices, depart=_label(left) if left else "")
     context.update(
         form=form,
         planned=planned,
         commune_from=left,
+        answers=[choice["selected_label"] or choice["title"] for choice in answers.values()],
         journey_url=f"{reverse('journeys:parcours', args=[event.slug])}?{journey_query}",
+        edit_url=f"{reverse('journeys:moment_de_vie', args=[event.slug])}?{journey_query}",
     )
     return render(request, "cases/declaration.html", context, status=status)
 
@@ -213,6 +219,7 @@ def follow_up(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "consents": consents,
             "message_action": reverse("cases:follow_up_message", args=[token]),
+            "outcome_ratings": OutcomeRating.choices,
             "title": f"Suivi de votre dossier {view.case.reference}",
         },
     )
@@ -232,6 +239,23 @@ def follow_up_message(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.error(request, "Votre message est vide ou trop long (5 000 caractères au plus).")
     return redirect(reverse("cases:follow_up", args=[token]) + "#messages")
+
+
+@require_POST
+@_scoped
+def follow_up_outcome(request: HttpRequest, token: str) -> HttpResponse:
+    """Once every task is over: did the whole thing work for the person (optional), with one sentence."""
+    case = case_get_for_person(token)
+    try:
+        case_outcome_give(
+            case=case,
+            rating=request.POST.get("bilan", ""),
+            sentence=FORBIDDEN_IN_LINE.sub("", request.POST.get("phrase", ""))[:500],
+        )
+        messages.success(request, "Merci : chaque structure qui a travaillé sur votre dossier lira votre avis.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("cases:follow_up", args=[token]) + "#bilan")
 
 
 def _consent_body(case: Case, body_id: int) -> Body:
@@ -350,6 +374,7 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "body": view.body,
             "is_admin": is_admin,
             "statuses": TaskStatus.choices,
+            "refusal_reasons": RefusalReason.choices,
             "suggestions": handover_suggestions(case=view.case, body=view.body),
             "message_action": reverse("cases:case_message", args=[view.case.public_id]) + f"?structure={view.body.pk}",
             "title": f"Dossier {view.case.reference}",
@@ -405,7 +430,7 @@ def task_handover(request: HttpRequest, public_id: str, task_id: int) -> HttpRes
     case = case_get_for_agent(user=request.user, public_id=str(public_id))
     task = get_object_or_404(Task.objects.for_user(request.user).filter(case=case), pk=task_id)
     body = _chosen_body(request)
-    form = HandoverForm(request.POST)
+    form = HandoverForm(request.POST, steps=task.steps)
     if not form.is_valid():
         return _invalid(request, case, body, form)
     to_body = get_object_or_404(Body.objects.active(), pk=form.cleaned_data["structure"])
@@ -413,8 +438,14 @@ def task_handover(request: HttpRequest, public_id: str, task_id: int) -> HttpRes
         request,
         case,
         body,
-        f"Tâche orientée vers {to_body.name} : elle attend sa réponse.",
-        lambda: task_hand_over(task=task, to_body=to_body, reason=form.cleaned_data["reason"], actor=request.user),
+        f"Orientation proposée à {to_body.name} : elle attend sa réponse ; vous gardez la tâche d'ici là.",
+        lambda: task_hand_over(
+            task=task,
+            to_body=to_body,
+            reason=form.cleaned_data["reason"],
+            steps=form.cleaned_data["etapes"],
+            actor=request.user,
+        ),
         "#taches",
     )
 
@@ -432,14 +463,19 @@ def handover_decision(request: HttpRequest, public_id: str, handover_id: int) ->
     if not form.is_valid():
         return _invalid(request, case, body, form)
     accept = form.cleaned_data["decision"] == "accept"
-    ok = "Orientation acceptée : la tâche est à vous." if accept else "Orientation refusée."
+    ok = "Orientation acceptée : ces étapes sont à vous." if accept else "Orientation refusée."
     return _done(
         request,
         case,
         body,
         ok,
         lambda: handover_decide(
-            handover=handover, accept=accept, reason=form.cleaned_data["reason"], actor=request.user
+            handover=handover,
+            accept=accept,
+            reason=form.cleaned_data["reason"],
+            refusal_reason=form.cleaned_data["refusal_reason"],
+            reason_visible_to_person=form.cleaned_data["visible"],
+            actor=request.user,
         ),
     )
 
@@ -522,9 +558,9 @@ def case_journal(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def body_search(request: HttpRequest) -> HttpResponse:
     """Hand-over form (htmx): bodies whose name contains the words typed."""
-    q = _param(request, "q", 100)
+    q = query_param(request, "q", 100)
     return render(
         request,
         "cases/_body_options.html",
-        {"found": bodies_search(q), "q": q, "task_id": _param(request, "tache", 12)},
+        {"found": bodies_search(q), "q": q, "task_id": query_param(request, "tache", 12)},
     )

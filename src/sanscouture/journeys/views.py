@@ -5,7 +5,6 @@ URL carries the answers (`choix`), the commune where the person lives (`commune`
 left (`commune_depart`); nothing is stored.
 """
 
-import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -19,16 +18,15 @@ from sanscouture.catalogue.errors import LifeEventNotFound
 from sanscouture.catalogue.models import Audience, LifeEvent
 from sanscouture.catalogue.selectors import life_event_get, life_events
 from sanscouture.errors import DomainError
+from sanscouture.safetext import FORBIDDEN_IN_LINE, query_param
 from sanscouture.territories.errors import AmbiguousCommune, CommuneNotFound
 from sanscouture.territories.models import Commune
-from sanscouture.territories.selectors import Resolution, commune_find, commune_resolve
+from sanscouture.territories.selectors import Resolution, commune_candidates, commune_find
 
 from .errors import ConflictingChoices, UnknownChoice
 from .selectors import Journey, is_move, journey_compute, variables_for
 
 QUESTION_PREFIX = "q-"  # the questionnaire's radio groups: one name per question, turned into `choix` parameters
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-MAX_CANDIDATES = 12
 
 
 class _CommuneError(Exception):
@@ -39,23 +37,18 @@ class _CommuneError(Exception):
         self.field, self.exc = field, exc
 
 
-def _param(request: HttpRequest, name: str, size: int) -> str:
-    """A query parameter as typed, without control characters (NUL breaks some databases), bounded."""
-    return CONTROL_CHARS.sub("", request.GET.get(name, "")).strip()[:size]
-
-
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "web/introuvable.html", {"title": "Page introuvable", "message": message}, status=404)
 
 
 def _journey_params(request: HttpRequest) -> dict[str, Any]:
     """What the questionnaire and the journey read from the query string, as typed."""
-    choices = (CONTROL_CHARS.sub("", v).strip()[:120] for v in request.GET.getlist("choix"))
+    choices = (FORBIDDEN_IN_LINE.sub("", v).strip()[:120] for v in request.GET.getlist("choix"))
     return {
         "choices": [c for c in choices if c][:50],
-        "commune_text": _param(request, "commune", 120),
-        "depart_text": _param(request, "commune_depart", 120),
-        "date_text": _param(request, "date", 20),
+        "commune_text": query_param(request, "commune", 120),
+        "depart_text": query_param(request, "commune_depart", 120),
+        "date_text": query_param(request, "date", 20),
         "partial": request.GET.get("partiel") == "1",
     }
 
@@ -73,17 +66,6 @@ def _journey_query(
     if partial:
         params.append(("partiel", "1"))
     return urlencode(params)
-
-
-def _candidates(codes: list[str]) -> list[Commune]:
-    """The current communes an ambiguous text may designate, for links."""
-    found = []
-    for code in codes[:MAX_CANDIDATES]:
-        try:
-            found.append(commune_resolve(code).commune)
-        except DomainError:
-            continue
-    return sorted({c.pk: c for c in found}.values(), key=lambda c: (c.name, c.departement_id))
 
 
 def _label(commune: Commune) -> str:
@@ -144,7 +126,7 @@ def parcours(request: HttpRequest, slug: str) -> HttpResponse:
         return _not_found(request, exc.message)
     params = _journey_params(request)
     answers = [
-        CONTROL_CHARS.sub("", v).strip()[:120]
+        FORBIDDEN_IN_LINE.sub("", v).strip()[:120]
         for k, v in request.GET.items()
         if k.startswith(QUESTION_PREFIX) and v.strip()
     ]
@@ -201,7 +183,8 @@ def parcours(request: HttpRequest, slug: str) -> HttpResponse:
             error_title=title,
             error_field=err.field,
             error=exc.message,
-            candidates=_candidates(exc.details.get("candidats", [])) if isinstance(exc, AmbiguousCommune) else [],
+            candidates=commune_candidates(exc.details.get("candidats", [])),
+            did_you_mean=isinstance(exc, CommuneNotFound),
         )
     except DomainError as exc:
         return _questionnaire(
@@ -237,10 +220,11 @@ def _journey_page(
 ) -> HttpResponse:
     commune = res.commune
     date_text = params["date_text"]
+    # Links carry the commune's label, never a bare code: "13008" typed again would be a postcode too.
     share_query = _journey_query(
         choices=journey.choices,
-        commune=commune.insee_code,
-        depart=left.insee_code if left else "",
+        commune=_label(commune),
+        depart=_label(left) if left else "",
         date_text=date_text,
         partial=params["partial"],
     )
@@ -250,9 +234,9 @@ def _journey_page(
         depart=_label(left) if left else "",
         date_text=date_text,
     )
-    declare = [("commune", commune.insee_code)]
+    declare = [("commune", _label(commune))]
     if left:
-        declare.append(("commune_depart", left.insee_code))
+        declare.append(("commune_depart", _label(left)))
     declare += [("choix", c) for c in journey.choices]
     return render(
         request,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from sanscouture.accounts.models import Membership
 from sanscouture.bodies.models import Body, BodyUnit, UnitKind
 from sanscouture.cases.models import Case, CaseData, Handover, Task
-from sanscouture.cases.services import declaration_submit, handover_decide, task_hand_over
+from sanscouture.cases.services import declaration_submit, handover_decide, task_hand_over, task_unit_assign
 from sanscouture.territories.models import Commune, CommuneKind
 
 from .models import TieRating
@@ -45,14 +45,14 @@ PLACES = {
     "demo-caf-34-agent": ["Prestations familiales"],
 }
 BIRTHS = 9
-# Hand-overs CAF → Département for the first births: (hours until the decision, accepted?, reason of a refusal).
+# Hand-overs CAF → Département for the first births: (hours until the decision, accepted?, refusal reason code).
 DECISIONS = [
     (4, True, ""),
     (20, True, ""),
     (30, True, ""),
     (52, True, ""),
-    (6, False, "Relève du CCAS de la commune"),
-    (70, False, "Pas de suivi PMI demandé par la famille"),
+    (6, False, "not_competent"),
+    (70, False, "already_handled"),
 ]
 
 
@@ -113,14 +113,17 @@ def _handovers(cases: list[Case]) -> None:
         handover = task_hand_over(
             task=task, to_body=dep, to_unit=pmi, reason="Suivi de la PMI après la naissance", actor=caf_agent
         )
-        handover_decide(handover=handover, accept=accept, reason=why, actor=dep_agent)
+        handover_decide(handover=handover, accept=accept, refusal_reason=why, actor=dep_agent)
         sent = case.created_at + timedelta(days=1)
         Handover.objects.filter(pk=handover.pk).update(created_at=sent, decided_at=sent + timedelta(hours=hours))
         if accept and not internal_done:
-            # The PMI passes the file on to the insertion service of the same Département, which accepts.
-            task.refresh_from_db()
+            # The PMI passes the Département's task of this case on to its insertion service, which accepts.
+            ours = Task.objects.filter(case=case, body=dep, status__in=("todo", "in_progress")).first()
+            if ours is None:
+                continue
+            task_unit_assign(task=ours, unit=pmi, actor=dep_agent)
             inner = task_hand_over(
-                task=task, to_body=dep, to_unit=insertion, reason="Accompagnement RSA du foyer", actor=dep_agent
+                task=ours, to_body=dep, to_unit=insertion, reason="Accompagnement RSA du foyer", actor=dep_agent
             )
             handover_decide(handover=inner, accept=True, actor=users.get(username="demo-departement-34"))
             later = sent + timedelta(hours=hours + 24)

@@ -32,17 +32,20 @@ def _row(kind: str, source: str, a: int, b: int, at: datetime, **extra: object) 
 
 def _from_cases(since: datetime | None) -> Iterator[Interaction]:
     """A case worked by several bodies: one interaction per pair of the bodies that held its tasks when it was opened
-    (stored once, lower id first). A body that joined later through a hand-over is tied by the hand-over itself, so
-    the figure does not depend on when the ledger was read."""
+    (stored once, lower id first). A task a hand-over created for its receiver does not count: the hand-over itself
+    ties the two bodies, so the figure does not depend on when the ledger was read."""
     cases = Case.objects.all() if since is None else Case.objects.filter(created_at__gte=since)
     created: dict[int, datetime] = dict(cases.values_list("pk", "created_at"))
-    first_holder: dict[int, int] = {}
-    earliest = Handover.objects.filter(task__case__in=cases).order_by("-created_at", "-pk")
-    for task_id, from_body in earliest.values_list("task_id", "from_body_id"):
-        first_holder[task_id] = from_body  # the last written is the earliest hand-over's sender
+    received: dict[tuple[int, int], list[datetime]] = {}
+    accepted = Handover.objects.filter(task__case__in=cases, status=HandoverStatus.ACCEPTED, decided_at__isnull=False)
+    for case_id, to_body, decided in accepted.values_list("task__case_id", "to_body_id", "decided_at"):
+        received.setdefault((case_id, to_body), []).append(decided)
     bodies: dict[int, set[int]] = {}
-    for task_id, case_id, body_id in Task.objects.filter(case__in=cases).values_list("pk", "case_id", "body_id"):
-        bodies.setdefault(case_id, set()).add(first_holder.get(task_id, body_id))
+    tasks = Task.objects.filter(case__in=cases).values_list("case_id", "body_id", "created_at")
+    for case_id, body_id, task_created in tasks:
+        if any(decided <= task_created for decided in received.get((case_id, body_id), [])):
+            continue  # made by an accepted hand-over
+        bodies.setdefault(case_id, set()).add(body_id)
     for case_id, ids in bodies.items():
         for a, b in combinations(sorted(ids), 2):
             yield _row(InteractionKind.CASE_SHARED, f"case:{case_id}", a, b, created[case_id], case_id=case_id)
@@ -59,7 +62,8 @@ def _from_handovers(since: datetime | None) -> Iterator[Interaction]:
         links = {"from_unit_id": ua, "to_unit_id": ub, "case_id": case_id}
         if since is None or created >= since:
             yield _row(InteractionKind.HANDOVER_SENT, f"handover:{pk}", a, b, created, **links)
-        if status != HandoverStatus.PENDING and decided is not None:
+        # An expired hand-over (no answer in time) has no decision to record; its sending stays.
+        if status in (HandoverStatus.ACCEPTED, HandoverStatus.REFUSED) and decided is not None:
             accepted = status == HandoverStatus.ACCEPTED
             kind = InteractionKind.HANDOVER_ACCEPTED if accepted else InteractionKind.HANDOVER_REFUSED
             delay = max(0, int((decided - created).total_seconds()))

@@ -5,6 +5,13 @@ from .schemas import CommuneOut, CommuneSuggestion, TerritoryRef
 from .selectors import Resolution, commune_resolve, commune_search
 
 router = Router(tags=["Territoires"])
+MATCH_KINDS = {
+    "postcode": "code_postal",
+    "insee": "code_insee",
+    "name": "nom",
+    "prefix": "debut_du_nom",
+    "approx": "approchant",
+}
 
 
 class SearchParams(Schema):
@@ -31,17 +38,28 @@ def commune_out(res: Resolution) -> CommuneOut:
     )
 
 
-@router.get("/communes", response=list[CommuneSuggestion], summary="Chercher une commune (nom ou code postal)")
+@router.get(
+    "/communes",
+    response=list[CommuneSuggestion],
+    summary="Chercher une commune (nom, code postal, code INSEE, arrondissement)",
+    description="Le même mécanisme que les pages et les suggestions, meilleure correspondance d'abord : "
+    "cinq chiffres sont un code postal (d'abord) et un code INSEE ; un nom est trouvé sans tenir compte des "
+    "accents, majuscules, traits d'union, apostrophes ni de « St »/« Ste » ; « Paris 15e », « Lyon 3 » donnent "
+    "l'arrondissement (`code` est alors celui de l'arrondissement, `commune` celui de la commune) ; un nom mal "
+    "orthographié donne les noms les plus proches (`correspondance` : `approchant`).",
+)
 def communes_search(request: HttpRequest, params: Query[SearchParams]) -> list[CommuneSuggestion]:
     return [
         CommuneSuggestion(
-            code=c.insee_code,
-            nom=c.name,
-            departement=c.departement_id,
-            codes_postaux=c.postcodes,
-            population=c.population,
+            code=m.code,
+            nom=m.name,
+            departement=m.departement,
+            codes_postaux=(m.resolution.matched or m.commune).postcodes or m.commune.postcodes,
+            population=(m.resolution.matched or m.commune).population,
+            commune=m.commune.insee_code,
+            correspondance=MATCH_KINDS[m.why],
         )
-        for c in commune_search(params.q[:100], limit=max(1, min(params.limite, 50)))
+        for m in commune_search(params.q[:100], limit=max(1, min(params.limite, 50)))
     ]
 
 

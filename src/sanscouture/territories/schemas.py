@@ -28,3 +28,5 @@ class CommuneSuggestion(Schema):
     departement: str
     codes_postaux: list[str]
     population: int | None
+    commune: str  # the current commune's INSEE code (differs from `code` for an arrondissement, a delegated commune)
+    correspondance: str  # code_postal, code_insee, nom, debut_du_nom, approchant

@@ -1,12 +1,13 @@
-"""Reads of the territorial referential: resolve a code, search by name or postcode."""
+"""Reads of the territorial referential: resolve a code; look a commune up as a person types it (one mechanism
+for every page, the live suggestions, the API and the command line)."""
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
-
-from django.db.models import Q
 
 from .errors import AmbiguousCommune, CommuneNotFound, MalformedCode
 from .models import Commune, CommuneKind
+from .search import ARRONDISSEMENT, Entry, approximate, containing, rank, search_index
 from .text import normalize
 
 INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -77,70 +78,227 @@ def commune_resolve(code: str) -> Resolution:
     raise CommuneNotFound(f"Aucune commune ne porte le code INSEE {code}.", details={"code": code})
 
 
-def commune_search(query: str, *, limit: int = 10) -> list[Commune]:
-    """Current communes matching a name (accent/case-insensitive, prefix first) or a postcode."""
-    query = (query or "").strip()
-    if not query:
-        return []
-    base = Commune.objects.current().select_related("departement")
-    if POSTCODE.match(query):
-        return list(base.filter(Q(postcode_set__code=query) | Q(insee_code=query)).distinct().order_by("name")[:limit])
-    if INSEE_CODE.match(query.upper()):
-        return list(base.filter(insee_code=query.upper()))
-    norm = normalize(query)
-    if not norm:
-        return []
-    prefix = list(base.filter(search_name__startswith=norm).order_by("-population", "name")[:limit])
-    if len(prefix) < limit:
-        seen = {c.pk for c in prefix}
-        prefix += [
-            c
-            for c in base.filter(search_name__contains=norm).order_by("-population", "name")[: limit * 2]
-            if c.pk not in seen
-        ][: limit - len(prefix)]
-    return prefix
-
-
+WHY_LABELS = {
+    "postcode": "code postal",
+    "insee": "code INSEE",
+    "name": "",
+    "prefix": "",
+    "approx": "nom approchant",
+}
 _WITH_DEPARTEMENT = re.compile(r"^(?P<name>.+?)\s*\((?P<dep>\d{2,3}|2[AB])\)\s*$", re.IGNORECASE)
+MAX_CANDIDATES = 12
+
+
+@dataclass(frozen=True)
+class Match:
+    """One answer to what a person typed: the current commune, the record that matched (an arrondissement, a
+    delegated commune…) and why it matched."""
+
+    resolution: Resolution
+    why: str  # postcode, insee, name, prefix, approx
+    typed: str
+
+    @property
+    def commune(self) -> Commune:
+        return self.resolution.commune
+
+    @property
+    def code(self) -> str:
+        """The code to route for: an arrondissement's own code (its mairie d'arrondissement), else the commune's."""
+        return self.resolution.requested_code
+
+    @property
+    def name(self) -> str:
+        return self.resolution.matched.name if self.resolution.matched else self.commune.name
+
+    @property
+    def departement(self) -> str:
+        return self.commune.departement_id
+
+    @property
+    def label(self) -> str:
+        """What the search box holds once chosen, and finds this match again: 'Marseille 8e Arrondissement (13)'."""
+        return f"{self.name} ({self.departement})"
+
+    @property
+    def hint(self) -> str:
+        """Why it is offered, in French: 'code postal 13008', 'commune déléguée de Cherbourg-en-Cotentin'."""
+        parts = []
+        if self.why in ("postcode", "insee"):
+            parts.append(f"{WHY_LABELS[self.why]} {self.typed}")
+        matched = self.resolution.matched
+        if matched is not None and matched.kind in (CommuneKind.DELEGATED, CommuneKind.ASSOCIATED):
+            parts.append(f"{matched.get_kind_display().lower()} de {self.commune.name}")
+        if self.why not in ("postcode", "insee"):
+            postcodes = matched.postcodes if matched is not None and matched.postcodes else self.commune.postcodes
+            if postcodes:
+                parts.append(", ".join(postcodes[:3]) + ("…" if len(postcodes) > 3 else ""))
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The matches, best first. `exact` is False when none matched exactly: then they are suggestions
+    ("Vouliez-vous dire…")."""
+
+    typed: str
+    matches: list[Match]
+    exact: bool
+
+    @property
+    def approximate(self) -> bool:
+        """Only names close to what was typed (a typo): the suggestions say "Vouliez-vous dire"."""
+        return bool(self.matches) and all(m.why == "approx" for m in self.matches)
+
+
+def _resolutions(entries: list[Entry]) -> dict[int, Resolution]:
+    """Entries → resolutions, with the current communes fetched in one query (their territories joined)."""
+    pks = {e.parent_pk or e.pk for e in entries} | {e.pk for e in entries}
+    related = ("departement", "region", "epci", "ept")
+    rows = {c.pk: c for c in Commune.objects.filter(pk__in=pks).select_related(*related)}
+    out = {}
+    for e in entries:
+        if e.pk not in rows:
+            continue
+        if e.kind == CommuneKind.CURRENT:
+            out[e.pk] = Resolution(commune=rows[e.pk], requested_code=e.code, via="current")
+        elif e.parent_pk in rows:
+            out[e.pk] = Resolution(commune=rows[e.parent_pk], requested_code=e.code, via=e.kind, matched=rows[e.pk])
+    return out
+
+
+def _prefixed(index, compact: str) -> list[Entry]:  # noqa: ANN001
+    start = bisect_left(index.sorted_compact, (compact, -1))
+    found = []
+    for key, pos in index.sorted_compact[start:]:
+        if not key.startswith(compact):
+            break
+        found.append(index.entries[pos])
+    return found
+
+
+def _by_name(text: str, *, limit: int, dep: str | None) -> tuple[list[tuple[str, Entry]], bool]:
+    """(why, entry) pairs for a name, best first, and whether the best are exact."""
+    index = search_index()
+    norm = normalize(text)
+    compact = norm.replace(" ", "")
+    if not compact:
+        return [], False
+
+    def keep(e: Entry) -> bool:
+        return dep is None or e.departement == dep
+
+    exact = [e for e in index.by_norm.get(norm, []) + index.by_norm.get(compact, []) if keep(e)]
+    arr = ARRONDISSEMENT.match(norm)
+    if arr:
+        city = arr["city"]
+        entry = index.arrondissements.get((city, int(arr["n"])))
+        if entry is None and city.replace(" ", "") != city:
+            entry = index.arrondissements.get((city.replace(" ", ""), int(arr["n"])))
+        if entry is not None and keep(entry):
+            exact.insert(0, entry)
+    found: list[tuple[str, Entry]] = [("name", e) for e in exact]
+    if len(found) < limit:
+        prefix = sorted((e for e in _prefixed(index, compact) if keep(e)), key=rank)
+        found += [("prefix", e) for e in prefix[: limit * 2]]
+    if len(found) < limit and len(compact) >= 3:
+        inside = sorted((e for e in containing(index, compact) if keep(e)), key=rank)
+        found += [("prefix", e) for e in inside[: limit * 2]]
+    if not found:  # only a misspelt name: the closest names
+        found += [("approx", e) for _, e in approximate(index, compact, limit=limit * 2) if keep(e)]
+    return found, bool(exact)
+
+
+def commune_lookup(text: str, *, limit: int = 10) -> Lookup:
+    """What a person typed → communes, best first, from one in-memory index: a five-digit text is a postcode
+    (first) and an INSEE code; a name is matched without regard to case, accents, hyphens, apostrophes, "St"/"Ste",
+    with "Paris 15e", "Lyon 3", "Marseille 8eme arrondissement" finding the arrondissement; 'Name (34)' keeps the
+    département; a misspelt name ("Montpelier") gets the closest names, marked not exact."""
+    typed = (text or "").strip()
+    if not typed:
+        return Lookup(typed=typed, matches=[], exact=False)
+    index = search_index()
+    pairs: list[tuple[str, Entry]] = []
+    exact = True
+    upper = typed.upper()
+    if INSEE_CODE.match(upper) or POSTCODE.match(typed):
+        pairs += [("postcode", e) for e in index.by_postcode.get(typed, [])]
+        pairs += [("insee", e) for e in index.by_code.get(upper, [])]
+        if not pairs:
+            try:  # a former code (a merged commune)
+                res = commune_resolve(upper)
+            except (CommuneNotFound, AmbiguousCommune):
+                return Lookup(typed=typed, matches=[], exact=False)
+            return Lookup(typed=typed, matches=[Match(resolution=res, why="insee", typed=upper)], exact=True)
+    else:
+        m = _WITH_DEPARTEMENT.match(typed)
+        name, dep = (m["name"], m["dep"].upper()) if m else (typed, None)
+        pairs, exact = _by_name(name, limit=limit, dep=dep)
+    seen: set[tuple[int, str]] = set()
+    kept: list[tuple[str, Entry]] = []
+    for why, e in pairs:
+        if (e.parent_pk or e.pk, e.code) not in seen:
+            seen.add((e.parent_pk or e.pk, e.code))
+            kept.append((why, e))
+    kept = kept[:limit]
+    resolutions = _resolutions([e for _, e in kept])
+    matches = [Match(resolution=resolutions[e.pk], why=why, typed=typed) for why, e in kept if e.pk in resolutions]
+    return Lookup(typed=typed, matches=matches, exact=exact and bool(matches))
+
+
+def commune_search(query: str, *, limit: int = 10) -> list[Match]:
+    """The live suggestions and the API's list: `commune_lookup`'s matches, exact or not."""
+    return commune_lookup(query, limit=limit).matches
 
 
 def commune_find(text: str) -> Resolution:
-    """What a person typed (code, postcode, 'Name', 'Name (34)') → one current commune, or a clear error."""
+    """What a person typed → one commune, or a clear error: several matches (a postcode and an INSEE code,
+    homonyms) are AmbiguousCommune listing them best first; no exact match is CommuneNotFound with the
+    closest names in `details["candidats"]` ("Vouliez-vous dire…")."""
     text = (text or "").strip()
     if not text:
         raise MalformedCode("Indiquez une commune : son nom, son code postal ou son code INSEE.")
-    if INSEE_CODE.match(text.upper()) and not POSTCODE.match(text):
-        return commune_resolve(text)
-    if POSTCODE.match(text):
-        found = commune_search(text, limit=50)
-        by_code = [c for c in found if c.insee_code == text]
-        if by_code:
-            return Resolution(commune=by_code[0], requested_code=text, via="current")
-        if len(found) == 1:
-            return Resolution(commune=found[0], requested_code=found[0].insee_code, via="current")
-        if not found:
-            # A 5-digit text may also be a former or delegated INSEE code.
-            return commune_resolve(text)
-        raise AmbiguousCommune(
-            f"Le code postal {text} couvre plusieurs communes : "
-            + ", ".join(f"{c.name} ({c.insee_code})" for c in found[:10])
-            + ". Choisissez-en une.",
-            details={"candidats": [c.insee_code for c in found]},
+    found = commune_lookup(text, limit=MAX_CANDIDATES)
+    codes = [m.code for m in found.matches]
+    if not found.matches and POSTCODE.match(text):
+        raise CommuneNotFound(
+            f"Aucune commune ne porte le code INSEE {text} ni le code postal {text}.", details={"code": text}
         )
-    m = _WITH_DEPARTEMENT.match(text)
-    name, dep = (m["name"], m["dep"].upper()) if m else (text, None)
-    qs = Commune.objects.current().filter(search_name=normalize(name)).select_related("departement")
-    if dep:
-        qs = qs.filter(departement_id=dep)
-    found = list(qs)
-    if len(found) == 1:
-        return Resolution(commune=found[0], requested_code=found[0].insee_code, via="current")
-    if not found:
-        raise CommuneNotFound(f"Aucune commune ne s'appelle « {text} ».", details={"recherche": text})
+    if not found.matches and INSEE_CODE.match(text.upper()):
+        commune_resolve(text)  # raises its own precise error (a former code shared by several communes…)
+    if not found.exact:
+        close = f" Vouliez-vous dire « {found.matches[0].label} » ?" if found.matches else ""
+        raise CommuneNotFound(
+            f"Aucune commune ne s'appelle « {text} ».{close}",
+            details={"recherche": text, "candidats": codes[:5]},
+        )
+    first = found.matches[0]
+    exact_names = [m for m in found.matches if m.why in ("name", "postcode", "insee")]
+    if len(exact_names) == 1:
+        return first.resolution
+    if all(m.why == "postcode" for m in exact_names):
+        what = f"Le code postal {text} couvre plusieurs communes"
+    elif first.why in ("postcode", "insee"):
+        what = f"« {text} » est un code postal et un code INSEE"
+    else:
+        what = f"Plusieurs communes s'appellent « {text} »"
     raise AmbiguousCommune(
-        f"Plusieurs communes s'appellent « {name} » : "
-        + ", ".join(f"{c.name} ({c.departement_id})" for c in found)
-        + ". Précisez le département, par exemple "
-        f"« {found[0].name} ({found[0].departement_id}) ».",
-        details={"candidats": [c.insee_code for c in found]},
+        f"{what} : "
+        + ", ".join(m.label for m in exact_names)
+        + ". Choisissez-en une."
+        + (f" Précisez le département, par exemple « {first.label} »." if first.why == "name" else ""),
+        details={"candidats": [m.code for m in exact_names]},
     )
+
+
+def commune_candidates(codes: list[str]) -> list[Match]:
+    """The communes an error's `candidats` name, in its order (best first), for links."""
+    out: list[Match] = []
+    for code in codes[:MAX_CANDIDATES]:
+        try:
+            res = commune_resolve(code)
+        except (CommuneNotFound, AmbiguousCommune, MalformedCode):
+            continue
+        if all(m.code != res.requested_code for m in out):
+            out.append(Match(resolution=res, why="candidate", typed=code))
+    return out

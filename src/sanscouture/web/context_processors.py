@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from sanscouture.accounts.selectors import bodies_administered_by
+from sanscouture.accounts.selectors import bodies_administered_by, memberships_of
 
 SITE = {
     "site_title": "Sans Couture",
@@ -21,4 +21,5 @@ def site(request: HttpRequest) -> dict[str, object]:
     return {
         "SITE_CONFIG": SITE,
         "administered_bodies": SimpleLazyObject(lambda: bodies_administered_by(user)) if user else [],
+        "my_memberships": SimpleLazyObject(lambda: memberships_of(user)) if user else [],
     }

@@ -7,8 +7,6 @@ from . import views
 
 app_name = "web"
 urlpatterns = [
-    path("", views.qui, name="qui"),
-    path("communes/suggestions", views.commune_suggestions, name="suggestions"),
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/<int:pk>/retirer", views.declaration_withdraw, name="declaration_withdraw"),
     path("etapes-locales/", views.etapes_locales, name="etapes_locales"),

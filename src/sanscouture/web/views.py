@@ -1,8 +1,6 @@
 """Web pages: thin, they call selectors and services and render DSFR templates."""
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -15,45 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanscouture.accounts.access import agent_required
 from sanscouture.accounts.permissions import bodies_declarable_by
-from sanscouture.bodies.models import BodyKind
 from sanscouture.catalogue.selectors import life_events
 from sanscouture.competences.catalogue import catalogue
 from sanscouture.competences.models import Exercise
-from sanscouture.competences.routing import Routing, disagreement, place_at, route_all, routing_code
 from sanscouture.competences.services import exercise_declare, exercise_withdraw
 from sanscouture.errors import DomainError
 from sanscouture.journeys.models import LocalStep
 from sanscouture.journeys.services import local_step_add, local_step_withdraw
-from sanscouture.territories.errors import AmbiguousCommune, CommuneNotFound
-from sanscouture.territories.selectors import commune_find, commune_resolve, commune_search
 
 from .forms import DeclarationForm, LocalStepForm
-
-# Why a body is competent, as a DSFR badge: label and colour modifier.
-REASON_BADGES = {
-    "loi": ("Loi", ""),
-    "declaration": ("Déclaration", "fr-badge--info"),
-    "banatic": ("BANATIC", "fr-badge--info"),
-    "statut_particulier": ("Statut particulier", "fr-badge--new"),
-    "facultative": ("Compétence facultative", "fr-badge--warning"),
-    "annuaire": ("Annuaire", "fr-badge--blue-ecume"),
-    "guichet": ("Guichet", "fr-badge--blue-ecume"),
-    "non_modelise": ("Non modélisé", "fr-badge--warning"),
-    "inconnu": ("Inconnu", "fr-badge--warning"),
-}
-KIND_LABELS = dict(BodyKind.choices)
-MAX_CANDIDATES = 12
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the competences table, ready to render."""
-
-    answer: Routing
-    bodies: list[tuple[str, str]]  # (name, kind label)
-    badge: tuple[str, str]
-    disagreement: str = ""  # what the sources of lower precedence say, when they differ
 
 
 @require_GET
@@ -61,96 +29,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"statut": "ok"})
-
-
-def _param(request: HttpRequest, name: str, size: int) -> str:
-    """A query parameter as typed, without control characters (NUL breaks some databases), bounded."""
-    return CONTROL_CHARS.sub("", request.GET.get(name, "")).strip()[:size]
-
-
-@require_GET
-def qui(request: HttpRequest) -> HttpResponse:
-    """'Qui fait quoi ?': type a commune, see every competence with its body and the reason."""
-    text = _param(request, "code", 120) or _param(request, "commune", 120)
-    on_text = _param(request, "date", 20)
-    context: dict[str, object] = {
-        "query": _param(request, "commune", 120),
-        "date_text": on_text,
-        "title": "Qui fait quoi ?",
-    }
-    try:
-        on = date.fromisoformat(on_text) if on_text else None
-    except ValueError:
-        context.update(
-            error_title="Date invalide",
-            error_field="date",
-            error=f"La date « {on_text} » n'est pas une date valide : utilisez le format AAAA-MM-JJ.",
-        )
-        return render(request, "web/qui.html", context, status=400)
-    if not text:
-        return render(request, "web/qui.html", context)
-    try:
-        res = commune_find(text)
-        code = routing_code(res.requested_code, res.commune.insee_code, on)
-        answers = route_all(commune=code, on=on)
-    except AmbiguousCommune as exc:
-        context.update(
-            error_title="Plusieurs communes correspondent",
-            error=exc.message,
-            error_field="commune",
-            candidates=_candidates(exc.details.get("candidats", [])),
-        )
-        return render(request, "web/qui.html", context, status=400)
-    except CommuneNotFound as exc:
-        context.update(error_title="Commune non trouvée", error=exc.message, error_field="commune")
-        return render(request, "web/qui.html", context, status=404)
-    except DomainError as exc:
-        context.update(
-            error_title="Demande invalide",
-            error=exc.message,
-            error_field="date" if exc.code == "date_hors_validite" else "commune",
-        )
-        return render(request, "web/qui.html", context, status=exc.status if exc.status < 500 else 400)
-    comps = catalogue().competences
-    themes: dict[str, list[Row]] = {}
-    for answer in answers:
-        row = Row(
-            answer=answer,
-            bodies=[(b.name, KIND_LABELS.get(b.kind, "")) for b in answer.bodies],
-            badge=REASON_BADGES.get(answer.reason.kind, (answer.reason.kind, "")),
-            disagreement=disagreement(answer),
-        )
-        themes.setdefault(comps[answer.subject].theme or "Autres compétences", []).append(row)
-    commune = res.commune
-    context.update(
-        resolution=res,
-        commune=commune,
-        routed=place_at(code, on),
-        themes=themes,
-        on=on or date.today(),
-        query=context["query"] or f"{commune.name} ({commune.departement_id})",
-        title=f"Qui fait quoi à {commune.name} ?",
-    )
-    return render(request, "web/qui.html", context)
-
-
-def _candidates(codes: list[str]) -> list[object]:
-    """The current communes an ambiguous text may designate, for links."""
-    found = []
-    for code in codes[:MAX_CANDIDATES]:
-        try:
-            found.append(commune_resolve(code).commune)
-        except DomainError:
-            continue
-    return sorted({c.pk: c for c in found}.values(), key=lambda c: (c.name, c.departement_id))
-
-
-@require_GET
-def commune_suggestions(request: HttpRequest) -> HttpResponse:
-    """Autocomplete (htmx): communes matching a name or a postcode."""
-    q = _param(request, "commune", 100) or _param(request, "commune_depart", 100)  # the two fields of a move
-    communes = commune_search(q, limit=8) if len(q) >= 2 else []
-    return render(request, "web/_suggestions.html", {"communes": communes, "q": q})
 
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("bodies", "0004_bodyunit"),
-        ("cases", "0005_task_and_handover_units"),
+        ("cases", "0007_task_and_handover_units"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

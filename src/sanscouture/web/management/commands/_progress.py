@@ -44,7 +44,8 @@ def load_referential_with_progress(
     console = Console(file=stdout, force_terminal=False)
     with progress_bars(console) as step:
         report = referential_load(path=path, effective=effective, progress=step)
-    table = Table(title=f"Référentiel {report.territories.source} — version {report.territories.version}")
+    source = "embarqué" if report.territories.source == "bundled" else report.territories.source
+    table = Table(title=f"Référentiel {source} — version {report.territories.version}")
     for col in ("objets", "créés", "modifiés", "supprimés"):
         table.add_column(col, justify="right" if col != "objets" else "left")
     for kind, counts in report.territories.changes.items():
@@ -52,6 +53,15 @@ def load_referential_with_progress(
     b = report.bodies
     table.add_row("structures", str(b.created), str(b.updated), str(b.deactivated))
     console.print(table)
+    from sanscouture.territories.models import Commune, CommuneKind
+
+    # "communes" counts every record of the COG; the README's figure is the current communes alone.
+    kinds = {k: Commune.objects.filter(kind=k).count() for k in CommuneKind.values}
+    console.print(
+        f"Communes : {kinds[CommuneKind.CURRENT]:,} communes actuelles, plus {kinds[CommuneKind.DELEGATED]:,} "
+        f"déléguées, {kinds[CommuneKind.ASSOCIATED]:,} associées et {kinds[CommuneKind.ARRONDISSEMENT]:,} "
+        f"arrondissements municipaux ({sum(kinds.values()):,} fiches).".replace(",", " ")
+    )
     if not report.territories.changed and not (b.created or b.updated or b.deactivated):
         console.print("Aucun changement : le référentiel était déjà à jour.")
     return report

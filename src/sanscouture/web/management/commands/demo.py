@@ -19,6 +19,7 @@ from sanscouture.cases.demo import demo_agents, demo_api_tokens, demo_cases
 from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
+from sanscouture.contracts.demo import demo_contracts
 from sanscouture.network.demo import demo_network
 
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             tokens = demo_api_tokens()
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
             demo_network()
+            crte = demo_contracts()
         if options["json"]:
             document = {
                 "agents": [
@@ -82,3 +84,6 @@ class Command(BaseCommand):
         self.stdout.write("Dossiers de démonstration (personnes fictives) — liens de suivi :")
         for name, reference, token in links:
             self.stdout.write(f"  {reference} {name} : {base}/suivi/{token}/")
+        self.stdout.write("Contrat de démonstration — fiche action et ses leviers :")
+        self.stdout.write(f"  {crte.contract.title} : {base}/contrats/{crte.contract.pk}/")
+        self.stdout.write(f"  {crte.sheet.title} : {base}/fiches/{crte.sheet.pk}/")

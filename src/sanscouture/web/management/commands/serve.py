@@ -115,6 +115,18 @@ class RedactingGunicornLogger(glogging.Logger):
         return atoms
 
 
+def server_address_publish(*, host: str, port: int) -> str:
+    """The address this server answers on. Without SANSCOUTURE_BASE_URL it becomes the base of every link (e-mails,
+    `demo`): set for this process and its worker, and written for the commands run beside it."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104 (mapping a wildcard to a reachable address, not binding)
+    url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    if not os.environ.get("SANSCOUTURE_BASE_URL"):
+        os.environ["SANSCOUTURE_BASE_URL"] = url
+        settings.SANSCOUTURE_BASE_URL = url
+        settings.SERVED_ADDRESS_FILE.write_text(url + "\n")
+    return url
+
+
 class Command(BaseCommand):
     help = "Prépare la base (migrations, référentiel officiel) puis sert l'application avec gunicorn."
 
@@ -142,8 +154,10 @@ class Command(BaseCommand):
         if not settings.DEBUG and settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         from sanscouture.competences.routing import route_all
+        from sanscouture.territories.search import search_index
 
         route_all(commune="75056")  # warm the routing index once, before forking workers
+        search_index()  # and the commune search index: the first person typing does not wait for it
         from gunicorn.app.base import BaseApplication
 
         from sanscouture.wsgi import application
@@ -164,6 +178,8 @@ class Command(BaseCommand):
                     "preload_app": True,
                     "accesslog": "-",
                     "timeout": 60,
+                    # Gunicorn's largest request line: a long URL reaches Django (a French page), not "URI Too Long".
+                    "limit_request_line": 8190,
                     # No query string (people's data) and links with tokens masked.
                     "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
                     "logger_class": RedactingGunicornLogger,
@@ -173,7 +189,8 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 return application
 
-        self.stdout.write(f"Sans Couture sert sur http://{bind}/ (Ctrl+C pour arrêter)")
+        address = server_address_publish(host=options["host"], port=options["port"])
+        self.stdout.write(f"Sans Couture sert sur {address}/ (Ctrl+C pour arrêter)")
         supervisor = WorkerSupervisor() if options["worker"] else None
         if supervisor:
             supervisor.start()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("bodies", "0004_bodyunit"),
-        ("cases", "0004_task_body_due_index"),
+        ("cases", "0006_case_outcome"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
