@@ -14,4 +14,6 @@ status=0
 "$PY" benchmarks/bench_catalogue_import.py || status=$?
 "$PY" benchmarks/bench_cases.py || status=$?
 "$PY" benchmarks/bench_annuaire_import.py || status=$?
+"$PY" benchmarks/bench_impacts.py || status=$?
+"$PY" benchmarks/bench_opendata_export.py || status=$?
 exit "$status"

@@ -13,7 +13,7 @@ from sanscouture.bodies.services import pivot_labels
 from sanscouture.competences.catalogue import LEVELS, catalogue
 
 SRC = Path(sanscouture.__file__).parent
-APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "contracts", "web"]
+APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "contracts", "impacts", "web"]
 
 # Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
 PUBLIC = {
@@ -42,6 +42,17 @@ PUBLIC = {
     "suivi/<str:token>/consentements/<int:body_id>/retrait",
     "suivi/<str:token>/consentements/<int:body_id>/donner",
     "suivi/<str:token>/journal/",
+    # Responsabilité collective: public feeds of the published actions.
+    "flux/communes/<str:code>/actions.atom",
+    "flux/communes/<str:code>/actions.ics",
+    "flux/epci/<str:siren>/actions.atom",
+    "flux/epci/<str:siren>/actions.ics",
+    # Open data (issue 15, ADR 020): public, read-only, the same files for everyone.
+    "donnees-ouvertes/",
+    "opendata/catalogue.jsonld",
+    "opendata/qui-fait-quoi.csv",
+    "opendata/qui-fait-quoi.parquet",
+    "opendata/qui-fait-quoi.schema.json",
 }
 AGENTS_ONLY = {
     "declarations/",
@@ -72,6 +83,17 @@ AGENTS_ONLY = {
     "reseau/evaluations/<int:handover_id>",
     "structures/<int:body_id>/reseau-interne/",
     "structures/<int:body_id>/services/",
+    # Responsabilité collective: actions, notices, opinions.
+    "actions/",
+    "actions/nouvelle",
+    "actions/<int:action_id>/",
+    "actions/<int:action_id>/publication",
+    "actions/<int:action_id>/correction",
+    "actions/<int:action_id>/retrait",
+    "actions/<int:action_id>/opinions",
+    "actions/<int:action_id>/opinions/<int:opinion_id>/reponse",
+    "avis/",
+    "avis/<int:notice_id>/",
     # Contracts and action sheets.
     "contrats/",
     "contrats/<int:contrat_id>/",
@@ -134,6 +156,16 @@ def test_every_url_has_a_declared_access():
         "/reseau/evaluations/1",
         "/structures/1/reseau-interne/",
         "/structures/1/services/",
+        "/actions/",
+        "/actions/nouvelle",
+        "/actions/1/",
+        "/actions/1/publication",
+        "/actions/1/correction",
+        "/actions/1/retrait",
+        "/actions/1/opinions",
+        "/actions/1/opinions/1/reponse",
+        "/avis/",
+        "/avis/1/",
         "/contrats/",
         "/contrats/1/",
         "/fiches/1/",

@@ -37,6 +37,7 @@ from sanscouture.cases.services import declaration_submit, note_add
 from sanscouture.competences.models import Exercise
 from sanscouture.contracts.models import ActionSheet, BudgetLine, Contract, Indicator, SharedFile
 from sanscouture.contracts.services import contract_create, shared_file_add, sheet_create
+from sanscouture.impacts.models import Action, Notice, Opinion
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
 
@@ -87,6 +88,9 @@ class World:
     clients: dict[str, Client] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)  # user role → one of their notifications
+    actions: dict[str, Action] = field(default_factory=dict)  # body key → its draft action (issue 11)
+    notices: dict[str, Notice] = field(default_factory=dict)  # body key → a notice addressed to it
+    opinions: dict[str, Opinion] = field(default_factory=dict)  # body key → an opinion on its action
     contracts: dict[str, Contract] = field(default_factory=dict)  # body key → the contract it signs
     sheets: dict[str, ActionSheet] = field(default_factory=dict)
     lines: dict[str, BudgetLine] = field(default_factory=dict)
@@ -119,6 +123,10 @@ class World:
             "code": "34274",
             "competence": "assainissement-collectif",
             "notification": self.notifications[owner].pk,
+            "action_id": self.actions[key].pk,
+            "notice_id": self.notices[key].pk,
+            "opinion_id": self.opinions[key].pk,
+            "siren": "200022986",  # CC du Grand Pic Saint-Loup
             "contrat_id": self.contracts[key].pk,
             "fiche_id": self.sheets[key].pk,
             "ligne_id": self.lines[key].pk,
@@ -197,6 +205,24 @@ def build_world(referential) -> World:  # noqa: ANN001
         text = f"Note-interne-{key}-secrete"
         note_add(case=w.cases[key], body=body, text=text, actor=user)
         w.notes[key] = text
+    # Issue 11: each body's draft action, and a notice addressed to it about a published action of its partner
+    # (SENDER): the partner's agents see that notice (declarant), without answering it.
+    sender = {CAF34: MAIRIE34, MAIRIE34: CAF34, CAF22: MAIRIE22, MAIRIE22: CAF22}
+    for key in (CAF34, MAIRIE34, CAF22, MAIRIE22):
+        body, user = w.bodies[key], Membership.objects.filter(body=w.bodies[key]).first().user
+        common = {"kind": "guichet", "start": date(2026, 9, 1), "end": date(2026, 9, 30), "created_by": user}
+        w.actions[key] = Action.objects.create(body=body, title=f"Brouillon {key}", pivots=["caf"], **common)
+        w.actions[key].communes.add(referential.commune(LAWFUL[key][1]))
+        published = Action.objects.create(
+            body=w.bodies[sender[key]], title=f"Publiée {sender[key]}", status="publiee", **common
+        )
+        published.communes.add(referential.commune(LAWFUL[key][1]))
+        w.notices[key] = Notice.objects.create(
+            action=published, body=body, sent_at=timezone.now(), due_on=date(2099, 1, 1), reasons=["raison"]
+        )
+        w.opinions[key] = Opinion.objects.create(
+            action=w.actions[key], body=w.bodies[sender[key]], author=user, text="Avis d'un voisin"
+        )
     # Contracts (issue 14): case A's bodies sign one at Saint-Martin-de-Londres, case B's one at Saint-Brieuc.
     for (first, second), commune in (((CAF34, MAIRIE34), "34274"), ((CAF22, MAIRIE22), "22278")):
         contract = contract_create(
@@ -277,6 +303,12 @@ HTML: dict[str, str] = {
     "GET mentions-legales/": PUBLIC_GET,
     "GET declarer/<str:slug>/": "*=400",  # no commune given
     "GET declarer/<str:slug>/confirmation": PUBLIC_GET,
+    # Open data (issue 15): public and read-only, the same files for everyone; no personal data in them.
+    "GET opendata/qui-fait-quoi.csv": PUBLIC_GET,
+    "GET opendata/qui-fait-quoi.parquet": PUBLIC_GET,
+    "GET opendata/qui-fait-quoi.schema.json": PUBLIC_GET,
+    "GET opendata/catalogue.jsonld": PUBLIC_GET,
+    "GET donnees-ouvertes/": PUBLIC_GET,
     # Login steps.
     "GET connexion/": "*=200 propre=302 partage=302 etranger=302 admin=302 staff=302",
     "POST deconnexion/": "*=302",
@@ -327,6 +359,23 @@ HTML: dict[str, str] = {
     "GET structures/<int:body_id>/reseau-interne/": f"{AGENT_PAGE} *=200,404,404 staff=404",
     "GET structures/<int:body_id>/services/": f"{AGENT_PAGE} *=404 admin=200,404,404",
     "POST structures/<int:body_id>/services/": f"{AGENT_PAGE} *=404 admin=400,404,404",
+    # Responsabilité collective (issue 11): objects are each body's draft action, a notice addressed to it (its
+    # partner's agents sent it: they see it, they do not answer it) and an opinion on its action.
+    "GET actions/": f"{AGENT_PAGE} *=200",
+    "GET actions/nouvelle": f"{AGENT_PAGE} *=200 staff=403",  # staff belong to no body
+    "GET actions/<int:action_id>/": f"{AGENT_PAGE} *=200,404,404 staff=404",
+    "POST actions/<int:action_id>/publication": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST actions/<int:action_id>/correction": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST actions/<int:action_id>/retrait": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST actions/<int:action_id>/opinions": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST actions/<int:action_id>/opinions/<int:opinion_id>/reponse": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "GET avis/": f"{AGENT_PAGE} *=200",
+    "GET avis/<int:notice_id>/": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    "POST avis/<int:notice_id>/": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "GET flux/communes/<str:code>/actions.atom": PUBLIC_GET,
+    "GET flux/communes/<str:code>/actions.ics": PUBLIC_GET,
+    "GET flux/epci/<str:siren>/actions.atom": PUBLIC_GET,
+    "GET flux/epci/<str:siren>/actions.ics": PUBLIC_GET,
     # Contracts (issue 14): every agent reads contracts, sheets and levers.
     "GET contrats/": f"{AGENT_PAGE} *=200",
     "GET contrats/<int:contrat_id>/": f"{AGENT_PAGE} *=200",
@@ -400,6 +449,15 @@ API: dict[str, str] = {
     "POST /orientations/{handover_id}/evaluation": (
         "anonyme=401 personne=401 *=400,404,404 partage=400,400,404 staff=404"
     ),
+    # Responsabilité collective (issue 11). Any agent of a body drafts for it; drafts are seen by their body only.
+    "POST /actions": "anonyme=401 personne=401 *=201,403,403 staff=403",
+    "GET /actions/{id}": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "GET /actions/{id}/impacts": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "POST /actions/{id}/publication": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "GET /avis": "anonyme=401 personne=401 *=200",
+    # The declarant sees the notice it sent (403 to answer it); another body's notice is a 404.
+    "POST /avis/{id}/reponse": "anonyme=401 personne=401 *=200,403,404 staff=404",
+    "GET /communes/{code}/actions": "*=200",
     # Contracts (issue 14): every agent and token reads (public commitments between public bodies); writes by those
     # who may act for a signatory or the pilot (administrators, référents, their tokens; staff for any body).
     "GET /contrats": "anonyme=401 personne=401 *=200",
@@ -464,6 +522,10 @@ def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
         "dossiers/<uuid:public_id>/messages": {"text": "Bonjour"},
         "dossiers/<uuid:public_id>/notes": {"text": "Note"},
         "structures/<int:body_id>/agents/<int:membership_id>/role": {"role": "referent"},
+        "avis/<int:notice_id>/": {"answer": "non_concerne"},
+        "actions/<int:action_id>/correction": {"changes": "Dates"},
+        "actions/<int:action_id>/opinions": {"body": w.bodies[home].pk, "text": "Avis"},
+        "actions/<int:action_id>/opinions/<int:opinion_id>/reponse": {"text": "Merci"},
         "lignes-budgetaires/<int:ligne_id>/statut": {f"ligne{w.lines[w.target(role, obj)].pk}-status": "accorde"},
     }.get(pattern, {})
 
@@ -504,6 +566,16 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/dossiers/{case_id}/messages": {"texte": "Bonjour"},
         "/dossiers/{case_id}/notes": {"texte": "Note"},
         "/suivi/{token}/messages": {"texte": "Bonjour"},
+        "/actions": {
+            "structure": w.bodies[target].pk,
+            "type": "guichet",
+            "titre": "Fermeture du guichet le samedi",
+            "debut": "2026-09-01",
+            "fin": "2026-09-30",
+            "communes": [LAWFUL[target][1]],
+            "competences": [LAWFUL[target][0]],
+        },
+        "/avis/{id}/reponse": {"reponse": "non_concerne"},
         "/contrats": {
             "type": "autre",
             "titre": "Convention",
@@ -624,8 +696,17 @@ def _fill(pattern: str, ctx: dict[str, Any]) -> str:
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, pattern)
 
 
+API_IDS = {"/actions/": "action_id", "/avis/": "notice_id"}  # `{id}` names a different object per path
+
+
 def _api_url(path: str, ctx: dict[str, Any]) -> str:
-    return "/api/v1" + re.sub(r"{(\w+)}", lambda m: str(ctx[m.group(1)]), path)
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name == "id":
+            name = next(v for k, v in API_IDS.items() if path.startswith(k))
+        return str(ctx[name])
+
+    return "/api/v1" + re.sub(r"{(\w+)}", sub, path)
 
 
 def _admin_path(pattern: str, w: World) -> str:
@@ -650,6 +731,9 @@ ADMIN_NO_ADD = {
     "django_tasks_database/dbtaskresult",
     "network/interaction",
     "network/tierating",
+    "impacts/action",
+    "impacts/exchange",
+    "impacts/notice",
     "notifications/outboxemail",
 }
 ADMIN_NO_DELETE = {
@@ -662,6 +746,9 @@ ADMIN_NO_DELETE = {
     "django_tasks_database/dbtaskresult",
     "network/interaction",
     "network/tierating",
+    "impacts/action",
+    "impacts/exchange",
+    "impacts/notice",
 }
 ADMIN_SPECIAL = {
     "admin/logout/": "*=302 staff=405",  # POST only

@@ -256,7 +256,12 @@ SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.cases.jobs.due_soon": 24 * 3600,
     "sanscouture.network.jobs.ledger_sync": 3600,  # the network's ledger (also read before every figure)
     "sanscouture.cases.jobs.handovers": 3600,
+    "sanscouture.impacts.jobs.remind": 24 * 3600,
 }
+# Responsabilité collective: days an affected body has to answer a notice (DT-DICT's 9 days, Code de
+# l'environnement R554-22) and days before that deadline when it is reminded.
+SANSCOUTURE_IMPACTS_ANSWER_DAYS = int(os.environ.get("SANSCOUTURE_IMPACTS_ANSWER_DAYS", "9"))
+SANSCOUTURE_IMPACTS_REMIND_DAYS = int(os.environ.get("SANSCOUTURE_IMPACTS_REMIND_DAYS", "2"))
 # A hand-over still unanswered after this many days reminds the receiving body (once); after the second number it
 # expires and the task stays with the body that sent it (issue 8).
 SANSCOUTURE_HANDOVER_REMIND_DAYS = int(os.environ.get("SANSCOUTURE_HANDOVER_REMIND_DAYS", "3"))
@@ -276,3 +281,6 @@ SANSCOUTURE_SHARED_FILE_MAX_SIZE = int(os.environ.get("SANSCOUTURE_SHARED_FILE_M
 SANSCOUTURE_ANON_WRITE_WINDOW = int(os.environ.get("SANSCOUTURE_ANON_WRITE_WINDOW", "600"))
 SANSCOUTURE_ANON_WRITES_PER_ADDRESS = int(os.environ.get("SANSCOUTURE_ANON_WRITES_PER_ADDRESS", "30"))
 SANSCOUTURE_ANON_WRITES_GLOBAL = int(os.environ.get("SANSCOUTURE_ANON_WRITES_GLOBAL", "1000"))
+
+# Open data (issue 15, ADR 020): who publishes the datasets in the DCAT catalogue (the instance's operator).
+SANSCOUTURE_OPENDATA_PUBLISHER = os.environ.get("SANSCOUTURE_OPENDATA_PUBLISHER", "Sans Couture")

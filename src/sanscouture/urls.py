@@ -14,9 +14,11 @@ urlpatterns = [
     path("", include("sanscouture.cases.urls")),
     path("", include("sanscouture.contracts.urls")),
     path("", include("sanscouture.notifications.urls")),
+    path("", include("sanscouture.impacts.urls")),
     path("", include("sanscouture.journeys.urls")),
     path("", include("sanscouture.network.urls")),
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),
+    path("", include("sanscouture.opendata.urls")),
     path("", include("sanscouture.web.urls")),
 ]

@@ -63,7 +63,7 @@ def test_demo_json_gives_every_login_and_a_working_token_per_body(referential):
     out = StringIO()
     call_command("demo", "--json", mot_de_passe="demo-motdepasse-solide-42", stdout=out, stderr=StringIO())
     document = json.loads(out.getvalue())  # standard output is the JSON document and nothing else
-    assert set(document) == {"agents", "api_tokens"}
+    assert set(document) == {"agents", "api_tokens", "actions"}
     agents = {a["username"]: a for a in document["agents"]}
     caf = agents["demo-caf-34"]
     assert caf["role"] == "admin" and caf["password"] == "demo-motdepasse-solide-42"

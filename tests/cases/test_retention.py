@@ -189,6 +189,7 @@ def test_the_worker_schedules_the_purge_and_the_reminders_daily_and_the_handover
     assert settings.SANSCOUTURE_PERIODIC_JOBS == {
         "sanscouture.cases.jobs.purge": 86400,
         "sanscouture.cases.jobs.due_soon": 86400,
+        "sanscouture.impacts.jobs.remind": 86400,  # reminders and « sans réponse » of notices (issue 11)
         "sanscouture.cases.jobs.handovers": 3600,
     }
 

@@ -25,19 +25,19 @@ def secrets(demo: dict) -> dict[str, str]:
     return {a["username"]: a["totp_secret"] for a in demo["agents"]}
 
 
-def _log_in(page: Page, username: str, secret: str) -> None:
-    page.goto("/connexion/?next=/contrats/")
+def _log_in(page: Page, username: str, secret: str, next_url: str = "/contrats/") -> None:
+    page.goto(f"/connexion/?next={next_url}")
     page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(secret, step_offset=1))
     page.get_by_role("button", name="Valider le code").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Contrats entre acteurs publics")
 
 
 def test_the_levers_of_the_demo_crte(page: Page, secrets: dict[str, str]):
     SHOTS.mkdir(exist_ok=True)
     _log_in(page, "demo-cc-pic-saint-loup", secrets["demo-cc-pic-saint-loup"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contrats entre acteurs publics")
     page.get_by_label("Commune (nom, code postal ou code INSEE)").fill("34274")
     page.get_by_role("button", name="Filtrer").click()
     assert_accessible(page, context="liste des contrats")
@@ -92,3 +92,30 @@ def test_the_levers_of_the_demo_crte(page: Page, secrets: dict[str, str]):
     expect(page.locator("#leviers-detenus")).to_contain_text("Pôle d'échanges multimodal")
     assert_accessible(page, context="leviers détenus par la Région")
     page.screenshot(path=SHOTS / "leviers-region.png", full_page=True)
+
+
+def test_works_of_the_departement_on_its_roads_name_the_sheets_pilot_and_signatories(
+    page: Page, secrets: dict[str, str]
+):
+    """The « Done when »'s last sentence: a declared action of the Département on routes départementales in one of
+    the sheet's communes names the sheet's pilot and the contract's other signatories as affected, the sheet as the
+    reason (issue 11's preview)."""
+    SHOTS.mkdir(exist_ok=True)
+    _log_in(page, "demo-departement-34", secrets["demo-departement-34"], "/actions/nouvelle")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déclarer une action")
+    page.get_by_label("Type d'action").select_option(value="travaux_voirie")
+    page.get_by_label("Titre").fill("Réfection de la RD 986")
+    page.get_by_label("Début prévu").fill("2027-03-01")
+    page.get_by_label("Fin prévue").fill("2027-04-30")
+    page.get_by_label("Chercher une commune à ajouter").fill("Saint-Martin-de-Lon")
+    page.locator("#suggestions-action button[data-code='34274']").click()
+    page.get_by_label("Compétences touchées").select_option(value=["routes-departementales"])
+    page.get_by_label("Contact pour les structures concernées").fill("Agence routière du Pic Saint-Loup")
+    page.get_by_role("button", name="Enregistrer et voir les effets").click()
+    expect(page.get_by_role("heading", name="Aperçu des effets avant publication")).to_be_visible()
+    for key, role in (("epci:200022986", "pilote"), ("prefecture:34", "partenaire")):
+        row = page.locator(f'#structures-concernees tr[data-structure="{key}"]')
+        expect(row).to_contain_text("fiche action « Pôle d'échanges multimodal » du contrat")
+        expect(row).to_contain_text(f"est {role}")
+    assert_accessible(page, context="aperçu des effets, fiche action touchée")
+    page.screenshot(path=SHOTS / "action-departement-fiche.png", full_page=True)

@@ -101,6 +101,11 @@ def test_the_declaration_asks_nothing_twice(page: Page) -> None:
     assert_accessible(page, context="déclaration")
     shot(page, "04-declaration")
     page.get_by_role("button", name=re.compile("Ou choisir structure par structure")).click()
+    # axe reads colours: wait until the accordion has finished opening (its height no longer clips the content).
+    page.wait_for_function(
+        "() => { const el = document.querySelector('#accord-structures');"
+        " return el.getBoundingClientRect().height >= el.scrollHeight - 1; }"
+    )
     caf = page.locator('.sc-planned[data-structure="caf:34"]')
     expect(caf).to_contain_text("Pour : ")
     expect(caf).to_contain_text("Elle verra : nom, prénoms")

@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     MESSAGE = "message", "Message"
     DUE_SOON = "due_soon", "Échéance proche"
     INVITATION = "invitation", "Invitation"
+    NOTICE = "notice", "Avis sur une action déclarée"
 
 
 class NotificationQuerySet(models.QuerySet):

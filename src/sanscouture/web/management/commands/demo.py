@@ -20,6 +20,7 @@ from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
 from sanscouture.contracts.demo import demo_contracts
+from sanscouture.impacts.demo import demo_actions
 from sanscouture.network.demo import demo_network
 
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             links = demo_cases()
             tokens = demo_api_tokens()
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
+            actions = demo_actions()
             demo_network()
             crte = demo_contracts()
         if options["json"]:
@@ -66,6 +68,9 @@ class Command(BaseCommand):
                     for login in logins
                 ],
                 "api_tokens": tokens,
+                "actions": [
+                    {"id": a.pk, "titre": a.title, "structure": a.body.key, "avis": a.notices.count()} for a in actions
+                ],
             }
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
             return
@@ -84,6 +89,10 @@ class Command(BaseCommand):
         self.stdout.write("Dossiers de démonstration (personnes fictives) — liens de suivi :")
         for name, reference, token in links:
             self.stdout.write(f"  {reference} {name} : {base}/suivi/{token}/")
+        self.stdout.write("Actions déclarées de démonstration — avis envoyés / réponses :")
+        for a in actions:
+            answered = a.notices.exclude(answer="").count()
+            self.stdout.write(f"  {a.title} : {base}/actions/{a.pk}/ — {a.notices.count()} avis, {answered} réponses")
         self.stdout.write("Contrat de démonstration — fiche action et ses leviers :")
         self.stdout.write(f"  {crte.contract.title} : {base}/contrats/{crte.contract.pk}/")
         self.stdout.write(f"  {crte.sheet.title} : {base}/fiches/{crte.sheet.pk}/")
