@@ -351,6 +351,14 @@ HTML: dict[str, str] = {
     "GET notifications/": f"{AGENT_PAGE} *=200",
     "POST notifications/<int:pk>/lue": f"{AGENT_PAGE} *=302,404,404",
     "POST notifications/tout-lire": f"{AGENT_PAGE} *=302",
+    # Acteur-réseau (issue 12): the territory's network for agents (staff, in no body, get a page saying so); a
+    # body's internal network for its members; its services for its administrators; ratings for the two bodies of
+    # a hand-over (the world's are pending: refused with a message, 302).
+    "GET reseau/": f"{AGENT_PAGE} *=200",
+    "POST reseau/evaluations/<int:handover_id>": f"{AGENT_PAGE} *=302,404,404 partage=302,302,404 staff=404",
+    "GET structures/<int:body_id>/reseau-interne/": f"{AGENT_PAGE} *=200,404,404 staff=404",
+    "GET structures/<int:body_id>/services/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/services/": f"{AGENT_PAGE} *=404 admin=400,404,404",
     # Responsabilité collective (issue 11): objects are each body's draft action, a notice addressed to it (its
     # partner's agents sent it: they see it, they do not answer it) and an opinion on its action.
     "GET actions/": f"{AGENT_PAGE} *=200",
@@ -425,6 +433,22 @@ API: dict[str, str] = {
     "POST /suivi/{token}/messages": "*=404 personne=201,201,404",
     "POST /suivi/{token}/consentements/{body_id}/retrait": "*=404 personne=200,200,404",
     "GET /suivi/{token}/journal": "*=404 personne=200,200,404",
+    "POST /taches/{task_id}/service": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    # Acteur-réseau (issue 12): figures about bodies, for agents; without `territoire`, the caller's département.
+    "GET /reseau": "anonyme=401 personne=401 staff=403 *=200",
+    "GET /reseau/csv": "anonyme=401 personne=401 staff=403 *=200",
+    "GET /reseau/liens/csv": "anonyme=401 personne=401 staff=403 *=200",
+    "GET /reseau/tendances": "anonyme=401 personne=401 staff=403 *=200",
+    "GET /reseau/tendances/csv": "anonyme=401 personne=401 staff=403 *=200",
+    # Open data: public (a token is not read there), no default territory without an agent session.
+    "GET /reseau/donnees-ouvertes": "anonyme=400 personne=400 staff=400 jeton=400 jetonref=400 *=200",
+    # The network between a body's services: its own agents only.
+    "GET /structures/{structure_id}/reseau-interne": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "GET /structures/{structure_id}/reseau-interne/csv": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    # Ratings: the two bodies of a hand-over only (others: 404); the world's hand-overs are pending (400).
+    "POST /orientations/{handover_id}/evaluation": (
+        "anonyme=401 personne=401 *=400,404,404 partage=400,400,404 staff=404"
+    ),
     # Responsabilité collective (issue 11). Any agent of a body drafts for it; drafts are seen by their body only.
     "POST /actions": "anonyme=401 personne=401 *=201,403,403 staff=403",
     "GET /actions/{id}": "anonyme=401 personne=401 *=200,404,404 staff=404",
@@ -535,6 +559,10 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/taches/{task_id}/statut": {"statut": "in_progress"},
         "/taches/{task_id}/orientations": {"structure": w.bodies[FOREIGN[home]].pk, "motif": "motif"},
         "/orientations/{handover_id}/decision": {"decision": "acceptee"},
+        "/taches/{task_id}/service": {"service": None},
+        "/orientations/{handover_id}/evaluation": dict.fromkeys(
+            ("alignement", "ouverture", "fiabilite", "ressources", "influence", "engagement"), 3
+        ),
         "/dossiers/{case_id}/messages": {"texte": "Bonjour"},
         "/dossiers/{case_id}/notes": {"texte": "Note"},
         "/suivi/{token}/messages": {"texte": "Bonjour"},
@@ -701,6 +729,8 @@ ADMIN_NO_ADD = {
     "cases/idempotencykey",
     "cases/task",
     "django_tasks_database/dbtaskresult",
+    "network/interaction",
+    "network/tierating",
     "impacts/action",
     "impacts/exchange",
     "impacts/notice",
@@ -714,6 +744,8 @@ ADMIN_NO_DELETE = {
     "cases/idempotencykey",
     "cases/task",
     "django_tasks_database/dbtaskresult",
+    "network/interaction",
+    "network/tierating",
     "impacts/action",
     "impacts/exchange",
     "impacts/notice",

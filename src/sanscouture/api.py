@@ -13,6 +13,7 @@ from sanscouture.contracts.api import router as contracts_router
 from sanscouture.errors import DomainError, Throttled, envelope
 from sanscouture.impacts.api import router as impacts_router
 from sanscouture.journeys.api import router as journeys_router
+from sanscouture.network.api import router as network_router
 from sanscouture.territories.api import router as territories_router
 
 logger = logging.getLogger("sanscouture.api")
@@ -81,5 +82,6 @@ api.add_router("/", territories_router)
 api.add_router("/", competences_router)
 api.add_router("/", journeys_router)
 api.add_router("/", cases_router)
+api.add_router("/", network_router)
 api.add_router("/", impacts_router)
 api.add_router("/", contracts_router)

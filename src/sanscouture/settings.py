@@ -254,6 +254,7 @@ SANSCOUTURE_DUE_SOON_DAYS = int(os.environ.get("SANSCOUTURE_DUE_SOON_DAYS", "3")
 SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.cases.jobs.purge": 24 * 3600,
     "sanscouture.cases.jobs.due_soon": 24 * 3600,
+    "sanscouture.network.jobs.ledger_sync": 3600,  # the network's ledger (also read before every figure)
     "sanscouture.cases.jobs.handovers": 3600,
     "sanscouture.impacts.jobs.remind": 24 * 3600,
 }

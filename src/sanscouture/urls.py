@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("sanscouture.notifications.urls")),
     path("", include("sanscouture.impacts.urls")),
     path("", include("sanscouture.journeys.urls")),
+    path("", include("sanscouture.network.urls")),
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),
     path("", include("sanscouture.opendata.urls")),

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from sanscouture.bodies.models import Body
+from sanscouture.bodies.models import Body, BodyUnit
 
 
 class Role(models.TextChoices):
@@ -18,6 +18,7 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    units = models.ManyToManyField(BodyUnit, blank=True, related_name="memberships", help_text="Services de l'agent")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sanscouture.bodies.models import Body
+from sanscouture.bodies.models import Body, BodyUnit, UnitKind
 
 from .errors import AccountError
 from .models import (
@@ -290,3 +290,39 @@ def api_token_touch(*, token: ApiToken) -> None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+# --- A body's organisation: its directions and services (issue 12, docs/adr/018) ---------------------------------
+
+
+def _require_body_admin(actor: AbstractBaseUser, body: Body) -> None:
+    if not Membership.objects.filter(user=actor, body=body, role=Role.ADMIN).exists():
+        raise AccountError("Seul un administrateur de la structure décrit son organisation.")
+
+
+@transaction.atomic
+def unit_create(
+    *, body: Body, name: str, kind: str = UnitKind.SERVICE, parent: BodyUnit | None = None, actor: AbstractBaseUser
+) -> BodyUnit:
+    """Add a direction or a service to the body's tree (its administrator only)."""
+    _require_body_admin(actor, body)
+    name = " ".join((name or "").split())[:200]
+    if not name:
+        raise AccountError("Indiquez le nom du service.", field="nom")
+    if kind not in UnitKind.values:
+        raise AccountError("Type inconnu : direction ou service.", field="type")
+    if parent is not None and parent.body_id != body.pk:
+        raise AccountError("La direction parente appartient à une autre structure.", field="parent")
+    if BodyUnit.objects.filter(body=body, name=name).exists():
+        raise AccountError("Un service de ce nom existe déjà dans la structure.", field="nom")
+    return BodyUnit.objects.create(body=body, name=name, kind=kind, parent=parent)
+
+
+@transaction.atomic
+def membership_units_set(*, membership: Membership, units: list[BodyUnit], actor: AbstractBaseUser) -> Membership:
+    """Place an agent in one or more services of their body (its administrator only)."""
+    _require_body_admin(actor, membership.body)
+    if any(u.body_id != membership.body_id for u in units):
+        raise AccountError("Un agent n'appartient qu'aux services de sa structure.", field="services")
+    membership.units.set(units)
+    return membership

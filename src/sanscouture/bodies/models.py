@@ -85,6 +85,35 @@ class Body(models.Model):
         return self.name
 
 
+class UnitKind(models.TextChoices):
+    DIRECTION = "direction", "Direction"
+    SERVICE = "service", "Service"
+
+
+class BodyUnit(models.Model):
+    """A direction or a service inside a body (Département → Direction des solidarités → PMI), described by the
+    body's administrator. It lives here, under cases, because a case's task can be assigned to one (docs/adr/018).
+    Access stays per body: a service sees what its body sees."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="units")
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    kind = models.CharField(max_length=10, choices=UnitKind.choices, default=UnitKind.SERVICE)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["body", "name"]
+        verbose_name = "service d'une structure"
+        constraints = [
+            models.UniqueConstraint(fields=["body", "name"], name="body_unit_name_unique"),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="body_unit_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.body})"
+
+
 class MemberKind(models.TextChoices):
     COMMUNE = "commune", "Commune"
     GROUPEMENT = "groupement", "Groupement"

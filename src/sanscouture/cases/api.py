@@ -18,7 +18,7 @@ from ninja import Header, Query, Router, Schema, Status
 
 from sanscouture.apiauth import agent_or_token, anonymous
 from sanscouture.apicontract import errors
-from sanscouture.bodies.models import Body
+from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.catalogue.errors import LifeEventNotFound
 from sanscouture.catalogue.selectors import life_event_get
 from sanscouture.competences.schemas import BodyOut
@@ -45,6 +45,8 @@ from .schemas import (
     StatusIn,
     TaskListItemOut,
     TaskOut,
+    UnitIn,
+    UnitOut,
 )
 from .selectors import (
     access_log_for_agent,
@@ -64,6 +66,7 @@ from .services import (
     note_add,
     task_hand_over,
     task_status_set,
+    task_unit_assign,
 )
 
 router = Router(tags=["Guichet unique"])
@@ -139,7 +142,12 @@ def task_out(t: Task) -> TaskOut:
         statut_libelle=TaskStatus(t.status).label,
         motif=t.status_reason,
         echeance=t.due_date,
+        service=unit_out(t.unit),
     )
+
+
+def unit_out(u: BodyUnit | None) -> UnitOut | None:
+    return UnitOut(id=u.pk, nom=u.name) if u is not None else None
 
 
 def message_out(m: Message) -> MessageOut:
@@ -162,6 +170,8 @@ def handover_out(h: Handover) -> HandoverOut:
         tache=h.task_id,
         de=body_out(h.from_body),
         vers=body_out(h.to_body),
+        service_de=unit_out(h.from_unit),
+        service_vers=unit_out(h.to_unit),
         motif=h.reason,
         statut=h.status,
         motif_decision=h.decision_reason,
@@ -338,12 +348,29 @@ def task_handover(
     def run() -> tuple[int, dict]:
         task = _my_task(request, task_id)
         to_body = get_object_or_404(Body.objects.active(), pk=payload.structure)
+        to_unit = None
+        if payload.service is not None:
+            to_unit = get_object_or_404(BodyUnit.objects.filter(body=to_body, active=True), pk=payload.service)
         handover = task_hand_over(
-            task=task, to_body=to_body, reason=payload.motif, steps=payload.etapes, actor=request.user
+            task=task, to_body=to_body, to_unit=to_unit, reason=payload.motif, steps=payload.etapes, actor=request.user
         )
         return 201, handover_out(handover).model_dump(mode="json")
 
     return _idempotent(request, f"orientation:{task_id}", payload.model_dump(), run, idempotency_key)
+
+
+@router.post(
+    "/taches/{task_id}/service",
+    response={200: TaskOut, **ERRORS},
+    auth=AGENT_AUTH,
+    summary="Confier une tâche de ma structure à l'un de ses services (ou à aucun)",
+)
+def task_service(request: HttpRequest, task_id: int, payload: UnitIn) -> TaskOut:
+    task = _my_task(request, task_id)
+    unit = None
+    if payload.service is not None:
+        unit = get_object_or_404(BodyUnit.objects.filter(body_id=task.body_id, active=True), pk=payload.service)
+    return task_out(task_unit_assign(task=task, unit=unit, actor=request.user))
 
 
 @router.post(

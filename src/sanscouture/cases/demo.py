@@ -35,6 +35,8 @@ AGENTS = [
     ("demo-departement-34-agent", "departement:34", Role.AGENT, "Département de l'Hérault"),
     ("demo-departement-44", "departement:44", Role.ADMIN, "Département de Loire-Atlantique"),
     ("demo-cpam-34", "cpam:34", Role.ADMIN, "CPAM de l'Hérault"),
+    # On the platform without any tie yet: the isolated body of the Hérault's network (issue 12).
+    ("demo-mdph-34", "mdph:34", Role.ADMIN, "MDPH de l'Hérault"),
     # Responsabilité collective (impacts/demo.py): the Région declares the school-bus change.
     ("demo-region-occitanie", "region:76", Role.ADMIN, "Région Occitanie"),
 ]

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from sanscouture.bodies.models import Body
+from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.territories.models import Commune
 
 
@@ -123,6 +123,9 @@ class Task(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="tasks")
+    unit = models.ForeignKey(
+        BodyUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks", help_text="Service chargé"
+    )
     pivot = models.CharField(max_length=60, help_text="Type de guichet qui a donné la tâche")
     title = models.CharField(max_length=300)
     expected_action = models.TextField()
@@ -176,6 +179,9 @@ class Handover(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="handovers")
     from_body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="+")
     to_body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="handovers_received")
+    # Services, when known: a hand-over inside one body goes from one of its services to another (docs/adr/018).
+    from_unit = models.ForeignKey(BodyUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    to_unit = models.ForeignKey(BodyUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reason = models.CharField(max_length=1000)
     steps = models.JSONField(default=list, blank=True, help_text="Étapes orientées (vide : toute la tâche)")
     status = models.CharField(max_length=10, choices=HandoverStatus.choices, default=HandoverStatus.PENDING)
@@ -195,7 +201,11 @@ class Handover(models.Model):
         verbose_name = "orientation"
         constraints = [
             models.UniqueConstraint(fields=["task"], condition=Q(status="pending"), name="one_pending_handover"),
-            models.CheckConstraint(condition=~Q(from_body=models.F("to_body")), name="handover_to_another_body"),
+            models.CheckConstraint(
+                condition=~Q(from_body=models.F("to_body"))
+                | (Q(to_unit__isnull=False) & (Q(from_unit__isnull=True) | ~Q(from_unit=models.F("to_unit")))),
+                name="handover_to_another_body_or_service",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -38,6 +38,13 @@ class CaseIn(StrictIn):
     )
 
 
+class UnitOut(Schema):
+    """A direction or service inside a body."""
+
+    id: int
+    nom: str
+
+
 class TaskOut(Schema):
     id: int
     dossier: uuid.UUID
@@ -51,6 +58,7 @@ class TaskOut(Schema):
     statut_libelle: str
     motif: str
     echeance: dt.date
+    service: UnitOut | None = None
 
 
 class CaseCreatedOut(Schema):
@@ -98,6 +106,8 @@ class HandoverOut(Schema):
     tache: int
     de: BodyOut
     vers: BodyOut
+    service_de: UnitOut | None = None
+    service_vers: UnitOut | None = None
     motif: str
     statut: str
     motif_decision: str
@@ -133,11 +143,16 @@ class StatusIn(StrictIn):
 
 
 class HandoverIn(StrictIn):
-    structure: int = Field(description="Structure destinataire de l'orientation")
+    structure: int = Field(description="Structure destinataire de l'orientation (la vôtre pour un autre service)")
+    service: int | None = Field(None, description="Service destinataire dans cette structure")
     motif: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     etapes: list[Annotated[str, StringConstraints(max_length=300)]] = Field(
         default_factory=list, max_length=50, description="Étapes de la tâche à orienter ; vide : toute la tâche"
     )
+
+
+class UnitIn(StrictIn):
+    service: int | None = Field(description="Service de votre structure chargé de la tâche (null : aucun)")
 
 
 class DecisionIn(StrictIn):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanscouture.accounts.models import Membership
-from sanscouture.bodies.models import Body
+from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.journeys.selectors import Journey, journey_compute
 from sanscouture.territories.selectors import commune_resolve
 
@@ -291,18 +291,44 @@ def task_status_set(*, task: Task, status: str, reason: str = "", actor: Abstrac
 
 
 @transaction.atomic
-def task_hand_over(
-    *, task: Task, to_body: Body, reason: str, actor: AbstractBaseUser, steps: list[str] | None = None
-) -> Handover:
-    """Propose the task, or some of its steps, to another body (orientation); it accepts or refuses. While it
-    waits, the task stays with its body and cannot be handed over again."""
+def task_unit_assign(*, task: Task, unit: BodyUnit | None, actor: AbstractBaseUser) -> Task:
+    """Give the task to one of its body's services (or to none): the body's agents decide, like the status."""
     task = Task.objects.select_for_update().select_related("body", "case").get(pk=task.pk)
+    _require_member(actor, task.body, "confier cette tâche à un service")
+    if unit is not None and (unit.body_id != task.body_id or not unit.active):
+        raise InvalidTransition("Choisissez un service actif de votre structure.")
+    task.unit = unit
+    task.save(update_fields=["unit", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def task_hand_over(
+    *,
+    task: Task,
+    to_body: Body,
+    reason: str,
+    actor: AbstractBaseUser,
+    steps: list[str] | None = None,
+    to_unit: BodyUnit | None = None,
+) -> Handover:
+    """Propose the task, or some of its steps, to another body (orientation) or to another service of the same body
+    (docs/adr/018); it accepts or refuses. While it waits, the task stays with its body and cannot be handed over
+    again."""
+    task = Task.objects.select_for_update().select_related("body", "case", "unit").get(pk=task.pk)
     _require_member(actor, task.body, "orienter cette tâche")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidTransition("Indiquez le motif de l'orientation.")
-    if to_body.pk == task.body_id or not to_body.active:
+    if not to_body.active:
         raise InvalidTransition("Choisissez une autre structure, active.")
+    if to_unit is not None and (to_unit.body_id != to_body.pk or not to_unit.active):
+        raise InvalidTransition("Ce service n'appartient pas à la structure destinataire.")
+    internal = to_body.pk == task.body_id
+    if internal and (to_unit is None or to_unit.pk == task.unit_id):
+        raise InvalidTransition("Choisissez une autre structure, ou un autre service de votre structure.")
+    if internal and steps:
+        raise InvalidTransition("Entre deux services d'une même structure, c'est toute la tâche qui est orientée.")
     if task.status not in OPEN_TASK_STATUSES:
         raise InvalidTransition("Seule une tâche à faire ou en cours peut être orientée.")
     if task.handovers.filter(status=HandoverStatus.PENDING).exists():
@@ -314,20 +340,29 @@ def task_hand_over(
     if len(steps) == len(task.steps):
         steps = []  # every step: the whole task
     handover = Handover.objects.create(
-        task=task, from_body=task.body, to_body=to_body, reason=reason[:1000], steps=steps, created_by=actor
+        task=task,
+        from_body=task.body,
+        to_body=to_body,
+        from_unit=task.unit,
+        to_unit=to_unit,
+        reason=reason[:1000],
+        steps=steps,
+        created_by=actor,
     )
     what = f"{len(steps)} étape(s) de sa tâche" if steps else "sa tâche"
-    _event(task.case, "handover", f"{task.body.name} propose {what} à {to_body.name}.", body=task.body)
+    target = f"{to_unit.name} ({to_body.name})" if to_unit else to_body.name
+    _event(task.case, "handover", f"{task.body.name} propose {what} à {target}.", body=task.body)
     from .notify import notify_bodies
 
-    notify_bodies(
-        bodies=[to_body],
-        kind="handover",
-        case=task.case,
-        title="Orientation reçue",
-        text=f"{task.body.name} vous oriente {what} du dossier {task.case.reference}.",
-        dedupe_key=f"handover:{handover.pk}",
-    )
+    if not internal:  # inside one body, its agents' task list shows it: no e-mail to oneself
+        notify_bodies(
+            bodies=[to_body],
+            kind="handover",
+            case=task.case,
+            title="Orientation reçue",
+            text=f"{task.body.name} vous oriente {what} du dossier {task.case.reference}.",
+            dedupe_key=f"handover:{handover.pk}",
+        )
     return handover
 
 
@@ -350,7 +385,9 @@ def handover_decide(
     reason, shown to the person only if the body says so. Exactly one decision wins when two agents act at once:
     the row is locked and re-read."""
     handover = (
-        Handover.objects.select_for_update().select_related("task__case", "from_body", "to_body").get(pk=handover.pk)
+        Handover.objects.select_for_update()
+        .select_related("task__case", "from_body", "to_body", "to_unit")
+        .get(pk=handover.pk)
     )
     _require_member(actor, handover.to_body, "répondre à cette orientation")
     if handover.status != HandoverStatus.PENDING:
@@ -376,7 +413,12 @@ def handover_decide(
         ]
     )
     task = Task.objects.select_for_update().get(pk=handover.task_id)
-    if accept:
+    if accept and handover.to_body_id == handover.from_body_id:
+        # Between two services of one body: the same task, now the receiving service's (docs/adr/018).
+        task.unit = handover.to_unit
+        task.save(update_fields=["unit", "updated_at"])
+        text = f"{handover.to_unit.name} ({handover.to_body.name}) reprend la tâche."  # type: ignore[union-attr]
+    elif accept:
         _hand_over_steps(handover, task)
         text = (
             f"{handover.to_body.name} reprend {'une partie de ' if handover.steps else ''}la tâche de "
@@ -423,6 +465,7 @@ def _hand_over_steps(handover: Handover, task: Task) -> None:
         Task.objects.create(
             case_id=task.case_id,
             body=to_body,
+            unit=handover.to_unit,
             pivot=pivot,
             title=_task_title(_step_names(handed), fallback=task.title),
             expected_action=f"Orientée par {handover.from_body.name} : {handover.reason}"[:2000],

@@ -21,6 +21,7 @@ from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
 from sanscouture.contracts.demo import demo_contracts
 from sanscouture.impacts.demo import demo_actions
+from sanscouture.network.demo import demo_network
 
 
 class Command(BaseCommand):
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             tokens = demo_api_tokens()
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
             actions = demo_actions()
+            demo_network()
             crte = demo_contracts()
         if options["json"]:
             document = {

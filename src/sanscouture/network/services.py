@@ -1,0 +1,157 @@
+"""Writes of the network app: the interaction ledger read from the product's records, and ties' ratings.
+
+The ledger is derived, never typed in: `interactions_sync` reads hand-overs, cases and messages recorded by the
+cases app (and, when they exist, the notices and answers of impacts) and writes one row per cooperation event,
+idempotently (a unique constraint; re-reading a record changes nothing). Run by `sanscouture reseau-sync`, by the
+periodic job, and before every computation of the figures.
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from itertools import combinations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sanscouture.accounts.models import Membership
+from sanscouture.cases.models import Case, Handover, HandoverStatus, Message, Task
+
+from .errors import RatingAlreadyGiven, RatingInvalid, RatingNotAllowed
+from .models import SCALE, TRUST_ITEMS, VALUE_ITEMS, Interaction, InteractionKind, LedgerCursor, TieRating
+
+CURSOR = "ledger"
+# Records committed by a transaction that started before the last run may carry an older time: read them again.
+MARGIN = timedelta(minutes=10)
+BATCH = 2000
+
+
+def _row(kind: str, source: str, a: int, b: int, at: datetime, **extra: object) -> Interaction:
+    return Interaction(kind=kind, source=source, from_body_id=a, to_body_id=b, at=at, day=at.date(), **extra)
+
+
+def _from_cases(since: datetime | None) -> Iterator[Interaction]:
+    """A case worked by several bodies: one interaction per pair of the bodies that held its tasks when it was opened
+    (stored once, lower id first). A task a hand-over created for its receiver does not count: the hand-over itself
+    ties the two bodies, so the figure does not depend on when the ledger was read."""
+    cases = Case.objects.all() if since is None else Case.objects.filter(created_at__gte=since)
+    created: dict[int, datetime] = dict(cases.values_list("pk", "created_at"))
+    received: dict[tuple[int, int], list[datetime]] = {}
+    accepted = Handover.objects.filter(task__case__in=cases, status=HandoverStatus.ACCEPTED, decided_at__isnull=False)
+    for case_id, to_body, decided in accepted.values_list("task__case_id", "to_body_id", "decided_at"):
+        received.setdefault((case_id, to_body), []).append(decided)
+    bodies: dict[int, set[int]] = {}
+    tasks = Task.objects.filter(case__in=cases).values_list("case_id", "body_id", "created_at")
+    for case_id, body_id, task_created in tasks:
+        if any(decided <= task_created for decided in received.get((case_id, body_id), [])):
+            continue  # made by an accepted hand-over
+        bodies.setdefault(case_id, set()).add(body_id)
+    for case_id, ids in bodies.items():
+        for a, b in combinations(sorted(ids), 2):
+            yield _row(InteractionKind.CASE_SHARED, f"case:{case_id}", a, b, created[case_id], case_id=case_id)
+
+
+def _from_handovers(since: datetime | None) -> Iterator[Interaction]:
+    """A hand-over sent; its decision (accepted or refused) with the delay between the two."""
+    handovers = Handover.objects.all()
+    if since is not None:
+        handovers = handovers.filter(created_at__gte=since) | handovers.filter(decided_at__gte=since)
+    fields = ("pk", "from_body_id", "to_body_id", "from_unit_id", "to_unit_id", "created_at", "decided_at", "status")
+    rows = handovers.values_list(*fields, "task__case_id").iterator(chunk_size=BATCH)
+    for pk, a, b, ua, ub, created, decided, status, case_id in rows:
+        links = {"from_unit_id": ua, "to_unit_id": ub, "case_id": case_id}
+        if since is None or created >= since:
+            yield _row(InteractionKind.HANDOVER_SENT, f"handover:{pk}", a, b, created, **links)
+        # An expired hand-over (no answer in time) has no decision to record; its sending stays.
+        if status in (HandoverStatus.ACCEPTED, HandoverStatus.REFUSED) and decided is not None:
+            accepted = status == HandoverStatus.ACCEPTED
+            kind = InteractionKind.HANDOVER_ACCEPTED if accepted else InteractionKind.HANDOVER_REFUSED
+            delay = max(0, int((decided - created).total_seconds()))
+            yield _row(kind, f"handover:{pk}", a, b, decided, **links, delay_seconds=delay)
+
+
+def _from_messages(since: datetime | None) -> Iterator[Interaction]:
+    """A message written by a body in a shared case is read by every other body of the case (ADR 018)."""
+    messages = Message.objects.filter(body__isnull=False, from_person=False)
+    if since is not None:
+        messages = messages.filter(created_at__gte=since)
+    rows = list(messages.values_list("pk", "case_id", "body_id", "created_at"))
+    bodies: dict[int, set[int]] = {}
+    for case_id, body_id in Task.objects.filter(case_id__in={r[1] for r in rows}).values_list("case_id", "body_id"):
+        bodies.setdefault(case_id, set()).add(body_id)
+    for pk, case_id, body_id, at in rows:
+        for other in sorted(bodies.get(case_id, set()) - {body_id}):
+            yield _row(InteractionKind.MESSAGE, f"message:{pk}", body_id, other, at, case_id=case_id)
+
+
+# The sources of the ledger. A new source (notices and answers of impacts, gatherings) is one more generator.
+SOURCES = (_from_cases, _from_handovers, _from_messages)
+
+
+def _batches(rows: Iterable[Interaction]) -> Iterator[list[Interaction]]:
+    batch: list[Interaction] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@transaction.atomic
+def interactions_sync(*, full: bool = False, now: datetime | None = None) -> int:
+    """Read the product's records since the last run (all of them with `full`) into the ledger; idempotent.
+    Returns the number of interactions added."""
+    now = now or timezone.now()
+    cursor = LedgerCursor.objects.select_for_update().filter(name=CURSOR).first()
+    since = None if full or cursor is None else cursor.at - MARGIN
+    before = Interaction.objects.count()
+    for source in SOURCES:
+        for batch in _batches(source(since)):
+            Interaction.objects.bulk_create(batch, ignore_conflicts=True)
+    LedgerCursor.objects.update_or_create(name=CURSOR, defaults={"at": now})
+    return Interaction.objects.count() - before
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+@transaction.atomic
+def tie_rate(
+    *, handover: Handover, actor: AbstractBaseUser, scores: dict[str, int], today: date | None = None
+) -> TieRating:
+    """One side of a decided hand-over rates its tie with the other side (PARTNER's six items, 1 to 4). Only an
+    agent of one of the two bodies; at most once per pair of bodies and month."""
+    if handover.from_body_id == handover.to_body_id:
+        raise RatingInvalid("Une orientation entre deux services d'une même structure ne s'évalue pas.")
+    if handover.status == HandoverStatus.PENDING:
+        raise RatingInvalid("L'orientation n'est pas encore décidée : le lien s'évalue après la décision.")
+    mine = set(
+        Membership.objects.filter(user=actor, body_id__in=(handover.from_body_id, handover.to_body_id)).values_list(
+            "body_id", flat=True
+        )
+    )
+    if not mine:
+        raise RatingNotAllowed("Seuls les agents des deux structures de l'orientation peuvent évaluer ce lien.")
+    rater = handover.from_body_id if handover.from_body_id in mine else handover.to_body_id
+    rated = handover.to_body_id if rater == handover.from_body_id else handover.from_body_id
+    bad = [item for item in TRUST_ITEMS + VALUE_ITEMS if scores.get(item) not in SCALE]
+    if bad:
+        raise RatingInvalid(f"Notes de 1 à 4 attendues pour : {', '.join(bad)}.", details={"champs": bad})
+    month = _month(today or timezone.localdate())
+    if TieRating.objects.filter(rater_body_id=rater, rated_body_id=rated, month=month).exists():
+        raise RatingAlreadyGiven("Votre structure a déjà évalué ce lien ce mois-ci.")
+    try:
+        with transaction.atomic():
+            return TieRating.objects.create(
+                handover=handover,
+                rater_body_id=rater,
+                rated_body_id=rated,
+                rater=actor,
+                month=month,
+                **{item: scores[item] for item in TRUST_ITEMS + VALUE_ITEMS},
+            )
+    except IntegrityError as exc:  # the same rating sent twice at once
+        raise RatingAlreadyGiven("Votre structure a déjà évalué ce lien ce mois-ci.") from exc

@@ -1,0 +1,109 @@
+"""The measures networkx lacks, against a graph small enough to check by hand (the figures in the comments)."""
+
+from sanscouture.network import metrics
+
+# Groups A (a1, a2, a3), B (b1, b2), C (c1). Ties, all of weight 1:
+#   a1 → a2, a2 → a3, a2 → b1, b1 → b2, b1 → a1, b1 → c1, b2 → c1
+GROUP = {"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B", "c1": "C"}
+TIES = {
+    (a, b): 1
+    for a, b in [("a1", "a2"), ("a2", "a3"), ("a2", "b1"), ("b1", "b2"), ("b1", "a1"), ("b1", "c1"), ("b2", "c1")]
+}
+
+
+def test_brokerage_roles_match_the_hand_computed_example():
+    roles = {node: b.as_dict() for node, b in metrics.brokerage_roles(TIES, GROUP).items()}
+    zero = dict.fromkeys(metrics.ROLES, 0)
+    # a1: b1 → a1 → a2 (B, A, A), no b1 → a2: gatekeeper.
+    assert roles["a1"] == {**zero, "gardien": 1, "total": 1}
+    # a2: a1 → a2 → a3 (A, A, A): coordinator; a1 → a2 → b1 (A, A, B): representative.
+    assert roles["a2"] == {**zero, "coordinateur": 1, "representant": 1, "total": 2}
+    # b1: a2 → b1 → b2 (A, B, B) gatekeeper; a2 → b1 → a1 (A, B, A) consultant; a2 → b1 → c1 (A, B, C) liaison.
+    assert roles["b1"] == {**zero, "gardien": 1, "consultant": 1, "liaison": 1, "total": 3}
+    # b2: b1 → b2 → c1 is closed by the direct tie b1 → c1: no brokerage. a3 and c1 send nothing.
+    for node in ("b2", "a3", "c1"):
+        assert roles[node] == {**zero, "total": 0}
+
+
+def test_a_reciprocated_tie_closes_no_path_and_the_broker_keeps_its_pairs():
+    ties = {("x", "y"): 1, ("y", "z"): 1, ("x", "z"): 2}
+    roles = metrics.brokerage_roles(ties, {"x": "M", "y": "M", "z": "M"})
+    assert roles["y"].total == 0  # x → z exists
+    del ties[("x", "z")]
+    roles = metrics.brokerage_roles(ties, {"x": "M", "y": "M", "z": "M"})
+    assert roles["y"].coordinateur == 1 and roles["y"].ends == {"x", "z"}
+
+
+def test_ei_index_of_each_group():
+    ei = metrics.ei_index(TIES, GROUP)
+    # A: internal a1→a2, a2→a3 (2); external a2→b1, b1→a1 (2): (2−2)/4 = 0.
+    # B: internal b1→b2 (1); external a2→b1, b1→a1, b1→c1, b2→c1 (4): (4−1)/5 = 0.6. C: only external: 1.
+    assert ei == {"A": 0.0, "B": 0.6, "C": 1.0}
+    assert metrics.ei_index({("a1", "a2"): 3}, {"a1": "A", "a2": "A", "b": "B"}) == {"A": -1.0, "B": None}
+
+
+def test_reciprocity_betweenness_and_constraint_of_an_isolated_node():
+    ties = {("a", "b"): 1, ("b", "a"): 1, ("b", "c"): 1}
+    directed = metrics.directed(ties, ["a", "b", "c", "lonely"])
+    recip = metrics.reciprocity(directed)
+    # b: in {a}, out {a, c}: 2 of its 3 directed ties are reciprocated.
+    assert recip == {"a": 1.0, "b": round(2 / 3, 3), "c": 0.0, "lonely": None}
+    graph = metrics.undirected(ties, ["a", "b", "c", "lonely"])
+    assert graph["a"]["b"]["weight"] == 2
+    between = metrics.betweenness(graph)
+    assert between["b"] > 0 and between["a"] == between["lonely"] == 0
+    constraint = metrics.constraint(graph)
+    assert constraint["lonely"] is None and constraint["a"] == 1.0 and constraint["b"] < 1
+
+
+def test_brokerage_by_group_counts_equals_enumerating_every_two_path():
+    """The counting shortcut against the plain definition, on a random directed graph with three groups."""
+    import random
+
+    rng = random.Random(3)
+    nodes = [f"n{i}" for i in range(30)]
+    group = {n: rng.choice("ABC") for n in nodes}
+    ties = {(a, b): 1 for a in nodes for b in nodes if a != b and rng.random() < 0.15}
+    expected = {n: dict.fromkeys(metrics.ROLES, 0) for n in nodes}
+    for a, b in ties:
+        for c in nodes:
+            if (b, c) in ties and c != a and (a, c) not in ties:
+                expected[b][metrics._role(group[a], group[b], group[c])] += 1
+    got = metrics.brokerage_roles(ties, group)
+    assert {n: {r: getattr(got[n], r) for r in metrics.ROLES} for n in nodes} == expected
+    assert sum(b.total for b in got.values()) > 50
+
+
+def test_constraint_equals_networkx_on_a_random_weighted_graph():
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(5)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(25))
+    for _ in range(70):
+        a, b = rng.sample(range(25), 2)
+        graph.add_edge(a, b, weight=rng.randint(1, 9))
+    graph.add_node("seul")
+    ours = metrics.constraint(graph)
+    theirs = nx.constraint(graph, [n for n in graph if graph.degree(n)], weight="weight")
+    assert ours["seul"] is None
+    assert all(abs(ours[n] - theirs[n]) < 1e-3 for n in theirs)
+
+
+def test_betweenness_equals_networkx_exact_figure():
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(11)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(40))
+    for _ in range(90):
+        a, b = rng.sample(range(40), 2)
+        graph.add_edge(a, b, weight=rng.randint(1, 5))
+    ours = metrics.betweenness(graph)
+    theirs = nx.betweenness_centrality(graph)
+    assert all(abs(ours[n] - theirs[n]) < 1e-3 for n in graph)
+    assert max(ours.values()) > 0
