@@ -239,9 +239,7 @@ def test_api_schema_names_are_unique_across_apps():
     (the network's StructureOut once replaced competences' in the OpenAPI, found by schemathesis)."""
     from ninja import Schema
 
-    # StrictIn is a base class (no component of its own). StepOut: contracts' and journeys' overwrite each other in
-    # the OpenAPI — known at the merge of issue 12, to rename on the contracts side; listed so that no new one comes.
-    known = {"StrictIn", "StepOut"}
+    known = {"StrictIn"}  # a base class, no component of its own
     seen: dict[str, str] = {}
     clashes = []
     apps = sorted({p.parent.name for p in [*SRC.glob("*/schemas.py"), *SRC.glob("*/api.py")]})

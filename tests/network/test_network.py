@@ -218,3 +218,37 @@ def test_the_command_backfills_once(world):
     call_command("reseau-sync", "--complet")
     call_command("reseau-sync")
     assert Interaction.objects.count() == count
+
+
+def test_notices_of_impact_and_their_answers_enter_the_ledger_with_the_answer_delay(referential):
+    """Issue 11's notices and answers are interactions between bodies (issue 12 reads them)."""
+    from sanscouture.impacts.models import Notice
+    from sanscouture.impacts.services import action_declare, action_publish, notice_answer
+
+    region = referential.agent("region:76", "admin", "region-admin-reseau")
+    action = action_declare(
+        actor=region,
+        body=referential.body("region:76"),
+        kind="service",
+        title="Nouveaux horaires des cars scolaires",
+        start=date(2027, 1, 4),
+        end=date(2027, 6, 30),
+        communes=["34274"],
+        territory=None,
+        competences=["transport-scolaire"],
+    )
+    action_publish(actor=region, action=action)
+    departement = referential.body("departement:34")
+    notice = Notice.objects.get(action=action, body=departement)
+    notice_answer(
+        actor=referential.agent("departement:34", "admin"), notice=notice, answer="adaptation", text="Collèges."
+    )
+    interactions_sync(full=True)
+    sent = Interaction.objects.filter(kind=InteractionKind.NOTICE, from_body=action.body)
+    assert departement.pk in set(sent.values_list("to_body_id", flat=True))
+    [answer] = Interaction.objects.filter(kind=InteractionKind.NOTICE_ANSWER)
+    assert (answer.from_body_id, answer.to_body_id) == (departement.pk, action.body_id)
+    assert answer.delay_seconds is not None and answer.delay_seconds >= 0
+    before = Interaction.objects.count()
+    interactions_sync(full=True)
+    assert Interaction.objects.count() == before  # read once

@@ -38,9 +38,9 @@ from .schemas import (
     SheetBriefOut,
     SheetIn,
     SheetOut,
+    SheetStepIn,
+    SheetStepOut,
     SignatoryOut,
-    StepIn,
-    StepOut,
     StructureRefOut,
 )
 from .selectors import contracts_list, levers_held_by, sheet_get, sheet_levers, sheets_of
@@ -99,7 +99,9 @@ def sheet_out(s: ActionSheet) -> SheetOut:
         leviers_sgpe=s.levers,
         debut_previsionnel=s.planned_start,
         budget_previsionnel=s.planned_budget,
-        etapes=[StepOut(id=x.pk, titre=x.title, prevue_le=x.planned_on, faite_le=x.done_on) for x in s.steps.all()],
+        etapes=[
+            SheetStepOut(id=x.pk, titre=x.title, prevue_le=x.planned_on, faite_le=x.done_on) for x in s.steps.all()
+        ],
         lignes_budgetaires=[line_out(x) for x in s.budget_lines.all()],
         indicateurs=[indicator_out(i) for i in s.indicators.all()],
     )
@@ -301,8 +303,8 @@ def budget_status(request: HttpRequest, ligne_id: int, payload: BudgetStatusIn) 
     return line_out(line)
 
 
-@router.post("/fiches/{fiche_id}/etapes", response={201: StepOut, **WRITE}, auth=AUTH, summary="Ajouter une étape")
-def sheet_step_new(request: HttpRequest, fiche_id: int, payload: StepIn) -> Status[StepOut]:
+@router.post("/fiches/{fiche_id}/etapes", response={201: SheetStepOut, **WRITE}, auth=AUTH, summary="Ajouter une étape")
+def sheet_step_new(request: HttpRequest, fiche_id: int, payload: SheetStepIn) -> Status[SheetStepOut]:
     x = step_add(
         sheet=_sheet(fiche_id),
         title=payload.titre,
@@ -310,7 +312,7 @@ def sheet_step_new(request: HttpRequest, fiche_id: int, payload: StepIn) -> Stat
         done_on=payload.faite_le,
         actor=request.user,
     )
-    return Status(201, StepOut(id=x.pk, titre=x.title, prevue_le=x.planned_on, faite_le=x.done_on))
+    return Status(201, SheetStepOut(id=x.pk, titre=x.title, prevue_le=x.planned_on, faite_le=x.done_on))
 
 
 @router.post(

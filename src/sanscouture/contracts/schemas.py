@@ -101,7 +101,7 @@ class SheetIn(StrictIn):
     budget_previsionnel: int | None = Field(None, ge=0, le=10**13)
 
 
-class StepOut(Schema):
+class SheetStepOut(Schema):
     id: int
     titre: str
     prevue_le: dt.date | None
@@ -147,7 +147,7 @@ class SheetOut(Schema):
     leviers_sgpe: list[str]
     debut_previsionnel: dt.date | None
     budget_previsionnel: int | None
-    etapes: list[StepOut]
+    etapes: list[SheetStepOut]
     lignes_budgetaires: list[BudgetLineOut]
     indicateurs: list[IndicatorOut]
 
@@ -195,7 +195,7 @@ class BudgetStatusIn(StrictIn):
     date: dt.date | None = None
 
 
-class StepIn(StrictIn):
+class SheetStepIn(StrictIn):
     titre: Title
     prevue_le: dt.date | None = None
     faite_le: dt.date | None = None

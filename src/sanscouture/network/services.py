@@ -1,8 +1,8 @@
 """Writes of the network app: the interaction ledger read from the product's records, and ties' ratings.
 
 The ledger is derived, never typed in: `interactions_sync` reads hand-overs, cases and messages recorded by the
-cases app (and, when they exist, the notices and answers of impacts) and writes one row per cooperation event,
-idempotently (a unique constraint; re-reading a record changes nothing). Run by `sanscouture reseau-sync`, by the
+cases app, the notices of impact and their answers recorded by the impacts app, and writes one row per cooperation
+event, idempotently (a unique constraint; re-reading a record changes nothing). Run by `sanscouture reseau-sync`, by the
 periodic job, and before every computation of the figures.
 """
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from sanscouture.accounts.models import Membership
 from sanscouture.cases.models import Case, Handover, HandoverStatus, Message, Task
+from sanscouture.impacts.models import Exchange, ExchangeKind
 
 from .errors import RatingAlreadyGiven, RatingInvalid, RatingNotAllowed
 from .models import SCALE, TRUST_ITEMS, VALUE_ITEMS, Interaction, InteractionKind, LedgerCursor, TieRating
@@ -84,8 +85,26 @@ def _from_messages(since: datetime | None) -> Iterator[Interaction]:
             yield _row(InteractionKind.MESSAGE, f"message:{pk}", body_id, other, at, case_id=case_id)
 
 
-# The sources of the ledger. A new source (notices and answers of impacts, gatherings) is one more generator.
-SOURCES = (_from_cases, _from_handovers, _from_messages)
+def _from_impacts(since: datetime | None) -> Iterator[Interaction]:
+    """A notice of impact sent (again after a correction) by the declaring body, and the affected body's answer with
+    its delay since the notice (issue 11's ledger of exchanges; reminders and « sans réponse » are the platform's,
+    not a body's doing)."""
+    kinds = {
+        ExchangeKind.NOTICE: InteractionKind.NOTICE,
+        ExchangeKind.NOTICE_AGAIN: InteractionKind.NOTICE,
+        ExchangeKind.ANSWER: InteractionKind.NOTICE_ANSWER,
+    }
+    exchanges = Exchange.objects.filter(kind__in=kinds)
+    if since is not None:
+        exchanges = exchanges.filter(at__gte=since)
+    rows = exchanges.values_list("pk", "kind", "from_body_id", "to_body_id", "at", "notice__sent_at")
+    for pk, kind, a, b, at, sent in rows.iterator(chunk_size=BATCH):
+        delay = max(0, int((at - sent).total_seconds())) if kind == ExchangeKind.ANSWER and sent else None
+        yield _row(kinds[kind], f"exchange:{pk}", a, b, at, delay_seconds=delay)
+
+
+# The sources of the ledger. A new source (gatherings) is one more generator.
+SOURCES = (_from_cases, _from_handovers, _from_messages, _from_impacts)
 
 
 def _batches(rows: Iterable[Interaction]) -> Iterator[list[Interaction]]:
