@@ -4,6 +4,7 @@
 on any violation, listing each rule with the first offending elements.
 """
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,9 @@ ARGS = [
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    # Playwright's sync API keeps an asyncio loop in the main thread for the whole session; Django would then take
+    # the ORM calls of later tests (ours are all synchronous) for calls from async code (pytest-playwright's advice).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser

@@ -87,7 +87,7 @@ def test_declare_preview_publish_answer_dashboard_and_journey(page: Page, browse
     login(dpage, "departement-e2e", "/avis/")
     expect(dpage.get_by_role("heading", level=1)).to_have_text("Avis à rendre")
     assert_accessible(dpage, context="boîte des avis")
-    dpage.get_by_role("link", name=TITLE).click()
+    dpage.get_by_role("link", name=TITLE, exact=True).click()  # the demo has a « DÉMO — … » one
     expect(dpage.locator("#raisons")).to_contain_text("collèges")
     assert_accessible(dpage, context="avis")
     dpage.locator("label", has_text="Adaptation proposée").click()  # DSFR radios: the label takes the click
