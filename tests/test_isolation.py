@@ -32,7 +32,7 @@ from sanscouture.accounts.services import agent_create, api_token_create
 from sanscouture.accounts.testing import login_verified
 from sanscouture.api import api
 from sanscouture.cases.fields import field_labels, needs
-from sanscouture.cases.models import Case, Handover, Task
+from sanscouture.cases.models import Case, Handover, OpinionRequest, Task
 from sanscouture.cases.services import declaration_submit, note_add
 from sanscouture.competences.models import Exercise
 from sanscouture.contracts.models import ActionSheet, BudgetLine, Contract, Indicator, SharedFile
@@ -79,6 +79,7 @@ class World:
     bodies: dict[str, Any] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
     handovers_to: dict[str, Handover] = field(default_factory=dict)
+    opinions_to: dict[str, OpinionRequest] = field(default_factory=dict)  # opinions asked of each body
     memberships: dict[str, Membership] = field(default_factory=dict)
     tokens: dict[str, Any] = field(default_factory=dict)
     raw_tokens: dict[str, str] = field(default_factory=dict)
@@ -111,6 +112,7 @@ class World:
             "case_id": case.public_id,
             "task_id": self.tasks[key].pk,
             "handover_id": self.handovers_to[key].pk,
+            "avis_demande_id": self.opinions_to[key].pk,
             "body_id": self.bodies[key].pk,
             "structure_id": self.bodies[key].pk,
             "membership_id": self.memberships[key].pk,
@@ -189,6 +191,11 @@ def build_world(referential) -> World:  # noqa: ANN001
     w.handovers_to[MAIRIE34] = _hand_over(case_a, "prefecture:34", w.bodies[MAIRIE34], admin)
     w.handovers_to[CAF22] = _hand_over(case_b, MAIRIE22, w.bodies[CAF22], admin)
     w.handovers_to[MAIRIE22] = _hand_over(case_b, "prefecture:22", w.bodies[MAIRIE22], admin)
+    # Opinions asked of each body (issue 11, 3b), on the same tasks as the hand-overs.
+    for key, h in w.handovers_to.items():
+        w.opinions_to[key] = OpinionRequest.objects.create(
+            task=h.task, from_body=h.from_body, to_body=h.to_body, question="Question ?", asked_by=admin
+        )
     for key in (CAF34, MAIRIE34, CAF22, MAIRIE22):
         body, user = w.bodies[key], Membership.objects.filter(body=w.bodies[key]).first().user
         token, raw = api_token_create(body=body, name=f"si-{key}", role="agent", created_by=user)
@@ -332,6 +339,8 @@ HTML: dict[str, str] = {
     "POST dossiers/<uuid:public_id>/taches/<int:task_id>/statut": f"{AGENT_PAGE} *=302,404,404 staff=404",
     "POST dossiers/<uuid:public_id>/taches/<int:task_id>/orientation": f"{AGENT_PAGE} *=302,404,404 staff=404",
     "POST dossiers/<uuid:public_id>/orientations/<int:handover_id>/decision": (f"{AGENT_PAGE} *=302,404,404 staff=404"),
+    "POST dossiers/<uuid:public_id>/taches/<int:task_id>/avis": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "POST dossiers/<uuid:public_id>/avis/<int:avis_demande_id>/reponse": f"{AGENT_PAGE} *=302,404,404 staff=404",
     "POST dossiers/<uuid:public_id>/messages": f"{AGENT_PAGE} *=302,302,404 staff=404",
     "POST dossiers/<uuid:public_id>/notes": f"{AGENT_PAGE} *=302,302,404 staff=404",
     "GET structures/recherche": f"{AGENT_PAGE} *=200",
@@ -426,6 +435,9 @@ API: dict[str, str] = {
     # The mairie's own task already has a hand-over waiting for an answer: 400.
     "POST /taches/{task_id}/orientations": "anonyme=401 personne=401 *=201,404,404 partage=400,404,404 staff=404",
     "POST /orientations/{handover_id}/decision": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "POST /taches/{task_id}/avis-demandes": "anonyme=401 personne=401 *=201,404,404 staff=404",
+    "POST /avis-demandes/{avis_demande_id}/reponse": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "GET /avis-demandes": "anonyme=401 personne=401 *=200",
     "POST /dossiers/{case_id}/messages": "anonyme=401 personne=401 *=201,201,404 staff=404",
     "POST /dossiers/{case_id}/notes": "anonyme=401 personne=401 *=201,201,404 staff=404",
     "GET /dossiers/{case_id}/journal": "anonyme=401 personne=401 *=403,403,404 admin=200,200,404 staff=404",
@@ -519,6 +531,8 @@ def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
             "reason": "motif",
         },
         "dossiers/<uuid:public_id>/orientations/<int:handover_id>/decision": {"decision": "accept"},
+        "dossiers/<uuid:public_id>/taches/<int:task_id>/avis": {"structure": w.bodies[FOREIGN[home]].pk, "text": "Q ?"},
+        "dossiers/<uuid:public_id>/avis/<int:avis_demande_id>/reponse": {"text": "Avis"},
         "dossiers/<uuid:public_id>/messages": {"text": "Bonjour"},
         "dossiers/<uuid:public_id>/notes": {"text": "Note"},
         "structures/<int:body_id>/agents/<int:membership_id>/role": {"role": "referent"},
@@ -559,6 +573,8 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/taches/{task_id}/statut": {"statut": "in_progress"},
         "/taches/{task_id}/orientations": {"structure": w.bodies[FOREIGN[home]].pk, "motif": "motif"},
         "/orientations/{handover_id}/decision": {"decision": "acceptee"},
+        "/taches/{task_id}/avis-demandes": {"structure": w.bodies[FOREIGN[home]].pk, "question": "Q ?"},
+        "/avis-demandes/{avis_demande_id}/reponse": {"reponse": "Avis"},
         "/taches/{task_id}/service": {"service": None},
         "/orientations/{handover_id}/evaluation": dict.fromkeys(
             ("alignement", "ouverture", "fiabilite", "ressources", "influence", "engagement"), 3

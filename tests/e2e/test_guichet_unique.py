@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sanscouture.accounts.testing import totp_code_from_secret
+from tests.e2e.conftest import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
@@ -154,6 +155,26 @@ def test_one_declaration_one_shared_case_worked_together(browser: Browser, serve
     assert person.locator('#taches tr[data-structure="caf:34"]').count() >= 1
     caf.reload()
     expect(steps).to_have_count(before - 1 if before > 2 else 0)  # one step less (one left: no choice shown)
+
+    # 4b. The mairie asks the Département for an opinion without handing its task over (issue 11, 3b); the
+    # Département answers on the case page; the mairie reads the answer and keeps its task.
+    opinions = mairie.locator("#avis-demandes")
+    opinions.locator("select[name=structure]").first.select_option(label="Département de l'Hérault")
+    opinions.get_by_label("Votre question").first.fill("L'enfant peut-il garder sa place au collège actuel ?")
+    opinions.get_by_role("button", name="Demander l'avis").first.click()
+    expect(mairie.locator(".fr-alert").first).to_contain_text("Avis demandé à Département de l'Hérault")
+    departement.reload()
+    asked = departement.locator("#avis-demandes [data-avis]").filter(has_text="vous demande votre avis")
+    expect(asked).to_contain_text("garder sa place au collège")
+    asked.get_by_label("Votre avis").fill("Oui, jusqu'à la fin de l'année scolaire.")
+    asked.get_by_role("button", name="Donner mon avis").click()
+    expect(departement.locator(".fr-alert").first).to_contain_text("Avis donné")
+    mairie.reload()
+    expect(mairie.locator("#avis-demandes")).to_contain_text("jusqu'à la fin de l'année scolaire")
+    assert _status(mairie, "mairie:34274") == "in_progress"  # still the mairie's task
+    mairie.screenshot(path="/tmp/impacts2-dossier-avis.png", full_page=True)  # noqa: S108 (to look at)
+    assert_accessible(mairie, context="dossier partagé, demandes d'avis")
+    person_sees("mairie:34274", "in_progress", "Département de l'Hérault a donné son avis à Mairie de Saint-Martin")
 
     # 5. Consent withdrawn from the CC du Grand Pic Saint-Loup: its next request shows none of the data.
     pic = agents["demo-cc-pic-saint-loup"]

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +25,7 @@ from sanscouture.competences.schemas import BodyOut
 from sanscouture.errors import Conflict, InvalidInput
 
 from .errors import ActionRefused, CaseNotFound
-from .models import Case, Handover, IdempotencyKey, Message, Note, RefusalReason, Task, TaskStatus
+from .models import Case, Handover, IdempotencyKey, Message, Note, OpinionRequest, RefusalReason, Task, TaskStatus
 from .schemas import (
     AccessLogOut,
     CaseCreatedOut,
@@ -40,6 +40,9 @@ from .schemas import (
     MessageIn,
     MessageOut,
     NoteOut,
+    OpinionAnswerIn,
+    OpinionIn,
+    OpinionOut,
     PersonCaseOut,
     PersonMessageIn,
     StatusIn,
@@ -56,6 +59,7 @@ from .selectors import (
     case_get_for_person,
     case_view_for_agent,
     case_view_for_person,
+    opinions_for,
     tasks_for,
 )
 from .services import (
@@ -64,6 +68,8 @@ from .services import (
     handover_decide,
     message_send,
     note_add,
+    opinion_answer,
+    opinion_ask,
     task_hand_over,
     task_status_set,
     task_unit_assign,
@@ -179,6 +185,22 @@ def handover_out(h: Handover) -> HandoverOut:
         etapes=h.steps,
         code_refus=h.refusal_reason,
         motif_visible=h.reason_visible_to_person,
+    )
+
+
+def opinion_out(o: OpinionRequest) -> OpinionOut:
+    return OpinionOut(
+        id=o.pk,
+        dossier=str(o.task.case.public_id),
+        tache=o.task_id,
+        de=body_out(o.from_body),
+        vers=body_out(o.to_body),
+        service_vers=unit_out(o.to_unit),
+        question=o.question,
+        reponse=o.answer,
+        statut=o.status,
+        demande_le=o.asked_at,
+        repondu_le=o.answered_at,
     )
 
 
@@ -357,6 +379,57 @@ def task_handover(
         return 201, handover_out(handover).model_dump(mode="json")
 
     return _idempotent(request, f"orientation:{task_id}", payload.model_dump(), run, idempotency_key)
+
+
+@router.post(
+    "/taches/{task_id}/avis-demandes",
+    response={201: OpinionOut, **ERRORS},
+    auth=AGENT_AUTH,
+    summary="Demander l'avis d'une autre structure sur une tâche de ma structure, sans la lui confier",
+    description=IDEMPOTENCY_DOC,
+)
+def task_opinion(
+    request: HttpRequest,
+    task_id: int,
+    payload: OpinionIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> Status:
+    def run() -> tuple[int, dict]:
+        task = _my_task(request, task_id)
+        to_body = get_object_or_404(Body.objects.active(), pk=payload.structure)
+        to_unit = None
+        if payload.service is not None:
+            to_unit = get_object_or_404(BodyUnit.objects.filter(body=to_body, active=True), pk=payload.service)
+        opinion = opinion_ask(
+            task=task, to_body=to_body, to_unit=to_unit, question=payload.question, actor=request.user
+        )
+        return 201, opinion_out(opinion).model_dump(mode="json")
+
+    return _idempotent(request, f"avis:{task_id}", payload.model_dump(), run, idempotency_key)
+
+
+@router.post(
+    "/avis-demandes/{avis_demande_id}/reponse",
+    response={200: OpinionOut, **ERRORS},
+    auth=AGENT_AUTH,
+    summary="Donner l'avis demandé à ma structure",
+    description="Un avis est donné une fois : si deux agents répondent en même temps, l'autre reçoit 409.",
+)
+def opinion_reply(request: HttpRequest, avis_demande_id: int, payload: OpinionAnswerIn) -> OpinionOut:
+    opinion = get_object_or_404(
+        OpinionRequest.objects.filter(to_body__memberships__user=request.user).distinct(), pk=avis_demande_id
+    )
+    return opinion_out(opinion_answer(opinion=opinion, answer=payload.reponse, actor=request.user))
+
+
+@router.get(
+    "/avis-demandes",
+    response={200: list[OpinionOut], **ERRORS},
+    auth=AGENT_AUTH,
+    summary="Les demandes d'avis de mes structures : demandées et reçues (sans donnée personnelle)",
+)
+def opinions_list(request: HttpRequest, statut: Literal["asked", "given"] | None = None) -> list[OpinionOut]:
+    return [opinion_out(o) for o in opinions_for(user=request.user, status=statut)]
 
 
 @router.post(

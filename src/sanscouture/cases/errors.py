@@ -19,3 +19,7 @@ class InvalidTransition(InvalidInput):
 
 class HandoverAlreadyDecided(Conflict):
     code = "orientation_deja_traitee"
+
+
+class OpinionAlreadyGiven(Conflict):
+    code = "avis_deja_donne"

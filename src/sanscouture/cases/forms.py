@@ -116,6 +116,11 @@ class DecisionForm(DsfrBaseForm):
     visible = forms.BooleanField(label="La personne peut lire ce motif", required=False)
 
 
+class OpinionForm(DsfrBaseForm):
+    structure = forms.IntegerField(label="Structure sollicitée")
+    text = forms.CharField(label="Votre question", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class TextForm(DsfrBaseForm):
     text = forms.CharField(label="Texte", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 

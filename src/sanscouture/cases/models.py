@@ -212,6 +212,47 @@ class Handover(models.Model):
         return f"Orientation {self.from_body} → {self.to_body}"
 
 
+class OpinionStatus(models.TextChoices):
+    ASKED = "asked", "Demandé"
+    GIVEN = "given", "Donné"
+
+
+class OpinionRequest(models.Model):
+    """An opinion asked of another body (or one of its services) on a task, without handing the task over
+    (docs/adr/017). The asked body reads the question and the case's tasks, never the person's data unless its own
+    consent and open tasks allow it; its answer goes back to the asking body and stays in the case."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="opinions")
+    from_body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="+")
+    from_unit = models.ForeignKey(BodyUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    to_body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="opinions_asked")
+    to_unit = models.ForeignKey(BodyUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    question = models.CharField(max_length=2000)
+    answer = models.CharField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.ASKED)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+        verbose_name = "demande d'avis"
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_body=models.F("to_body")), name="opinion_to_another_body"),
+            models.CheckConstraint(
+                condition=Q(status="asked", answered_at__isnull=True)
+                | Q(status="given", answered_at__isnull=False) & ~Q(answer=""),
+                name="opinion_given_has_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Avis {self.from_body} → {self.to_body}"
+
+
 class Message(models.Model):
     """A message between a body and the person, seen by the person and every body of the case."""
 

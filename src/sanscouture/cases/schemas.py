@@ -164,6 +164,30 @@ class DecisionIn(StrictIn):
     motif_visible: bool = Field(False, description="La personne peut lire le motif du refus")
 
 
+class OpinionIn(StrictIn):
+    structure: int = Field(description="Structure sollicitée (une autre que la vôtre)")
+    service: int | None = Field(None, description="Service sollicité dans cette structure")
+    question: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class OpinionAnswerIn(StrictIn):
+    reponse: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class OpinionOut(Schema):
+    id: int
+    dossier: str = Field(description="Identifiant public du dossier")
+    tache: int
+    de: BodyOut
+    vers: BodyOut
+    service_vers: UnitOut | None = None
+    question: str
+    reponse: str
+    statut: str = Field(description="asked (demandé) ou given (donné)")
+    demande_le: dt.datetime
+    repondu_le: dt.datetime | None = None
+
+
 class MessageIn(StrictIn):
     texte: Text
     structure: int | None = Field(None, description="Votre structure (si vous êtes agent de plusieurs)")

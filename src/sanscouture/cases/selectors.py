@@ -26,6 +26,7 @@ from .models import (
     HandoverStatus,
     Message,
     Note,
+    OpinionRequest,
     Outcome,
     Task,
 )
@@ -113,6 +114,9 @@ class AgentCaseView:
     handovers_to_me: list[Handover]
     bodies: list[Body] = field(default_factory=list)
     outcome: Outcome | None = None  # the person's word once every task is over, read by every body of the case
+    # Opinions this body asked or was asked on the case: question and answer are read by those two bodies only;
+    # the other bodies read the case events ("X demande l'avis de Y").
+    opinions: list[OpinionRequest] = field(default_factory=list)
 
 
 def case_get_for_agent(*, user: AbstractBaseUser, public_id: str) -> Case:
@@ -125,6 +129,8 @@ def case_get_for_agent(*, user: AbstractBaseUser, public_id: str) -> Case:
                 "task__case"
             )
         )
+        # A body asked for an opinion sees the case to answer (its data only as its own consent allows).
+        | Q(pk__in=OpinionRequest.objects.filter(to_body__memberships__user=user).values("task__case"))
     )
     try:
         return scope.select_related("commune", "commune_from").get(public_id=public_id)
@@ -155,6 +161,8 @@ def case_view_for_agent(*, user: AbstractBaseUser, public_id: str, body: Body | 
     in_case = [b for b in mine if any(t.body_id == b.pk for t in tasks)]
     pending_for = {t.pending_handover.to_body_id for t in tasks if t.pending_handover}  # type: ignore[attr-defined]
     in_case += [b for b in mine if b.pk in pending_for and b not in in_case]
+    asked = set(OpinionRequest.objects.filter(task__case=case).values_list("to_body_id", flat=True))
+    in_case += [b for b in mine if b.pk in asked and b not in in_case]
     if not in_case:  # memberships of deactivated bodies only
         raise CaseNotFound("Dossier introuvable.")
     if body is None or body not in in_case:
@@ -181,6 +189,11 @@ def case_view_for_agent(*, user: AbstractBaseUser, public_id: str, body: Body | 
         ),
         bodies=in_case,
         outcome=_outcome(case),
+        opinions=list(
+            OpinionRequest.objects.filter(Q(from_body=body) | Q(to_body=body), task__case=case).select_related(
+                "from_body", "to_body", "to_unit", "task"
+            )
+        ),
     )
 
 
@@ -257,6 +270,15 @@ def access_log_for_person(token: str) -> Journal:
     case = case_get_for_person(token)
     rows = AccessLog.objects.filter(case_ref=str(case.public_id)).select_related("body", "user")
     return Journal(case=case, bodies=[], rows=list(rows[:1000]))
+
+
+def opinions_for(*, user: AbstractBaseUser, status: str | None = None) -> list[OpinionRequest]:
+    """The opinions the user's bodies asked or were asked (no personal data: the question is the agents' text)."""
+    ids = [b.pk for b in agent_bodies(user)]
+    qs = OpinionRequest.objects.filter(Q(from_body_id__in=ids) | Q(to_body_id__in=ids))
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs.select_related("task__case", "from_body", "to_body", "to_unit").order_by("-asked_at", "-pk")[:500])
 
 
 SUGGESTED_PIVOTS = ("mairie", "caf", "cpam", "cg", "maison_handicapees", "prefecture")

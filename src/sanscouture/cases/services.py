@@ -17,7 +17,7 @@ from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.journeys.selectors import Journey, journey_compute
 from sanscouture.territories.selectors import commune_resolve
 
-from .errors import ActionRefused, HandoverAlreadyDecided, InvalidDeclaration, InvalidTransition
+from .errors import ActionRefused, HandoverAlreadyDecided, InvalidDeclaration, InvalidTransition, OpinionAlreadyGiven
 from .fields import KIND_PIVOT, due_days, field_labels
 from .models import (
     OPEN_TASK_STATUSES,
@@ -31,12 +31,15 @@ from .models import (
     HandoverStatus,
     Message,
     Note,
+    OpinionRequest,
+    OpinionStatus,
     Outcome,
     OutcomeRating,
     RefusalReason,
     Task,
     TaskStatus,
 )
+from .permissions import can_answer_opinion, can_ask_opinion
 
 MAX_TEXT = 5000
 
@@ -539,6 +542,88 @@ def handovers_remind_and_expire(
             )
             report.reminded += 1
     return report
+
+
+OPINION_MAX = 2000
+
+
+@transaction.atomic
+def opinion_ask(
+    *, task: Task, to_body: Body, question: str, actor: AbstractBaseUser, to_unit: BodyUnit | None = None
+) -> OpinionRequest:
+    """Ask another body (or one of its services) for an opinion on a task without handing it over (docs/adr/017):
+    the task stays with its body; the asked body is notified and sees the question and the case's tasks, not the
+    person's data (its own consent and open tasks decide that, as for a hand-over)."""
+    task = Task.objects.select_related("body", "case", "unit").get(pk=task.pk)
+    if not can_ask_opinion(actor, task):
+        raise ActionRefused("Seul un agent de la structure qui traite cette tâche ouverte peut demander un avis.")
+    question = (question or "").strip()
+    if not question or len(question) > OPINION_MAX:
+        raise InvalidTransition(f"Une question contient de 1 à {OPINION_MAX} caractères.")
+    if not to_body.active or to_body.pk == task.body_id:
+        raise InvalidTransition("Choisissez une autre structure, active.")
+    if to_unit is not None and (to_unit.body_id != to_body.pk or not to_unit.active):
+        raise InvalidTransition("Ce service n'appartient pas à la structure sollicitée.")
+    opinion = OpinionRequest.objects.create(
+        task=task,
+        from_body=task.body,
+        from_unit=task.unit,
+        to_body=to_body,
+        to_unit=to_unit,
+        question=question,
+        asked_by=actor,
+    )
+    target = f"{to_unit.name} ({to_body.name})" if to_unit else to_body.name
+    _event(task.case, "opinion", f"{task.body.name} demande l'avis de {target}.", body=task.body)
+    from .notify import notify_bodies
+
+    notify_bodies(
+        bodies=[to_body],
+        kind="opinion",
+        case=task.case,
+        title="Demande d'avis",
+        text=f"{task.body.name} demande votre avis sur le dossier {task.case.reference}.",
+        dedupe_key=f"opinion:{opinion.pk}",
+    )
+    return opinion
+
+
+@transaction.atomic
+def opinion_answer(*, opinion: OpinionRequest, answer: str, actor: AbstractBaseUser) -> OpinionRequest:
+    """The asked body gives its opinion, once; the asking body is notified. Two agents at once: one wins (409)."""
+    opinion = (
+        OpinionRequest.objects.select_for_update()
+        .select_related("task__case", "from_body", "to_body")
+        .get(pk=opinion.pk)
+    )
+    if not can_answer_opinion(actor, opinion):
+        raise ActionRefused("Seul un agent de la structure sollicitée peut donner cet avis.")
+    if opinion.status != OpinionStatus.ASKED:
+        raise OpinionAlreadyGiven("Cet avis a déjà été donné.")
+    answer = (answer or "").strip()
+    if not answer or len(answer) > OPINION_MAX:
+        raise InvalidTransition(f"Un avis contient de 1 à {OPINION_MAX} caractères.")
+    opinion.status, opinion.answer = OpinionStatus.GIVEN, answer
+    opinion.answered_by, opinion.answered_at = actor, timezone.now()
+    opinion.save(update_fields=["status", "answer", "answered_by", "answered_at"])
+    case = opinion.task.case
+    _event(
+        case,
+        "opinion_given",
+        f"{opinion.to_body.name} a donné son avis à {opinion.from_body.name}.",
+        body=opinion.to_body,
+    )
+    from .notify import notify_bodies
+
+    notify_bodies(
+        bodies=[opinion.from_body],
+        kind="opinion",
+        case=case,
+        title="Avis reçu",
+        text=f"{opinion.to_body.name} a donné son avis sur le dossier {case.reference}.",
+        dedupe_key=f"opinion_given:{opinion.pk}",
+    )
+    return opinion
 
 
 @transaction.atomic

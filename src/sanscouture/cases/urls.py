@@ -24,6 +24,8 @@ urlpatterns = [
         views.handover_decision,
         name="handover_decision",
     ),
+    path("dossiers/<uuid:public_id>/taches/<int:task_id>/avis", views.task_opinion, name="task_opinion"),
+    path("dossiers/<uuid:public_id>/avis/<int:avis_demande_id>/reponse", views.opinion_reply, name="opinion_answer"),
     path("dossiers/<uuid:public_id>/messages", views.case_message, name="case_message"),
     path("dossiers/<uuid:public_id>/notes", views.case_note, name="case_note"),
     path("structures/recherche", views.body_search, name="body_search"),

@@ -31,11 +31,12 @@ from .forms import (
     CaseDeclarationForm,
     DecisionForm,
     HandoverForm,
+    OpinionForm,
     StatusForm,
     TaskFilterForm,
     TextForm,
 )
-from .models import Case, Handover, OutcomeRating, RefusalReason, Task, TaskStatus
+from .models import Case, Handover, OpinionRequest, OutcomeRating, RefusalReason, Task, TaskStatus
 from .selectors import (
     access_log_for_agent,
     access_log_for_person,
@@ -57,6 +58,8 @@ from .services import (
     handover_decide,
     message_send,
     note_add,
+    opinion_answer,
+    opinion_ask,
     task_hand_over,
     task_status_set,
 )
@@ -477,6 +480,50 @@ def handover_decision(request: HttpRequest, public_id: str, handover_id: int) ->
             reason_visible_to_person=form.cleaned_data["visible"],
             actor=request.user,
         ),
+    )
+
+
+@agent_required
+@require_POST
+@_scoped
+def task_opinion(request: HttpRequest, public_id: str, task_id: int) -> HttpResponse:
+    case = case_get_for_agent(user=request.user, public_id=str(public_id))
+    task = get_object_or_404(Task.objects.for_user(request.user).filter(case=case), pk=task_id)
+    body = _chosen_body(request)
+    form = OpinionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, body, form)
+    to_body = get_object_or_404(Body.objects.active(), pk=form.cleaned_data["structure"])
+    return _done(
+        request,
+        case,
+        body,
+        f"Avis demandé à {to_body.name} : vous gardez la tâche.",
+        lambda: opinion_ask(task=task, to_body=to_body, question=form.cleaned_data["text"], actor=request.user),
+        "#avis-demandes",
+    )
+
+
+@agent_required
+@require_POST
+@_scoped
+def opinion_reply(request: HttpRequest, public_id: str, avis_demande_id: int) -> HttpResponse:
+    case = case_get_for_agent(user=request.user, public_id=str(public_id))
+    opinion = get_object_or_404(
+        OpinionRequest.objects.filter(task__case=case, to_body__memberships__user=request.user).distinct(),
+        pk=avis_demande_id,
+    )
+    body = _chosen_body(request)
+    form = TextForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, body, form)
+    return _done(
+        request,
+        case,
+        body,
+        "Avis donné.",
+        lambda: opinion_answer(opinion=opinion, answer=form.cleaned_data["text"], actor=request.user),
+        "#avis-demandes",
     )
 
 

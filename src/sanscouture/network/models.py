@@ -19,6 +19,8 @@ class InteractionKind(models.TextChoices):
     NOTICE = "notice", "Avis d'impact"
     NOTICE_ANSWER = "notice_answer", "Réponse à un avis"
     GATHERING = "gathering", "Rencontre, vis mon job"
+    OPINION = "opinion", "Demande d'avis sur un dossier"
+    OPINION_GIVEN = "opinion_given", "Avis donné sur un dossier"
 
 
 class InteractionQuerySet(models.QuerySet):

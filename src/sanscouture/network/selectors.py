@@ -23,7 +23,7 @@ MAX_PERIOD_DAYS = 5 * 366
 DEFAULT_DAYS = 365
 # Kinds that say who went to whom (the directed graph of reciprocity and brokerage); a case worked together goes
 # both ways.
-DIRECTED = (InteractionKind.HANDOVER_SENT, InteractionKind.MESSAGE, InteractionKind.NOTICE)
+DIRECTED = (InteractionKind.HANDOVER_SENT, InteractionKind.OPINION, InteractionKind.MESSAGE, InteractionKind.NOTICE)
 DECISIONS = (InteractionKind.HANDOVER_ACCEPTED, InteractionKind.HANDOVER_REFUSED)
 PLURAL = {
     BodyKind.MAIRIE: "mairies",

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sanscouture.accounts.models import Membership
-from sanscouture.cases.models import Case, Handover, HandoverStatus, Message, Task
+from sanscouture.cases.models import Case, Handover, HandoverStatus, Message, OpinionRequest, OpinionStatus, Task
 from sanscouture.impacts.models import Exchange, ExchangeKind
 
 from .errors import RatingAlreadyGiven, RatingInvalid, RatingNotAllowed
@@ -71,6 +71,23 @@ def _from_handovers(since: datetime | None) -> Iterator[Interaction]:
             yield _row(kind, f"handover:{pk}", a, b, decided, **links, delay_seconds=delay)
 
 
+def _from_opinions(since: datetime | None) -> Iterator[Interaction]:
+    """An opinion asked on a shared case without handing the task over (docs/adr/017), and the opinion given with
+    its delay since the question: the asking body is `from`, as for a hand-over."""
+    opinions = OpinionRequest.objects.all()
+    if since is not None:
+        opinions = opinions.filter(asked_at__gte=since) | opinions.filter(answered_at__gte=since)
+    fields = ("pk", "from_body_id", "to_body_id", "from_unit_id", "to_unit_id", "asked_at", "answered_at", "status")
+    rows = opinions.values_list(*fields, "task__case_id").iterator(chunk_size=BATCH)
+    for pk, a, b, ua, ub, asked, answered, status, case_id in rows:
+        links = {"from_unit_id": ua, "to_unit_id": ub, "case_id": case_id}
+        if since is None or asked >= since:
+            yield _row(InteractionKind.OPINION, f"opinion:{pk}", a, b, asked, **links)
+        if status == OpinionStatus.GIVEN and answered is not None:
+            delay = max(0, int((answered - asked).total_seconds()))
+            yield _row(InteractionKind.OPINION_GIVEN, f"opinion:{pk}", a, b, answered, **links, delay_seconds=delay)
+
+
 def _from_messages(since: datetime | None) -> Iterator[Interaction]:
     """A message written by a body in a shared case is read by every other body of the case (ADR 018)."""
     messages = Message.objects.filter(body__isnull=False, from_person=False)
@@ -104,7 +121,7 @@ def _from_impacts(since: datetime | None) -> Iterator[Interaction]:
 
 
 # The sources of the ledger. A new source (gatherings) is one more generator.
-SOURCES = (_from_cases, _from_handovers, _from_messages, _from_impacts)
+SOURCES = (_from_cases, _from_handovers, _from_opinions, _from_messages, _from_impacts)
 
 
 def _batches(rows: Iterable[Interaction]) -> Iterator[list[Interaction]]:

@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", "Échéance proche"
     INVITATION = "invitation", "Invitation"
     NOTICE = "notice", "Avis sur une action déclarée"
+    OPINION = "opinion", "Demande d'avis sur un dossier"
 
 
 class NotificationQuerySet(models.QuerySet):
