@@ -347,6 +347,7 @@ HTML: dict[str, str] = {
     # A body's administration: its administrators only.
     "GET structures/<int:body_id>/agents/": f"{AGENT_PAGE} *=404 admin=200,404,404",
     "POST structures/<int:body_id>/agents/<int:membership_id>/role": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "POST structures/<int:body_id>/validation-actions": f"{AGENT_PAGE} *=404 admin=302,404,404",
     "POST structures/<int:body_id>/agents/<int:membership_id>/retirer": f"{AGENT_PAGE} *=404 admin=302,404,404",
     "GET structures/<int:body_id>/jetons/": f"{AGENT_PAGE} *=404 admin=200,404,404",
     "POST structures/<int:body_id>/jetons/<int:token_id>/revoquer": f"{AGENT_PAGE} *=404 admin=302,404,404",

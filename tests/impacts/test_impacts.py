@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from sanscouture.accounts.testing import login_verified
 from sanscouture.cases.services import declaration_submit
+from sanscouture.errors import DomainError
 from sanscouture.impacts.models import Action, Exchange, Notice
 from sanscouture.impacts.selectors import affected_cases, exchanges_between, impacts_compute
 from sanscouture.impacts.services import action_declare, action_publish, notice_answer, notices_remind
@@ -136,6 +138,30 @@ def test_an_agent_publication_waits_for_the_administrator(referential, region):
     action = action_publish(actor=agent, action=_declare(referential, agent))
     assert action.status == "a_valider" and not Notice.objects.exists()
     assert action_publish(actor=region, action=action).status == "publiee"
+
+
+def test_a_body_that_does_not_require_validation_lets_its_agents_publish(referential, region):
+    body = referential.body("region:76")
+    agent = referential.agent("region:76", "agent", "region-agent-libre")
+    # The body's administrator turns validation off on the body's agents page; its agent cannot (404).
+    clients = {}
+    for name, user in (("admin", region), ("agent", agent)):
+        clients[name] = Client(raise_request_exception=False)
+        login_verified(clients[name], user)
+    url = f"/structures/{body.pk}/validation-actions"
+    assert clients["agent"].post(url, {"validation": "non"}).status_code == 404
+    body.refresh_from_db()
+    assert body.actions_need_validation
+    assert 'id="validation-actions"' in clients["admin"].get(f"/structures/{body.pk}/agents/").content.decode()
+    assert clients["admin"].post(url, {"validation": "non"}).status_code == 302
+    body.refresh_from_db()
+    assert not body.actions_need_validation
+    action = action_publish(actor=agent, action=_declare(referential, agent))
+    assert action.status == "publiee" and Notice.objects.filter(action=action).exists()
+    # Another body's agent is still refused: the switch opens publication to the body's own agents only.
+    other = referential.agent("mairie:34274", "agent", "mairie-agent-libre")
+    with pytest.raises(DomainError):
+        action_publish(actor=other, action=_declare(referential, agent, title="Autre action"))
 
 
 def test_reminders_then_sans_reponse_once(referential, region):

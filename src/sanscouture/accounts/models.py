@@ -61,6 +61,7 @@ class AccountAction(models.TextChoices):
     DEACTIVATED = "deactivated", "Agent retiré de la structure"
     TOKEN_CREATED = "token_created", "Jeton d'API créé"
     TOKEN_REVOKED = "token_revoked", "Jeton d'API révoqué"
+    VALIDATION_SET = "validation_set", "Validation des actions modifiée"
 
 
 class AccountEvent(models.Model):

@@ -224,6 +224,21 @@ def membership_role_change(*, membership: Membership, role: str, actor: Abstract
     return membership
 
 
+@transaction.atomic
+def body_actions_validation_set(*, body: Body, required: bool, actor: AbstractBaseUser) -> Body:
+    """Whether an agent's declared action waits for an administrator or référent before publication (issue 11,
+    docs/adr/017). The body's administrators decide (the view checks it); recorded in the account journal."""
+    body.actions_need_validation = bool(required)
+    body.save(update_fields=["actions_need_validation", "updated_at"])
+    AccountEvent.objects.create(
+        action=AccountAction.VALIDATION_SET,
+        actor=actor,
+        body=body,
+        detail="validation requise" if required else "publication directe par les agents",
+    )
+    return body
+
+
 def _last_admin(membership: Membership) -> bool:
     return not Membership.objects.filter(body=membership.body, role=Role.ADMIN).exclude(pk=membership.pk).exists()
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path(
         "structures/<int:body_id>/agents/<int:membership_id>/retirer", views.member_deactivate, name="member_deactivate"
     ),
+    path("structures/<int:body_id>/validation-actions", views.body_validation, name="body_validation"),
     path("structures/<int:body_id>/jetons/", views.body_tokens, name="body_tokens"),
     path("structures/<int:body_id>/jetons/<int:token_id>/revoquer", views.body_token_revoke, name="body_token_revoke"),
 ]

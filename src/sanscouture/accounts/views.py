@@ -302,6 +302,22 @@ def member_role(request: HttpRequest, body_id: int, membership_id: int) -> HttpR
 
 @agent_required
 @require_POST
+def body_validation(request: HttpRequest, body_id: int) -> HttpResponse:
+    """Turn on or off the validation of the agents' declared actions (administrators only)."""
+    body = _administered(request, body_id)
+    required = request.POST.get("validation") != "non"
+    services.body_actions_validation_set(body=body, required=required, actor=request.user)
+    messages.success(
+        request,
+        "Les actions des agents attendent votre validation."
+        if required
+        else "Les agents publient leurs actions sans attendre de validation.",
+    )
+    return redirect("accounts:body_agents", body_id=body.pk)
+
+
+@agent_required
+@require_POST
 def member_deactivate(request: HttpRequest, body_id: int, membership_id: int) -> HttpResponse:
     body = _administered(request, body_id)
     membership = _membership(body, membership_id)

@@ -73,6 +73,12 @@ class Body(models.Model):
     annuaire_url = models.URLField(blank=True)
     source = models.CharField(max_length=20, default="referentiel")
     active = models.BooleanField(default=True)
+    # Issue 11: an agent's declared action waits for an administrator or référent unless the body says otherwise.
+    actions_need_validation = models.BooleanField(
+        "validation des actions requise",
+        default=True,
+        help_text="Les actions qu'un agent publie attendent la validation d'un administrateur ou d'un référent",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BodyQuerySet.as_manager()

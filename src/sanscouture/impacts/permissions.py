@@ -41,6 +41,12 @@ def can_publish(user: AbstractBaseUser | AnonymousUser, body: Body) -> bool:
     return m is not None and m.role in PUBLISHING_ROLES
 
 
+def publishes_directly(user: AbstractBaseUser | AnonymousUser, body: Body) -> bool:
+    """Publication without waiting: administrators and référents always; agents when their body does not require
+    validation (`Body.actions_need_validation`, docs/adr/017). Corrections and withdrawals still need `can_publish`."""
+    return can_publish(user, body) or (not body.actions_need_validation and is_member(user, body))
+
+
 def is_member(user: AbstractBaseUser | AnonymousUser, body: Body) -> bool:
     return _membership(user, body) is not None
 

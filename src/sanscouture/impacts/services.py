@@ -48,7 +48,15 @@ from .models import (
     Opinion,
     Severity,
 )
-from .permissions import action_manage_check, answer_check, can_publish, declare_check, is_member, reach_check
+from .permissions import (
+    action_manage_check,
+    answer_check,
+    can_publish,
+    declare_check,
+    is_member,
+    publishes_directly,
+    reach_check,
+)
 from .selectors import impacts_compute
 
 MAX_COMMUNES = 2000
@@ -259,12 +267,13 @@ def _send_notices(*, action: Action, changes: str = "") -> list[Notice]:
 
 @transaction.atomic
 def action_publish(*, actor: AbstractBaseUser, action: Action) -> Action:
-    """Publish (administrators and référents) or submit for validation (agents). Publication sends the notices."""
+    """Publish (administrators and référents; agents too when their body does not require validation) or submit for
+    validation (agents). Publication sends the notices."""
     action = Action.objects.select_for_update().get(pk=action.pk)
     action_manage_check(user=actor, action=action)
     if action.status not in (ActionStatus.DRAFT, ActionStatus.TO_VALIDATE):
         raise InvalidTransition(f"L'action est déjà {action.get_status_display().lower()}.")
-    if not can_publish(actor, action.body):
+    if not publishes_directly(actor, action.body):
         action.status = ActionStatus.TO_VALIDATE
         action.save(update_fields=["status"])
         _notify_body(

@@ -14,7 +14,7 @@ from sanscouture.errors import DomainError
 
 from .forms import ActionForm, AnswerForm, CorrectionForm, OpinionForm, ReplyForm
 from .models import PUBLIC_STATUSES, Action, ActionStatus, Notice, Opinion
-from .permissions import bodies_acting_for, can_publish, is_member
+from .permissions import bodies_acting_for, is_member, publishes_directly
 from .selectors import (
     action_get_for_user,
     actions_of_user,
@@ -135,7 +135,7 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
         "page": "actions",
         "communes": list(action.communes.order_by("name")),
         "can_publish": mine and action.status in (ActionStatus.DRAFT, ActionStatus.TO_VALIDATE),
-        "publishes": can_publish(request.user, action.body),
+        "publishes": publishes_directly(request.user, action.body),
         "published": action.status in PUBLIC_STATUSES,
     }
     if mine and not context["published"] and action.status != ActionStatus.WITHDRAWN:
@@ -178,7 +178,7 @@ def publish(request: HttpRequest, action_id: int) -> HttpResponse:
         request,
         lambda: action_publish(actor=request.user, action=action),
         "Action publiée : un avis est parti vers chaque structure concernée."
-        if can_publish(request.user, action.body)
+        if publishes_directly(request.user, action.body)
         else "Demande de publication envoyée à l'administrateur.",
     )
     return redirect("impacts:action", action_id=action.pk)
