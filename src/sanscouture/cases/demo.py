@@ -19,7 +19,7 @@ from sanscouture.accounts.services import agent_create, api_token_create
 from sanscouture.bodies.models import Body
 
 from .models import Case, CaseData, TaskStatus
-from .services import declaration_submit, message_send, task_status_set, token_hash
+from .services import declaration_submit, message_send, opinion_ask, task_status_set, token_hash
 
 # (username, body key, role, what it is for)
 AGENTS = [
@@ -187,5 +187,16 @@ def demo_cases() -> list[tuple[str, str, str]]:
                     actor=agent,
                     text="Bonjour, la mairie a bien reçu votre déclaration (message de démonstration).",
                 )
+                # An opinion asked of the Département without handing the task over (issue 11, 3b): left unanswered
+                # so that the Département's agents see one to give.
+                departement = Body.objects.filter(key="departement:34", active=True).first()
+                if departement:
+                    opinion_ask(
+                        task=mairie,
+                        to_body=departement,
+                        actor=agent,
+                        question="La famille demande une aide au transport scolaire : relève-t-elle encore du "
+                        "collège de secteur ? (demande de démonstration)",
+                    )
         out.append((spec["name"], case.reference, token))
     return out
