@@ -118,6 +118,6 @@ def test_declare_preview_publish_answer_dashboard_and_journey(page: Page, browse
         "&choix=salarie-du-secteur-prive&date=2026-09-15"
     )
     expect(page.locator("#avis-en-cours")).to_contain_text("Changements en cours à Saint-Martin-de-Londres")
-    expect(page.get_by_text(TITLE)).to_be_visible()
+    expect(page.get_by_text(TITLE, exact=True)).to_be_visible()
     assert_accessible(page, context="parcours avec avis")
     shot(page, "5-parcours")
