@@ -318,7 +318,7 @@ def task_hand_over(
     """Propose the task, or some of its steps, to another body (orientation) or to another service of the same body
     (docs/adr/018); it accepts or refuses. While it waits, the task stays with its body and cannot be handed over
     again."""
-    task = Task.objects.select_for_update().select_related("body", "case", "unit").get(pk=task.pk)
+    task = Task.objects.select_for_update(of=("self",)).select_related("body", "case", "unit").get(pk=task.pk)
     _require_member(actor, task.body, "orienter cette tâche")
     reason = (reason or "").strip()
     if not reason:
@@ -388,7 +388,7 @@ def handover_decide(
     reason, shown to the person only if the body says so. Exactly one decision wins when two agents act at once:
     the row is locked and re-read."""
     handover = (
-        Handover.objects.select_for_update()
+        Handover.objects.select_for_update(of=("self",))  # only the hand-over: to_unit is an outer join
         .select_related("task__case", "from_body", "to_body", "to_unit")
         .get(pk=handover.pk)
     )
@@ -592,7 +592,7 @@ def opinion_ask(
 def opinion_answer(*, opinion: OpinionRequest, answer: str, actor: AbstractBaseUser) -> OpinionRequest:
     """The asked body gives its opinion, once; the asking body is notified. Two agents at once: one wins (409)."""
     opinion = (
-        OpinionRequest.objects.select_for_update()
+        OpinionRequest.objects.select_for_update(of=("self",))
         .select_related("task__case", "from_body", "to_body")
         .get(pk=opinion.pk)
     )
