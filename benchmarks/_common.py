@@ -14,6 +14,7 @@ import platform
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,3 +134,19 @@ def write_results(name: str, payload: dict[str, object]) -> Path:
 def print_header(title: str) -> None:
     print(f"\n=== {title} ===")
     print(f"python {platform.python_version()} · {os.cpu_count()} CPU · {sys.executable}")
+
+
+def run_children(
+    script: str, source: Path, tmp: Path, data: Path, modes: tuple[str, ...] = ("parse", "import")
+) -> dict:
+    """Each mode of an import benchmark in its own process (so its peak memory is its own), on its own copy of the
+    loaded database: `script --child DB FILE MODE` prints one JSON line of figures."""
+    figures = {}
+    for mode in modes:
+        db = tmp / f"{mode}.sqlite3"
+        copy_db(source, db)
+        out = subprocess.run(
+            [sys.executable, script, "--child", str(db), str(data), mode], check=True, capture_output=True, text=True
+        ).stdout
+        figures[mode] = json.loads(out.strip().splitlines()[-1])
+    return figures

@@ -20,7 +20,6 @@ import argparse
 import json
 import resource
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -30,7 +29,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, copy_db, current_commune_codes, django_setup, print_header, write_results  # noqa: E402
+from _common import ROOT, current_commune_codes, django_setup, print_header, run_children, write_results  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "annuaire"
 
@@ -131,17 +130,7 @@ def main() -> None:
             f"{size / 1e6:.0f} Mo de JSON, archive {archive.stat().st_size / 1e6:.1f} Mo "
             f"({time.perf_counter() - t:.0f} s)"
         )
-        figures = {}
-        for mode in ("parse", "import"):
-            db = tmp / f"{mode}.sqlite3"
-            copy_db(source, db)
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", str(db), str(archive), mode],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            figures[mode] = json.loads(out.strip().splitlines()[-1])
+        figures = run_children(__file__, source, tmp, archive)
         parse, imp = figures["parse"], figures["import"]
         print(f"lecture seule (ijson, base)  {parse['seconds']:7.1f} s   pic mémoire {parse['peak_mb']:6.0f} Mo")
         print(

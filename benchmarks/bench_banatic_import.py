@@ -22,7 +22,6 @@ import gzip
 import json
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import ROOT, bundled_file, copy_db, django_setup, print_header, write_results  # noqa: E402
+from _common import ROOT, bundled_file, django_setup, print_header, run_children, write_results  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "banatic"
 COLUMNS = 120
@@ -154,17 +153,7 @@ def main() -> None:
             f"fichier construit : {rows:,} lignes × {COLUMNS} colonnes, {groupements:,} groupements (lignes réelles "
             f"répétées), XLSX {path.stat().st_size / 1e6:.1f} Mo ({time.perf_counter() - t:.0f} s)"
         )
-        figures = {}
-        for mode in ("parse", "import"):
-            db = tmp / f"{mode}.sqlite3"
-            copy_db(source, db)
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", str(db), str(path), mode],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            figures[mode] = json.loads(out.strip().splitlines()[-1])
+        figures = run_children(__file__, source, tmp, path)
         parse, imp = figures["parse"], figures["import"]
         print(f"lecture seule (read_export, base)  {parse['seconds']:7.1f} s   pic mémoire {parse['peak_mb']:6.0f} Mo")
         print(

@@ -354,6 +354,14 @@ def task_status(request: HttpRequest, task_id: int, payload: StatusIn) -> TaskOu
     return task_out(task)
 
 
+def _receiver(body_id: int, unit_id: int | None) -> tuple[Body, BodyUnit | None]:
+    """The active body (and its active service, when named) a task is handed over to or asked for an opinion."""
+    to_body = get_object_or_404(Body.objects.active(), pk=body_id)
+    if unit_id is None:
+        return to_body, None
+    return to_body, get_object_or_404(BodyUnit.objects.filter(body=to_body, active=True), pk=unit_id)
+
+
 @router.post(
     "/taches/{task_id}/orientations",
     response={201: HandoverOut, **ERRORS},
@@ -369,10 +377,7 @@ def task_handover(
 ) -> Status:
     def run() -> tuple[int, dict]:
         task = _my_task(request, task_id)
-        to_body = get_object_or_404(Body.objects.active(), pk=payload.structure)
-        to_unit = None
-        if payload.service is not None:
-            to_unit = get_object_or_404(BodyUnit.objects.filter(body=to_body, active=True), pk=payload.service)
+        to_body, to_unit = _receiver(payload.structure, payload.service)
         handover = task_hand_over(
             task=task, to_body=to_body, to_unit=to_unit, reason=payload.motif, steps=payload.etapes, actor=request.user
         )
@@ -396,10 +401,7 @@ def task_opinion(
 ) -> Status:
     def run() -> tuple[int, dict]:
         task = _my_task(request, task_id)
-        to_body = get_object_or_404(Body.objects.active(), pk=payload.structure)
-        to_unit = None
-        if payload.service is not None:
-            to_unit = get_object_or_404(BodyUnit.objects.filter(body=to_body, active=True), pk=payload.service)
+        to_body, to_unit = _receiver(payload.structure, payload.service)
         opinion = opinion_ask(
             task=task, to_body=to_body, to_unit=to_unit, question=payload.question, actor=request.user
         )
