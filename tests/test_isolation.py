@@ -456,8 +456,8 @@ API: dict[str, str] = {
     # Open data: public (a token is not read there), no default territory without an agent session.
     "GET /reseau/donnees-ouvertes": "anonyme=400 personne=400 staff=400 jeton=400 jetonref=400 *=200",
     # The network between a body's services: its own agents only.
-    "GET /structures/{structure_id}/reseau-interne": "anonyme=401 personne=401 *=200,404,404 staff=404",
-    "GET /structures/{structure_id}/reseau-interne/csv": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "GET /structures/{id}/reseau-interne": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "GET /structures/{id}/reseau-interne/csv": "anonyme=401 personne=401 *=200,404,404 staff=404",
     # Ratings: the two bodies of a hand-over only (others: 404); the world's hand-overs are pending (400).
     "POST /orientations/{handover_id}/evaluation": (
         "anonyme=401 personne=401 *=400,404,404 partage=400,400,404 staff=404"
@@ -475,21 +475,19 @@ API: dict[str, str] = {
     # who may act for a signatory or the pilot (administrators, référents, their tokens; staff for any body).
     "GET /contrats": "anonyme=401 personne=401 *=200",
     "POST /contrats": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403 staff=201",
-    "GET /contrats/{contrat_id}": "anonyme=401 personne=401 *=200",
-    "GET /contrats/{contrat_id}/fiches": "anonyme=401 personne=401 *=200",
-    "POST /contrats/{contrat_id}/fiches": (
-        "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
-    ),
-    "GET /fiches/{fiche_id}": "anonyme=401 personne=401 *=200",
-    "GET /fiches/{fiche_id}/leviers": "anonyme=401 personne=401 *=200",
-    "POST /fiches/{fiche_id}/lignes-budgetaires": (
+    "GET /contrats/{id}": "anonyme=401 personne=401 *=200",
+    "GET /contrats/{id}/fiches": "anonyme=401 personne=401 *=200",
+    "POST /contrats/{id}/fiches": ("anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"),
+    "GET /fiches/{id}": "anonyme=401 personne=401 *=200",
+    "GET /fiches/{id}/leviers": "anonyme=401 personne=401 *=200",
+    "POST /fiches/{id}/lignes-budgetaires": (
         "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
     ),
     "POST /lignes-budgetaires/{ligne_id}/statut": (
         "anonyme=401 personne=401 *=403 admin=200,200,403 jetonref=200,200,403 staff=200"
     ),
-    "POST /fiches/{fiche_id}/etapes": "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201",
-    "POST /fiches/{fiche_id}/indicateurs": (
+    "POST /fiches/{id}/etapes": "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201",
+    "POST /fiches/{id}/indicateurs": (
         "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
     ),
     "POST /indicateurs/{indicateur_id}/valeurs": (
@@ -497,8 +495,8 @@ API: dict[str, str] = {
     ),
     "GET /communes/{code}/contrats": "anonyme=401 personne=401 *=200",
     "GET /structures/{structure_id}/leviers": "anonyme=401 personne=401 *=200",
-    "GET /contrats/{contrat_id}/projets-territoire": "anonyme=401 personne=401 *=200",
-    "POST /contrats/{contrat_id}/projets-territoire": (
+    "GET /contrats/{id}/projets-territoire": "anonyme=401 personne=401 *=200",
+    "POST /contrats/{id}/projets-territoire": (
         "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
     ),
 }
@@ -600,18 +598,18 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
             "signataires": [w.bodies[target].pk],
             "debut": "2026-01-01",
         },
-        "/contrats/{contrat_id}/fiches": {
+        "/contrats/{id}/fiches": {
             "titre": "Fiche",
             "pilote": w.bodies[target].pk,
             "competences": ["voirie-communale"],
             "communes": [LAWFUL[target][1]],
         },
-        "/fiches/{fiche_id}/lignes-budgetaires": {"financeur": w.bodies[target].pk, "total": 10, "montant": 5},
+        "/fiches/{id}/lignes-budgetaires": {"financeur": w.bodies[target].pk, "total": 10, "montant": 5},
         "/lignes-budgetaires/{ligne_id}/statut": {"statut": "accorde"},
-        "/fiches/{fiche_id}/etapes": {"titre": "Étude de faisabilité", "prevue_le": "2026-06-01"},
-        "/fiches/{fiche_id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
+        "/fiches/{id}/etapes": {"titre": "Étude de faisabilité", "prevue_le": "2026-06-01"},
+        "/fiches/{id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
         "/indicateurs/{indicateur_id}/valeurs": {"date": "2026-06-01", "valeur": 120},
-        "/contrats/{contrat_id}/projets-territoire": {"pilote": w.bodies[target].pk, "projets": []},
+        "/contrats/{id}/projets-territoire": {"pilote": w.bodies[target].pk, "projets": []},
     }.get(path)
 
 
@@ -713,7 +711,14 @@ def _fill(pattern: str, ctx: dict[str, Any]) -> str:
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, pattern)
 
 
-API_IDS = {"/actions/": "action_id", "/avis/": "notice_id"}  # `{id}` names a different object per path
+# `{id}` (the issues' names) names a different object per path.
+API_IDS = {
+    "/actions/": "action_id",
+    "/avis/": "notice_id",
+    "/contrats/": "contrat_id",
+    "/fiches/": "fiche_id",
+    "/structures/": "structure_id",
+}
 
 
 def _api_url(path: str, ctx: dict[str, Any]) -> str:

@@ -133,13 +133,13 @@ def _ref(b: BodyInfo | None) -> StructureRefOut | None:
     return StructureRefOut(id=b.id, cle=b.key, nom=b.name) if b else None
 
 
-def _contract(contrat_id: int) -> Contract:
-    return get_object_or_404(contracts_list(), pk=contrat_id)
+def _contract(id: int) -> Contract:
+    return get_object_or_404(contracts_list(), pk=id)
 
 
-def _sheet(fiche_id: int) -> ActionSheet:
+def _sheet(id: int) -> ActionSheet:
     try:
-        return sheet_get(fiche_id)
+        return sheet_get(id)
     except ActionSheet.DoesNotExist:
         from django.http import Http404
 
@@ -189,9 +189,9 @@ def contract_new(request: HttpRequest, payload: ContractIn) -> Status[ContractOu
     return Status(201, contract_out(_contract(c.pk)))
 
 
-@router.get("/contrats/{contrat_id}", response=ContractDetailOut, auth=AUTH, summary="Un contrat et ses fiches")
-def contract_detail(request: HttpRequest, contrat_id: int) -> ContractDetailOut:
-    c = _contract(contrat_id)
+@router.get("/contrats/{id}", response=ContractDetailOut, auth=AUTH, summary="Un contrat et ses fiches")
+def contract_detail(request: HttpRequest, id: int) -> ContractDetailOut:
+    c = _contract(id)
     fiches = [
         SheetBriefOut(id=s.pk, titre=s.title, pilote=body_out(s.pilot), phase=s.phase, phase_statut=s.phase_status)
         for s in sheets_of(c)
@@ -199,23 +199,21 @@ def contract_detail(request: HttpRequest, contrat_id: int) -> ContractDetailOut:
     return ContractDetailOut(**contract_out(c).model_dump(), fiches=fiches)
 
 
-@router.get(
-    "/contrats/{contrat_id}/fiches", response=list[SheetOut], auth=AUTH, summary="Les fiches action d'un contrat"
-)
-def contract_sheets(request: HttpRequest, contrat_id: int) -> list[SheetOut]:
-    c = _contract(contrat_id)
+@router.get("/contrats/{id}/fiches", response=list[SheetOut], auth=AUTH, summary="Les fiches action d'un contrat")
+def contract_sheets(request: HttpRequest, id: int) -> list[SheetOut]:
+    c = _contract(id)
     qs = sheets_of(c).prefetch_related("steps", "budget_lines__funder", "indicators__values")
     return [sheet_out(s) for s in qs]
 
 
 @router.post(
-    "/contrats/{contrat_id}/fiches",
+    "/contrats/{id}/fiches",
     response={201: SheetOut, **WRITE},
     auth=AUTH,
     summary="Ajouter une fiche action (signataire du contrat)",
 )
-def contract_sheet_new(request: HttpRequest, contrat_id: int, payload: SheetIn) -> Status[SheetOut]:
-    c = _contract(contrat_id)
+def contract_sheet_new(request: HttpRequest, id: int, payload: SheetIn) -> Status[SheetOut]:
+    c = _contract(id)
     pilot = active_bodies(ids=[payload.pilote], what="Pilote")[0]
     partners = active_bodies(ids=payload.partenaires, what="Partenaires")
     communes = [commune_resolve(code).commune for code in dict.fromkeys(payload.communes)]
@@ -239,18 +237,18 @@ def contract_sheet_new(request: HttpRequest, contrat_id: int, payload: SheetIn) 
     return Status(201, sheet_out(sheet_get(s.pk)))
 
 
-@router.get("/fiches/{fiche_id}", response=SheetOut, auth=AUTH, summary="Une fiche action")
-def sheet_detail(request: HttpRequest, fiche_id: int) -> SheetOut:
-    return sheet_out(_sheet(fiche_id))
+@router.get("/fiches/{id}", response=SheetOut, auth=AUTH, summary="Une fiche action")
+def sheet_detail(request: HttpRequest, id: int) -> SheetOut:
+    return sheet_out(_sheet(id))
 
 
 @router.get(
-    "/fiches/{fiche_id}/leviers",
+    "/fiches/{id}/leviers",
     response=list[LeverOut],
     auth=AUTH,
     summary="Les leviers chez les autres : qui exerce chaque compétence de la fiche dans chacune de ses communes",
 )
-def sheet_lever_list(request: HttpRequest, fiche_id: int) -> list[LeverOut]:
+def sheet_lever_list(request: HttpRequest, id: int) -> list[LeverOut]:
     return [
         LeverOut(
             commune=lv.commune,
@@ -261,18 +259,18 @@ def sheet_lever_list(request: HttpRequest, fiche_id: int) -> list[LeverOut]:
             partenaire=lv.partner,
             raison=lv.reason,
         )
-        for lv in sheet_levers(_sheet(fiche_id))
+        for lv in sheet_levers(_sheet(id))
     ]
 
 
 @router.post(
-    "/fiches/{fiche_id}/lignes-budgetaires",
+    "/fiches/{id}/lignes-budgetaires",
     response={201: BudgetLineOut, **WRITE},
     auth=AUTH,
     summary="Ajouter une ligne budgétaire (financeur, montant, statut)",
 )
-def sheet_budget_new(request: HttpRequest, fiche_id: int, payload: BudgetLineIn) -> Status[BudgetLineOut]:
-    s = _sheet(fiche_id)
+def sheet_budget_new(request: HttpRequest, id: int, payload: BudgetLineIn) -> Status[BudgetLineOut]:
+    s = _sheet(id)
     funder = active_bodies(ids=[payload.financeur], what="Financeur")[0]
     line = budget_line_add(
         sheet=s,
@@ -303,10 +301,10 @@ def budget_status(request: HttpRequest, ligne_id: int, payload: BudgetStatusIn) 
     return line_out(line)
 
 
-@router.post("/fiches/{fiche_id}/etapes", response={201: SheetStepOut, **WRITE}, auth=AUTH, summary="Ajouter une étape")
-def sheet_step_new(request: HttpRequest, fiche_id: int, payload: SheetStepIn) -> Status[SheetStepOut]:
+@router.post("/fiches/{id}/etapes", response={201: SheetStepOut, **WRITE}, auth=AUTH, summary="Ajouter une étape")
+def sheet_step_new(request: HttpRequest, id: int, payload: SheetStepIn) -> Status[SheetStepOut]:
     x = step_add(
-        sheet=_sheet(fiche_id),
+        sheet=_sheet(id),
         title=payload.titre,
         planned_on=payload.prevue_le,
         done_on=payload.faite_le,
@@ -316,11 +314,11 @@ def sheet_step_new(request: HttpRequest, fiche_id: int, payload: SheetStepIn) ->
 
 
 @router.post(
-    "/fiches/{fiche_id}/indicateurs", response={201: IndicatorOut, **WRITE}, auth=AUTH, summary="Ajouter un indicateur"
+    "/fiches/{id}/indicateurs", response={201: IndicatorOut, **WRITE}, auth=AUTH, summary="Ajouter un indicateur"
 )
-def sheet_indicator_new(request: HttpRequest, fiche_id: int, payload: IndicatorIn) -> Status[IndicatorOut]:
+def sheet_indicator_new(request: HttpRequest, id: int, payload: IndicatorIn) -> Status[IndicatorOut]:
     i = indicator_add(
-        sheet=_sheet(fiche_id), label=payload.libelle, unit=payload.unite, target=payload.cible, actor=request.user
+        sheet=_sheet(id), label=payload.libelle, unit=payload.unite, target=payload.cible, actor=request.user
     )
     return Status(201, indicator_out(i))
 
@@ -371,24 +369,24 @@ def body_levers(request: HttpRequest, structure_id: int) -> list[HeldLeverOut]:
 
 
 @router.get(
-    "/contrats/{contrat_id}/projets-territoire",
+    "/contrats/{id}/projets-territoire",
     response=list[ProjetOut],
     auth=AUTH,
     summary="Les fiches action d'un contrat au schéma national projets-territoire (v0.1.0), vérifiées par frictionless",
 )
-def contract_projets(request: HttpRequest, contrat_id: int) -> list[dict[str, Any]]:
-    records, _ = export_sheets(sheets_of(_contract(contrat_id)).select_related("contract"))
+def contract_projets(request: HttpRequest, id: int) -> list[dict[str, Any]]:
+    records, _ = export_sheets(sheets_of(_contract(id)).select_related("contract"))
     return records
 
 
 @router.post(
-    "/contrats/{contrat_id}/projets-territoire",
+    "/contrats/{id}/projets-territoire",
     response={201: ImportOut, **WRITE},
     auth=AUTH,
     summary="Importer des fiches au schéma projets-territoire (créées, ou mises à jour par leur id)",
 )
-def contract_projets_import(request: HttpRequest, contrat_id: int, payload: ProjetsImportIn) -> Status[ImportOut]:
-    contract = _contract(contrat_id)
+def contract_projets_import(request: HttpRequest, id: int, payload: ProjetsImportIn) -> Status[ImportOut]:
+    contract = _contract(id)
     pilot = active_bodies(ids=[payload.pilote], what="Pilote")[0]
     data = json.dumps(payload.projets, ensure_ascii=False, default=str).encode("utf-8")
     report = projets_import(contract=contract, data=data, fmt="json", pilot=pilot, actor=request.user)

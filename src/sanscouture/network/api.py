@@ -178,22 +178,22 @@ def reseau_open_data(request: HttpRequest, query: Query[TerritoryQuery]) -> Http
     return _csv(exports.open_data_csv(graph.nodes), f"indicateurs-reseau-{territory.kind}-{territory.code}")
 
 
-def _internal(request: HttpRequest, structure_id: int, query: PeriodQuery) -> tuple[Any, Period, Graph]:
-    body = body_for_internal_network(request.user, structure_id)
+def _internal(request: HttpRequest, id: int, query: PeriodQuery) -> tuple[Any, Period, Graph]:
+    body = body_for_internal_network(request.user, id)
     period = period_parse(du=query.du, au=query.au, today=timezone.localdate())
     interactions_sync()
     return body, period, network_of_body(body=body, period=period)
 
 
 @router.get(
-    "/structures/{structure_id}/reseau-interne",
+    "/structures/{id}/reseau-interne",
     response={200: ReseauInterneOut, **errors(404)},
     auth=AUTH,
     summary="Le réseau entre les services d'une de mes structures (ses agents seulement)",
     description=PERIOD_DOC,
 )
-def reseau_interne(request: HttpRequest, structure_id: int, query: Query[PeriodQuery]) -> dict[str, Any]:
-    body, period, graph = _internal(request, structure_id, query)
+def reseau_interne(request: HttpRequest, id: int, query: Query[PeriodQuery]) -> dict[str, Any]:
+    body, period, graph = _internal(request, id, query)
     return {
         "structure": {"cle": body.key, "nom": body.name},
         "du": period.start,
@@ -207,14 +207,14 @@ def reseau_interne(request: HttpRequest, structure_id: int, query: Query[PeriodQ
 
 
 @router.get(
-    "/structures/{structure_id}/reseau-interne/csv",
+    "/structures/{id}/reseau-interne/csv",
     response={200: str, **errors(404)},
     auth=AUTH,
     openapi_extra=CSV_RESPONSE,
     summary="Les indicateurs des services d'une de mes structures, en CSV",
 )
-def reseau_interne_csv(request: HttpRequest, structure_id: int, query: Query[PeriodQuery]) -> HttpResponse:
-    body, _, graph = _internal(request, structure_id, query)
+def reseau_interne_csv(request: HttpRequest, id: int, query: Query[PeriodQuery]) -> HttpResponse:
+    body, _, graph = _internal(request, id, query)
     return _csv(exports.nodes_csv(graph.nodes), f"reseau-interne-{body.pk}")
 
 
