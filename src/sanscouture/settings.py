@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "sanscouture.bodies",
     "sanscouture.accounts",
     "sanscouture.notifications",
+    "sanscouture.webhooks",
     "sanscouture.competences",
     "sanscouture.catalogue",
     "sanscouture.journeys",
@@ -56,7 +57,9 @@ INSTALLED_APPS = [
     "sanscouture.impacts",
     "sanscouture.contracts",
     "sanscouture.network",
+    "sanscouture.shadowing",
     "sanscouture.gatherings",
+    "sanscouture.open311",
     "sanscouture.opendata",
     "sanscouture.web",
 ]

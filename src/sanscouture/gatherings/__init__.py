@@ -1,1 +1,1 @@
-"""Saut culturel : vis mon job et rencontres entre agents."""
+"""Saut culturel : rencontres entre agents (fête des voisins au travail) et leur effet sur le réseau."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShadowingConfig(AppConfig):
+    name = "sanscouture.shadowing"
+    verbose_name = "Vis mon job"
