@@ -106,6 +106,20 @@ def test_the_email_is_french_links_to_the_case_and_names_no_person(referential):
     assert message.extra_headers["Message-ID"].endswith("@sanscouture.localhost>")
 
 
+def test_an_invitation_travels_as_a_calendar_attachment_and_a_cancellation_says_so(db):
+    ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:{}\r\nEND:VCALENDAR\r\n"
+    _notify([_user("ana")], key="gathering:1", kind=NotificationKind.GATHERING, calendar=ics.format("REQUEST"))
+    _notify([_user("ben")], key="gathering:1:cancel", kind=NotificationKind.GATHERING, calendar=ics.format("CANCEL"))
+    _notify([_user("eve")], key="task-created:9")
+    outbox_deliver()
+    by_to = {m.to[0]: m for m in mail.outbox}
+    ((name, content, mimetype),) = by_to["ana@exemple.fr"].attachments
+    assert name == "invitation.ics" and "METHOD:REQUEST" in content and mimetype.startswith("text/calendar")
+    assert "method=REQUEST" in mimetype
+    assert "method=CANCEL" in by_to["ben@exemple.fr"].attachments[0][2]
+    assert by_to["eve@exemple.fr"].attachments == []
+
+
 def test_inactive_agents_get_no_email(db):
     _notify([_user("parti", is_active=False)])
     assert Notification.objects.count() == 1 and not OutboxEmail.objects.exists()

@@ -15,6 +15,9 @@ class NotificationKind(models.TextChoices):
     INVITATION = "invitation", "Invitation"
     NOTICE = "notice", "Avis sur une action déclarée"
     OPINION = "opinion", "Demande d'avis sur un dossier"
+    SHADOWING = "shadowing", "Vis mon job"
+    GATHERING = "gathering", "Rencontre entre agents"
+    WEBHOOK = "webhook", "Webhook"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -79,6 +82,8 @@ class OutboxEmail(models.Model):
     subject = models.CharField(max_length=250)
     text_body = models.TextField()
     html_body = models.TextField(blank=True)
+    # An iCalendar (RFC 5545) invitation, update or cancellation sent as a text/calendar attachment.
+    calendar = models.TextField(blank=True)
     kind = models.CharField(max_length=12, choices=NotificationKind.choices)
     dedupe_key = models.CharField(max_length=255, unique=True)
     message_id = models.CharField(max_length=200, unique=True)

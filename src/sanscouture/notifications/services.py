@@ -96,10 +96,12 @@ def notify(
     body: Body | None = None,
     dedupe_key: str,
     email: bool = True,
+    calendar: str = "",
 ) -> list[Notification]:
     """Notify `recipients` in-app and by e-mail, inside the caller's transaction.
 
     `email=False`: in-app only (the caller already e-mailed about the same thing recently).
+    `calendar`: an iCalendar text (invitation, update, cancellation) attached to each e-mail as `invitation.ics`.
 
     Writes one Notification per recipient and one OutboxEmail per recipient with an active account and an
     e-mail address; delivery is enqueued after the commit. The same `dedupe_key` (one event, e.g.
@@ -146,6 +148,7 @@ def notify(
                     subject=f"Sans Couture : {title}",
                     text_body=text_body,
                     html_body=html_body,
+                    calendar=calendar,
                     kind=kind,
                     dedupe_key=f"{dedupe_key}:{user.pk}",
                     message_id=_message_id(f"{dedupe_key}:{user.pk}"),
@@ -234,6 +237,9 @@ def _send(*, email: OutboxEmail, mail_connection: object) -> None:
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
+    if email.calendar:
+        method = "CANCEL" if "METHOD:CANCEL" in email.calendar else "REQUEST"
+        message.attach("invitation.ics", email.calendar, f"text/calendar; method={method}; charset=utf-8")
     message.send()
 
 
