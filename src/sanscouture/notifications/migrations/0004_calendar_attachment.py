@@ -4,25 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_opinion_requests'),
+        ("notifications", "0003_opinion_requests"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxemail',
-            name='calendar',
+            model_name="outboxemail",
+            name="calendar",
             field=models.TextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('new_task', 'Nouvelle tâche'), ('handover', 'Orientation'), ('message', 'Message'), ('due_soon', 'Échéance proche'), ('invitation', 'Invitation'), ('notice', 'Avis sur une action déclarée'), ('opinion', "Demande d'avis sur un dossier"), ('shadowing', 'Vis mon job'), ('gathering', 'Rencontre entre agents'), ('webhook', 'Webhook')], max_length=12),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_task", "Nouvelle tâche"),
+                    ("handover", "Orientation"),
+                    ("message", "Message"),
+                    ("due_soon", "Échéance proche"),
+                    ("invitation", "Invitation"),
+                    ("notice", "Avis sur une action déclarée"),
+                    ("opinion", "Demande d'avis sur un dossier"),
+                    ("shadowing", "Vis mon job"),
+                    ("gathering", "Rencontre entre agents"),
+                    ("webhook", "Webhook"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='outboxemail',
-            name='kind',
-            field=models.CharField(choices=[('new_task', 'Nouvelle tâche'), ('handover', 'Orientation'), ('message', 'Message'), ('due_soon', 'Échéance proche'), ('invitation', 'Invitation'), ('notice', 'Avis sur une action déclarée'), ('opinion', "Demande d'avis sur un dossier"), ('shadowing', 'Vis mon job'), ('gathering', 'Rencontre entre agents'), ('webhook', 'Webhook')], max_length=12),
+            model_name="outboxemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_task", "Nouvelle tâche"),
+                    ("handover", "Orientation"),
+                    ("message", "Message"),
+                    ("due_soon", "Échéance proche"),
+                    ("invitation", "Invitation"),
+                    ("notice", "Avis sur une action déclarée"),
+                    ("opinion", "Demande d'avis sur un dossier"),
+                    ("shadowing", "Vis mon job"),
+                    ("gathering", "Rencontre entre agents"),
+                    ("webhook", "Webhook"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
