@@ -30,6 +30,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -264,6 +265,9 @@ def child(step: str, db: str, data_dir: str) -> None:
     if step == "prepare":
         _migrate()
         result = prepare(int(os.environ["BENCH_N"]), int(os.environ["BENCH_BODIES"]))
+    elif step == "migrate":
+        _migrate()
+        result = {}
     else:
         result = {"full": measure_full, "incremental": measure_incremental, "page": measure_page}[step]()
     print("RESULT " + json.dumps(result, default=str))
@@ -298,8 +302,18 @@ def main() -> None:
             "BENCH_BODIES": str(args.bodies),
             "SANSCOUTURE_DATA_DIR": tmp,
         }
-        prepared = run_child("prepare", db, tmp, env)
-        print(f"préparation : {prepared['insertion_s']} s d'insertion")
+        kept = Path(args.garder) / f"network-{args.interactions}-{args.bodies}.sqlite3" if args.garder else None
+        if kept and kept.exists():
+            shutil.copy(kept, db)
+            run_child("migrate", db, tmp, env)
+            prepared = {"insertion_s": None, "reused": str(kept)}
+            print(f"préparation : base réutilisée ({kept})")
+        else:
+            prepared = run_child("prepare", db, tmp, env)
+            print(f"préparation : {prepared['insertion_s']} s d'insertion")
+            if kept:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(db, kept)
         full = run_child("full", db, tmp, env)
         verdict = "OK" if full["full_s"] < 10 else "AU-DELÀ DE LA CIBLE"
         print(

@@ -44,13 +44,19 @@ class Interaction(models.Model):
     delay_seconds = models.PositiveIntegerField(null=True, blank=True)
     case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     source = models.CharField(max_length=60, help_text="Enregistrement lu : handover:12, case:3, message:7…")
+    # Counted in the monthly aggregate (`InteractionMonth`) yet? Rows written by any app start False (also at the
+    # database level), and `interactions_fold` sets it in the transaction that counts them: each row counted once.
+    folded = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = InteractionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = "interaction"
-        indexes = [models.Index(fields=["day", "from_body", "to_body"], name="interaction_day_pair")]
+        indexes = [
+            models.Index(fields=["day", "from_body", "to_body"], name="interaction_day_pair"),
+            models.Index(fields=["day"], condition=Q(folded=False), name="interaction_not_folded"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "source", "from_body", "to_body"], name="interaction_recorded_once"
@@ -64,6 +70,36 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.from_body_id} → {self.to_body_id}"
+
+
+class InteractionMonth(models.Model):
+    """The ledger pre-aggregated per month (docs/adr/018): how many interactions of one kind went from one body (and
+    service) to another in a month, and their delays. The figures of a period read these rows for its whole months
+    and the ledger's own rows for its partial months, instead of a million rows. Kept by `interactions_fold`, from
+    every ledger row whoever wrote it; never edited by hand. Services are plain ids (0: none known) so that deleting
+    a service keeps the body's counts."""
+
+    month = models.DateField(help_text="Premier jour du mois")
+    kind = models.CharField(max_length=20, choices=InteractionKind.choices)
+    from_body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="+")
+    to_body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="+", db_index=False)
+    from_unit = models.PositiveIntegerField(default=0)
+    to_unit = models.PositiveIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+    # Every delay in seconds (sorted), for exact medians over any set of months; only for the kinds with a delay.
+    delays = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["month"]
+        verbose_name = "interactions du mois"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "from_body", "to_body", "kind", "from_unit", "to_unit"], name="interaction_month_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} {self.kind} {self.from_body_id} → {self.to_body_id} : {self.count}"
 
 
 class LedgerCursor(models.Model):

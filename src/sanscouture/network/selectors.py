@@ -2,14 +2,16 @@
 body (between its services), per period, computed from the interaction ledger. Figures are about bodies and
 services, never about agents."""
 
+import json
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from sanscouture.accounts.models import Membership
 from sanscouture.bodies.models import Body, BodyKind, BodyUnit
@@ -17,7 +19,7 @@ from sanscouture.territories.models import Departement, Epci, Region
 
 from . import metrics
 from .errors import InvalidPeriod, InvalidTerritory, UnknownTerritory
-from .models import Interaction, InteractionKind, TieRating
+from .models import Interaction, InteractionKind, InteractionMonth, TieRating
 
 MAX_PERIOD_DAYS = 5 * 366
 DEFAULT_DAYS = 365
@@ -200,16 +202,68 @@ class _Ledger:
     delays: dict[tuple[Any, Any, str], list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _ledger(rows: QuerySet[Interaction], a: str, b: str) -> _Ledger:
-    """One read of the period's rows, counted here: SQLite's GROUP BY over a million rows sorted them in a temporary
-    b-tree (34 s in benchmarks/bench_network.py) where streaming the tuples into a dictionary takes a few seconds."""
+# Kinds whose delays the figures read, and what the aggregate keeps (network.services.TIMED).
+TIMED = {*DECISIONS, InteractionKind.NOTICE_ANSWER}
+KEPT_DELAYS = {*TIMED, InteractionKind.OPINION_GIVEN}
+# The same logical columns in the ledger and in its monthly aggregate.
+RAW_COLUMNS = {"a": "from_body_id", "b": "to_body_id", "ua": "from_unit_id", "ub": "to_unit_id"}
+MONTH_COLUMNS = {"a": "from_body_id", "b": "to_body_id", "ua": "from_unit", "ub": "to_unit"}
+
+
+def _stream(rows: QuerySet, fields: tuple[str, ...]) -> Iterator[tuple]:
+    """The rows' tuples straight from the database cursor: Django's per-row conversion of `values_list` cost more
+    than the counting itself at a million rows."""
+    sql, params = rows.values_list(*fields).order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(20_000):
+            yield from chunk
+
+
+def _whole_months(period: Period) -> tuple[date, date]:
+    """The whole months inside the period, as [first day of the first, first day after the last)."""
+    first = period.start if period.start.day == 1 else (period.start + timedelta(days=32)).replace(day=1)
+    return first, (period.end + timedelta(days=1)).replace(day=1)
+
+
+def _facts(period: Period, where: Q, keys: tuple[str, ...]) -> Iterator[tuple]:
+    """The period's interactions matching `where` as (month "AAAA-MM", kind, count, delays or None, *keys): the
+    monthly aggregate for its whole months, the ledger's own rows for its partial months and for rows not yet folded
+    into the aggregate (written since the last synchronisation, by any app). Services are None when unknown."""
+    first, after = _whole_months(period)
+    raw = Interaction.objects.filter(where)
+    raw_fields = ("day", "kind", "delay_seconds", *(RAW_COLUMNS[k] for k in keys))
+    if first < after:
+        parts = [
+            raw.filter(day__gte=period.start, day__lt=first),
+            raw.filter(day__gte=after, day__lte=period.end),
+            raw.filter(day__gte=first, day__lt=after, folded=False),
+        ]
+        months = InteractionMonth.objects.filter(where, month__gte=first, month__lt=after)
+        units = any(k in ("ua", "ub") for k in keys)
+        fields = ("month", "kind", "count", "delays", *(MONTH_COLUMNS[k] for k in keys))
+        for month, kind, n, delays, *rest in _stream(months, fields):
+            values = None
+            if kind in KEPT_DELAYS:
+                values = json.loads(delays) if isinstance(delays, str) else delays
+            if units:  # service ids: 0 (none known) in the aggregate, NULL in the ledger
+                rest = [v if v != 0 or k not in ("ua", "ub") else None for k, v in zip(keys, rest, strict=True)]
+            yield (str(month)[:7], kind, n, values, *rest)
+    else:
+        parts = [raw.filter(day__gte=period.start, day__lte=period.end)]
+    for part in parts:
+        for day, kind, delay, *rest in _stream(part, raw_fields):
+            yield (str(day)[:7], kind, 1, None if delay is None else [delay], *rest)
+
+
+def _ledger(facts: Iterable[tuple]) -> _Ledger:
+    """The facts (month, kind, count, delays, x, y) counted per ordered pair and kind."""
     ledger = _Ledger()
     counts, delays = ledger.counts, ledger.delays
-    timed = {*DECISIONS, InteractionKind.NOTICE_ANSWER}
-    for x, y, kind, delay in rows.values_list(a, b, "kind", "delay_seconds").order_by().iterator(chunk_size=20_000):
-        counts[(x, y, kind)] += 1
-        if delay is not None and kind in timed:
-            delays[(x, y, kind)].append(delay)
+    for _, kind, n, values, x, y in facts:
+        counts[(x, y, kind)] += n
+        if values and kind in TIMED:
+            delays[(x, y, kind)].extend(values)
     return ledger
 
 
@@ -344,16 +398,17 @@ def network_of_territory(*, territory: Territory, period: Period) -> Graph:
     """The network between the bodies of a territory: the bodies on the platform (with an agent) or with an
     interaction in the period, their partners outside the territory, every tie among them."""
     inside = set(territory_bodies(territory).values_list("pk", flat=True))
-    rows = Interaction.objects.between(period.start, period.end).filter(
-        Q(from_body_id__in=inside) | Q(to_body_id__in=inside)
-    )
-    crossing = rows.exclude(from_body=F("to_body"))
-    ledger = _ledger(crossing, "from_body_id", "to_body_id")
     internal: dict[int, int] = defaultdict(int)
-    for body_id, n in (
-        rows.filter(from_body=F("to_body")).values_list("from_body_id").annotate(n=Count("id")).order_by()
-    ):
-        internal[body_id] += n
+
+    def crossing(facts: Iterable[tuple]) -> Iterator[tuple]:
+        for fact in facts:
+            if fact[4] == fact[5]:  # between two services of one body
+                internal[fact[4]] += fact[2]
+            else:
+                yield fact
+
+    where = Q(from_body_id__in=inside) | Q(to_body_id__in=inside)
+    ledger = _ledger(crossing(_facts(period, where, ("a", "b"))))
     on_platform = set(Membership.objects.filter(body_id__in=inside).values_list("body_id", flat=True))
     ids = on_platform | {x for x, _, _ in ledger.counts} | {y for _, y, _ in ledger.counts}
     bodies = {b.pk: b for b in Body.objects.filter(pk__in=ids)}
@@ -396,27 +451,22 @@ def network_of_body(*, body: Body, period: Period) -> Graph:
             unit = units[unit.parent_id]
         return unit
 
-    rows = Interaction.objects.between(period.start, period.end).filter(
-        from_body=body, to_body=body, from_unit__isnull=False, to_unit__isnull=False
-    )
-    ledger = _ledger(rows, "from_unit_id", "to_unit_id")
+    # One read of the body's interactions: between its own services (the ledger of this network) and with other
+    # bodies (each service's ties outside). A service deleted since is no node: its rows are left out.
     outside: dict[int, int] = defaultdict(int)
-    crossing = Interaction.objects.between(period.start, period.end).filter(Q(from_body=body) | Q(to_body=body))
-    crossing = crossing.exclude(from_body=F("to_body"))
-    for unit_id, n in (
-        crossing.filter(from_body=body, from_unit__isnull=False)
-        .values_list("from_unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
+    inner: list[tuple] = []
+    for month, kind, n, delays, a, b, ua, ub in _facts(
+        period, Q(from_body=body) | Q(to_body=body), ("a", "b", "ua", "ub")
     ):
-        outside[unit_id] += n
-    for unit_id, n in (
-        crossing.filter(to_body=body, to_unit__isnull=False)
-        .values_list("to_unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        outside[unit_id] += n
+        if a == b:
+            if ua in units and ub in units:
+                inner.append((month, kind, n, delays, ua, ub))
+            continue
+        if a == body.pk and ua is not None:
+            outside[ua] += n
+        if b == body.pk and ub is not None:
+            outside[ub] += n
+    ledger = _ledger(inner)
     nodes = {
         pk: {
             "id": pk,
@@ -454,15 +504,13 @@ def network_of_body(*, body: Body, period: Period) -> Graph:
 def trends_of_territory(*, territory: Territory, period: Period) -> list[dict[str, Any]]:
     """Month by month: interactions, hand-overs sent, refused, median acceptance delay, bodies with a tie."""
     inside = set(territory_bodies(territory).values_list("pk", flat=True))
-    rows = (
-        Interaction.objects.between(period.start, period.end)
-        .filter(Q(from_body_id__in=inside) | Q(to_body_id__in=inside))
-        .exclude(from_body=F("to_body"))
-    )
-    per_month: dict[date, dict[str, Any]] = {}
-    for month, kind, n in (
-        rows.annotate(m=TruncMonth("day")).values_list("m", "kind").annotate(n=Count("id")).order_by()
-    ):
+    where = Q(from_body_id__in=inside) | Q(to_body_id__in=inside)
+    per_month: dict[str, dict[str, Any]] = {}
+    delays: dict[str, list[int]] = defaultdict(list)
+    active: dict[str, set[int]] = defaultdict(set)
+    for month, kind, n, values, a, b in _facts(period, where, ("a", "b")):
+        if a == b:
+            continue
         entry = per_month.setdefault(month, {"interactions": 0, "orientations": 0, "refusees": 0, "acceptees": 0})
         entry["interactions"] += n
         if kind == InteractionKind.HANDOVER_SENT:
@@ -471,25 +519,21 @@ def trends_of_territory(*, territory: Territory, period: Period) -> list[dict[st
             entry["refusees"] += n
         elif kind == InteractionKind.HANDOVER_ACCEPTED:
             entry["acceptees"] += n
-    delays: dict[date, list[int]] = defaultdict(list)
-    accepted = rows.filter(kind=InteractionKind.HANDOVER_ACCEPTED).annotate(m=TruncMonth("day"))
-    for month, delay in accepted.values_list("m", "delay_seconds"):
-        delays[month].append(delay)
-    active: dict[date, set[int]] = defaultdict(set)
-    for month, a, b in rows.annotate(m=TruncMonth("day")).values_list("m", "from_body_id", "to_body_id").distinct():
+            delays[month].extend(values or ())
         active[month] |= {a, b}
     out = []
     month = period.start.replace(day=1)
     while month <= period.end:
-        entry = per_month.get(month, {"interactions": 0, "orientations": 0, "refusees": 0, "acceptees": 0})
+        key = f"{month:%Y-%m}"
+        entry = per_month.get(key, {"interactions": 0, "orientations": 0, "refusees": 0, "acceptees": 0})
         decided = entry["acceptees"] + entry["refusees"]
         out.append(
             {
                 "mois": f"{month:%Y-%m}",
                 **entry,
                 "taux_refus": round(entry["refusees"] / decided, 3) if decided else None,
-                "delai_median_acceptation_heures": _median_hours(delays.get(month, [])),
-                "structures_actives": len(active.get(month, set())),
+                "delai_median_acceptation_heures": _median_hours(delays.get(key, [])),
+                "structures_actives": len(active.get(key, set())),
             }
         )
         month = (month + timedelta(days=32)).replace(day=1)

@@ -19,9 +19,27 @@ from sanscouture.cases.models import Case, Handover, HandoverStatus, Message, Op
 from sanscouture.impacts.models import Exchange, ExchangeKind
 
 from .errors import RatingAlreadyGiven, RatingInvalid, RatingNotAllowed
-from .models import SCALE, TRUST_ITEMS, VALUE_ITEMS, Interaction, InteractionKind, LedgerCursor, TieRating
+from .models import (
+    SCALE,
+    TRUST_ITEMS,
+    VALUE_ITEMS,
+    Interaction,
+    InteractionKind,
+    InteractionMonth,
+    LedgerCursor,
+    TieRating,
+)
 
 CURSOR = "ledger"
+FOLD_CURSOR = "aggregate"  # its row is locked while folding: one fold at a time
+FOLD_CHUNK = 50_000
+# The kinds whose delay the aggregate keeps (every one of them, sorted, so that medians stay exact).
+TIMED = (
+    InteractionKind.HANDOVER_ACCEPTED,
+    InteractionKind.HANDOVER_REFUSED,
+    InteractionKind.NOTICE_ANSWER,
+    InteractionKind.OPINION_GIVEN,
+)
 # Records committed by a transaction that started before the last run may carry an older time: read them again.
 MARGIN = timedelta(minutes=10)
 BATCH = 2000
@@ -137,17 +155,84 @@ def _batches(rows: Iterable[Interaction]) -> Iterator[list[Interaction]]:
 
 @transaction.atomic
 def interactions_sync(*, full: bool = False, now: datetime | None = None) -> int:
-    """Read the product's records since the last run (all of them with `full`) into the ledger; idempotent.
-    Returns the number of interactions added."""
+    """Read the product's records since the last run (all of them with `full`) into the ledger, idempotent, then
+    fold every ledger row not yet counted into the monthly aggregate (`interactions_fold`), including rows other
+    apps wrote directly (gatherings, job shadowing). Returns the number of interactions this run added."""
     now = now or timezone.now()
     cursor = LedgerCursor.objects.select_for_update().filter(name=CURSOR).first()
     since = None if full or cursor is None else cursor.at - MARGIN
-    before = Interaction.objects.count()
+    # Counted on the rows not folded yet (a partial index), not on the whole ledger: a million rows cost 0.6 s.
+    before = Interaction.objects.filter(folded=False).count()
     for source in SOURCES:
         for batch in _batches(source(since)):
             Interaction.objects.bulk_create(batch, ignore_conflicts=True)
     LedgerCursor.objects.update_or_create(name=CURSOR, defaults={"at": now})
-    return Interaction.objects.count() - before
+    added = Interaction.objects.filter(folded=False).count() - before
+    interactions_fold()
+    return added
+
+
+def _month_key(month: date, kind: str, a: int, b: int, ua: int | None, ub: int | None) -> tuple:
+    return (month, kind, a, b, ua or 0, ub or 0)
+
+
+@transaction.atomic
+def interactions_fold() -> int:
+    """Count the ledger rows not counted yet (`folded` false, whoever wrote them) into `InteractionMonth`: per month,
+    kind, pair of bodies and of services, the number of interactions and their delays. Only the keys of the rows
+    read are touched (an update after 1,000 interactions reads and writes a few thousand aggregate rows), and each
+    row is marked folded in the same transaction, so nothing is counted twice or missed; rows are never deleted.
+    Returns the number of rows folded."""
+    LedgerCursor.objects.get_or_create(name=FOLD_CURSOR, defaults={"at": timezone.now()})
+    LedgerCursor.objects.select_for_update().get(name=FOLD_CURSOR)
+    pending = Interaction.objects.filter(folded=False)
+    fields = ("pk", "day", "kind", "from_body_id", "to_body_id", "from_unit_id", "to_unit_id", "delay_seconds")
+    folded = 0
+    for month in pending.dates("day", "month"):
+        nxt = (month + timedelta(days=32)).replace(day=1)
+        while True:
+            rows = list(pending.filter(day__gte=month, day__lt=nxt).order_by("pk").values_list(*fields)[:FOLD_CHUNK])
+            if not rows:
+                break
+            _fold_rows(month, rows)
+            ids = [row[0] for row in rows]
+            for i in range(0, len(ids), 5000):
+                Interaction.objects.filter(pk__in=ids[i : i + 5000]).update(folded=True)
+            folded += len(rows)
+    LedgerCursor.objects.filter(name=FOLD_CURSOR).update(at=timezone.now())
+    return folded
+
+
+def _fold_rows(month: date, rows: list[tuple]) -> None:
+    """Add one month's ledger rows to its aggregate rows (created when missing)."""
+    added: dict[tuple, list] = {}
+    for _, _, kind, a, b, ua, ub, delay in rows:
+        entry = added.setdefault(_month_key(month, kind, a, b, ua, ub), [0, []])
+        entry[0] += 1
+        if delay is not None and kind in TIMED:
+            entry[1].append(delay)
+    existing = InteractionMonth.objects.filter(
+        month=month, from_body_id__in={k[2] for k in added}, to_body_id__in={k[3] for k in added}
+    )
+    changed = []
+    for row in existing.iterator(chunk_size=5000):
+        key = (row.month, row.kind, row.from_body_id, row.to_body_id, row.from_unit, row.to_unit)
+        entry = added.pop(key, None)
+        if entry is not None:
+            row.count += entry[0]
+            if entry[1]:
+                row.delays = sorted([*row.delays, *entry[1]])
+            changed.append(row)
+    InteractionMonth.objects.bulk_update(changed, ["count", "delays"], batch_size=1000)
+    InteractionMonth.objects.bulk_create(
+        [
+            InteractionMonth(
+                month=m, kind=kind, from_body_id=a, to_body_id=b, from_unit=ua, to_unit=ub, count=n, delays=sorted(d)
+            )
+            for (m, kind, a, b, ua, ub), (n, d) in added.items()
+        ],
+        batch_size=2000,
+    )
 
 
 def _month(day: date) -> date:
