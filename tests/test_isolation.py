@@ -315,6 +315,8 @@ HTML: dict[str, str] = {
     "GET opendata/qui-fait-quoi.parquet": PUBLIC_GET,
     "GET opendata/qui-fait-quoi.schema.json": PUBLIC_GET,
     "GET opendata/catalogue.jsonld": PUBLIC_GET,
+    "GET opendata/data-inclusion/structures.json": PUBLIC_GET,
+    "GET opendata/data-inclusion/services.json": PUBLIC_GET,
     "GET donnees-ouvertes/": PUBLIC_GET,
     # Login steps.
     "GET connexion/": "*=200 propre=302 partage=302 etranger=302 admin=302 staff=302",
@@ -407,6 +409,9 @@ HTML: dict[str, str] = {
 
 API: dict[str, str] = {
     "GET /ping": "*=200",
+    # data·inclusion export (issue 15): public and read-only, the same rows for everyone.
+    "GET /opendata/data-inclusion/structures": "*=200",
+    "GET /opendata/data-inclusion/services": "*=200",
     "GET /communes": "*=422",  # q is required
     "GET /communes/{code}": "*=200",
     "GET /competences": "*=200",
