@@ -136,8 +136,8 @@ def _weakness(tie: _Tie, trust: float | None) -> tuple[float, list[str], dict[st
         figures["taux_refus"] = round(rate, 3)
         if rate > 0:
             total = accepted + refused
-            parts.append((rate, f"{round(rate * 100)} % des orientations entre vous sont refusées ({refused} sur {total})"))
-            )
+            said = f"{round(rate * 100)} % des orientations entre vous sont refusées ({refused} sur {total})"
+            parts.append((rate, said))
     if tie.delays:
         hours = statistics.median(tie.delays) / 3600
         figures["delai_median_acceptation_heures"] = round(hours, 1)
