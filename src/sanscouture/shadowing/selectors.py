@@ -10,8 +10,8 @@ interdependence × weakness, where
   over 72 hours; (4 − trust) ÷ 3 for the tie's PARTNER trust rating; and « few interactions »: 1 ÷ (1 + positive
   exchanges ÷ 5), positive exchanges being accepted hand-overs, opinions given, answers to notices, messages and
   previous immersions.
-A pair is suggested when interdependence ≥ 2 and weakness ≥ 0.3, and no immersion between them is open or was done
-in the last 12 months."""
+A pair is suggested when interdependence ≥ 2 and weakness ≥ 0.3; pairs already formed between the two sides are
+said, not hidden (several agents may swap; a completed immersion counts among the positive exchanges)."""
 
 import statistics
 from collections import defaultdict
@@ -40,7 +40,7 @@ METHOD = (
     "compétente pour ce dont dépend une compétence de l'autre (20 communes au plus). Faiblesse (0 à 1) : la plus "
     "forte de ces valeurs — taux de refus des orientations, délai médian d'acceptation rapporté à 72 h, confiance "
     "notée (4 − note) ÷ 3, et « peu d'échanges » 1 ÷ (1 + échanges positifs ÷ 5). Suggestion si interdépendance ≥ 2 "
-    "et faiblesse ≥ 0,3, sans immersion en cours ou réalisée entre eux depuis un an."
+    "et faiblesse ≥ 0,3 ; les binômes déjà formés entre eux sont signalés."
 )
 INTERDEPENDENT = {
     InteractionKind.CASE_SHARED: "cases",
@@ -205,6 +205,18 @@ def _recent_pairs(body: Body, since: date) -> list[Pair]:
     )
 
 
+def _say_pairs(s: Suggestion, pairs: list[Pair]) -> None:
+    """Pairs already formed between the two sides do not hide the suggestion (several agents may swap), they are
+    said."""
+    s.figures["binomes_en_cours"] = sum(1 for p in pairs if p.open)
+    s.figures["binomes_realises"] = sum(1 for p in pairs if p.status == PairStatus.DONE)
+    done = [p for p in pairs if p.status == PairStatus.DONE]
+    if done:
+        s.reasons.append(f"Un binôme a déjà été réalisé entre vous (le {max(p.end for p in done):%d/%m/%Y}).")
+    elif s.figures["binomes_en_cours"]:
+        s.reasons.append("Un binôme est déjà en cours entre vous : d'autres agents peuvent en former un.")
+
+
 def suggestions_for_body(*, body: Body, today: date, limit: int = 20) -> list[Suggestion]:
     """The pairs suggested to `body`: with the other bodies (on the platform) and between its own services, best
     score first."""
@@ -230,17 +242,16 @@ def suggestions_for_body(*, body: Body, today: date, limit: int = 20) -> list[Su
     ties.pop(body.pk, None)
     trust = _trust(body.pk, set(ties), since)
     busy = _recent_pairs(body, since)
-    paired_bodies = {p.b_body_id if p.a_body_id == body.pk else p.a_body_id for p in busy if not p.internal}
-    paired_units = {tuple(sorted((p.a_unit_id or 0, p.b_unit_id or 0))) for p in busy if p.internal}
-    others = Body.objects.in_bulk([pk for pk in ties if pk in on_platform and pk not in paired_bodies])
+    others = Body.objects.in_bulk([pk for pk in ties if pk in on_platform])
     out = []
     for pk, other in others.items():
         s = _suggestion(Suggestion(False, body, other), ties[pk], trust.get(pk), other.name)
         if s:
+            _say_pairs(s, [p for p in busy if not p.internal and pk in (p.a_body_id, p.b_body_id)])
             out.append(s)
     units = BodyUnit.objects.in_bulk({u for pair in unit_ties for u in pair})
     for (u, v), tie in unit_ties.items():
-        if (u, v) in paired_units or u not in units or v not in units:
+        if u not in units or v not in units:
             continue
         s = _suggestion(Suggestion(True, body, body, units[u], units[v]), tie, None, units[v].name)
         if s:
@@ -248,6 +259,7 @@ def suggestions_for_body(*, body: Body, today: date, limit: int = 20) -> list[Su
             s.reasons[0] = s.reasons[0].replace(
                 f"et {units[v].name} :", f"et {units[v].name} dépendent l'un de l'autre :"
             )
+            _say_pairs(s, [p for p in busy if p.internal and {p.a_unit_id, p.b_unit_id} == {u, v}])
             out.append(s)
     out.sort(key=lambda s: (-s.score, s.other_body.name))
     out = out[:limit]

@@ -158,8 +158,8 @@ def _actions(pair: Pair, user: Any) -> list[str]:
     if pair.status == PairStatus.PROPOSED and party == "b":
         out += ["accepter", "refuser"]
     if pair.status == PairStatus.ACCEPTED and admin:
-        mine_done = (pair.a_body_id in admin and pair.a_approved_at) and (
-            pair.b_body_id not in admin or pair.b_approved_at or pair.internal
+        mine_done = pair.approved_by_both or all(
+            (b == pair.a_body_id and pair.a_approved_at) or (b == pair.b_body_id and pair.b_approved_at) for b in admin
         )
         if not mine_done:
             out.append("approuver")
