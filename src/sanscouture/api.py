@@ -15,6 +15,7 @@ from sanscouture.impacts.api import router as impacts_router
 from sanscouture.journeys.api import router as journeys_router
 from sanscouture.network.api import router as network_router
 from sanscouture.opendata.api import router as opendata_router
+from sanscouture.shadowing.api import router as shadowing_router
 from sanscouture.territories.api import router as territories_router
 
 logger = logging.getLogger("sanscouture.api")
@@ -87,3 +88,4 @@ api.add_router("/", network_router)
 api.add_router("/", impacts_router)
 api.add_router("/", contracts_router)
 api.add_router("/", opendata_router)
+api.add_router("/", shadowing_router)

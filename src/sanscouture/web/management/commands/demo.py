@@ -22,6 +22,7 @@ from sanscouture.competences.services import referential_load
 from sanscouture.contracts.demo import demo_contracts
 from sanscouture.impacts.demo import demo_actions
 from sanscouture.network.demo import demo_network
+from sanscouture.shadowing.demo import demo_shadowing
 
 
 class Command(BaseCommand):
@@ -54,6 +55,8 @@ class Command(BaseCommand):
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
             actions = demo_actions()
             demo_network()
+            shadowing = demo_shadowing(common_password=options.get("password"))
+            logins = [*logins, *shadowing.logins]
             crte = demo_contracts()
         if options["json"]:
             document = {
@@ -68,6 +71,10 @@ class Command(BaseCommand):
                     for login in logins
                 ],
                 "api_tokens": tokens,
+                "vis_mon_job": {
+                    "binome_savenay": shadowing.savenay_pair.pk if shadowing.savenay_pair else None,
+                    "binome_herault": shadowing.herault_pair.pk if shadowing.herault_pair else None,
+                },
                 "actions": [
                     {"id": a.pk, "titre": a.title, "structure": a.body.key, "avis": a.notices.count()} for a in actions
                 ],
@@ -93,6 +100,13 @@ class Command(BaseCommand):
         for a in actions:
             answered = a.notices.exclude(answer="").count()
             self.stdout.write(f"  {a.title} : {base}/actions/{a.pk}/ — {a.notices.count()} avis, {answered} réponses")
+        self.stdout.write("Vis mon job — binômes de démonstration :")
+        for pair in (shadowing.savenay_pair, shadowing.herault_pair):
+            if pair is not None:
+                self.stdout.write(
+                    f"  {pair.a_body.name} ↔ {pair.b_body.name} : {base}/vis-mon-job/{pair.pk}/ "
+                    f"({pair.get_status_display()})"
+                )
         self.stdout.write("Contrat de démonstration — fiche action et ses leviers :")
         self.stdout.write(f"  {crte.contract.title} : {base}/contrats/{crte.contract.pk}/")
         self.stdout.write(f"  {crte.sheet.title} : {base}/fiches/{crte.sheet.pk}/")
