@@ -40,6 +40,7 @@ from sanscouture.contracts.services import contract_create, shared_file_add, she
 from sanscouture.impacts.models import Action, Notice, Opinion
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
+from sanscouture.webhooks.models import Delivery, Secret, Subscription
 
 MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
 ROLES = ("anonyme", "personne", "propre", "partage", "etranger", "admin", "staff")
@@ -97,6 +98,8 @@ class World:
     lines: dict[str, BudgetLine] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     files: dict[str, SharedFile] = field(default_factory=dict)
+    webhooks: dict[str, Subscription] = field(default_factory=dict)  # body key → its subscription (issue 15)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -136,6 +139,8 @@ class World:
             "file_id": self.files[key].pk,
             "number": 1,
             "fmt": "csv",
+            "webhook_id": self.webhooks[key].public_id,
+            "livraison_id": self.deliveries[key].message_id,
         }
 
 
@@ -264,6 +269,21 @@ def build_world(referential) -> World:  # noqa: ANN001
         for key in (first, second):
             w.contracts[key], w.sheets[key], w.lines[key], w.indicators[key] = contract, sheet, line, indicator
             w.files[key] = shared
+    # Webhooks (issue 15): each body's subscription (a public address, never contacted here) and one delivery.
+    for key in (CAF34, MAIRIE34, CAF22, MAIRIE22):
+        user = Membership.objects.filter(body=w.bodies[key]).first().user
+        sub = Subscription.objects.create(
+            body=w.bodies[key], url="https://9.9.9.9/webhooks", events=["tache.modifiee"], created_by=user
+        )
+        Secret.objects.create(subscription=sub, value="whsec_" + "QUJD" * 11)
+        w.webhooks[key] = sub
+        w.deliveries[key] = Delivery.objects.create(
+            subscription=sub,
+            message_id=f"msg_iso{sub.pk}",
+            event_type="tache.modifiee",
+            payload="{}",
+            next_attempt_at=timezone.now(),
+        )
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
             recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
@@ -403,6 +423,17 @@ HTML: dict[str, str] = {
     # the message), others do not see the form (404).
     "GET contrats/<int:contrat_id>/projets-territoire.<str:fmt>": f"{AGENT_PAGE} *=200",
     "POST contrats/<int:contrat_id>/projets-territoire": f"{AGENT_PAGE} *=404 admin=302,302,404 staff=302",
+    # Webhooks (issue 15): the body's administrators only; another body's subscription does not exist for them.
+    # The matrix posts an empty form (400); reactivating or replaying redirects with the outcome's message.
+    "GET structures/<int:body_id>/webhooks/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/": f"{AGENT_PAGE} *=404 admin=400,404,404",
+    "GET structures/<int:body_id>/webhooks/<uuid:webhook_id>/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/secret": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/desactiver": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/reactiver": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/livraisons/<str:livraison_id>/rejouer": (
+        f"{AGENT_PAGE} *=404 admin=302,404,404"
+    ),
 }
 
 API: dict[str, str] = {
@@ -498,6 +529,23 @@ API: dict[str, str] = {
     "GET /contrats/{id}/projets-territoire": "anonyme=401 personne=401 *=200",
     "POST /contrats/{id}/projets-territoire": (
         "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    # Webhooks (issue 15): a body's administrators and its référent tokens (a token cannot be administrator); an
+    # agent, an agent's token or staff may not subscribe (403); another body's subscription is a 404.
+    "GET /webhooks/evenements": "*=200",
+    "GET /webhooks": "anonyme=401 personne=401 *=200",
+    "POST /webhooks": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403",
+    "GET /webhooks/{webhook_id}": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/secret": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/desactivation": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
+    ),
+    "POST /webhooks/{webhook_id}/reactivation": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
+    ),
+    "GET /webhooks/{webhook_id}/livraisons": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/livraisons/{livraison_id}/rejouer": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
     ),
 }
 
@@ -610,6 +658,12 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/fiches/{id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
         "/indicateurs/{indicateur_id}/valeurs": {"date": "2026-06-01", "valeur": 120},
         "/contrats/{id}/projets-territoire": {"pilote": w.bodies[target].pk, "projets": []},
+        # A public address (Quad9's), never contacted: no delivery runs in the matrix.
+        "/webhooks": {
+            "structure": w.bodies[target].pk,
+            "url": "https://9.9.9.9/webhooks",
+            "evenements": ["avis.nouveau"],
+        },
     }.get(path)
 
 

@@ -15,6 +15,7 @@ from sanscouture.impacts.api import router as impacts_router
 from sanscouture.journeys.api import router as journeys_router
 from sanscouture.network.api import router as network_router
 from sanscouture.territories.api import router as territories_router
+from sanscouture.webhooks.api import router as webhooks_router
 
 logger = logging.getLogger("sanscouture.api")
 
@@ -85,3 +86,4 @@ api.add_router("/", cases_router)
 api.add_router("/", network_router)
 api.add_router("/", impacts_router)
 api.add_router("/", contracts_router)
+api.add_router("/", webhooks_router)

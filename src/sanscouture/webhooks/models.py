@@ -37,7 +37,9 @@ class Subscription(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="webhook_subscriptions")
-    url = models.URLField(max_length=500)
+    url = models.CharField(
+        max_length=500, help_text="Adresse HTTPS publique (vérifiée à l'abonnement et à chaque envoi)"
+    )
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list)
     personal_fields = models.JSONField(default=list, blank=True)

@@ -34,6 +34,7 @@ from . import net
 from .errors import InvalidPersonalField, UnknownEventType, WebhookRefused, WebhookStateError
 from .models import EVENT_PATTERNS, EVENT_TYPES, Delivery, DeliveryStatus, Secret, Subscription, SubscriptionStatus
 from .permissions import can_manage, managers_of
+from .registry import PERSONAL_FIELDS
 
 logger = logging.getLogger("sanscouture.webhooks")
 LANE = 10  # deliveries of one subscription sent in a row by one thread (in order)
@@ -85,13 +86,13 @@ def subscription_create(
     actor: AbstractBaseUser,
     description: str = "",
     personal_fields: list[str] | None = None,
-    known_fields: Iterable[str] = (),
+    known_fields: Iterable[str] | None = None,
 ) -> tuple[Subscription, str]:
     """Subscribe `url` (HTTPS, public address) to `events` for `body`. Returns the subscription and its secret,
     shown once. `personal_fields` (checked against `known_fields`): the field scope allowed in payloads."""
     _require(actor, body)
     events = _check_events(events)
-    fields = _check_fields(personal_fields or [], known_fields)
+    fields = _check_fields(personal_fields or [], PERSONAL_FIELDS if known_fields is None else known_fields)
     url = url.strip()
     net.check_url(url)
     subscription = Subscription.objects.create(
