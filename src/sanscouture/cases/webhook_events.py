@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 
 from sanscouture.bodies.models import Body
-from sanscouture.webhooks.services import event_emit
+from sanscouture.webhooks.services import bodies_subscribed, event_emit
 
 from .fields import needs
 from .models import Case, Consent, Handover, Message, Task
@@ -59,8 +59,10 @@ def _personal(case: Case) -> Any:
 
 
 def case_opened(case: Case, tasks: list[Task]) -> None:
-    """`dossier.ouvert`: each body with a task in the new case receives its own task."""
-    for task in tasks:
+    """`dossier.ouvert`: each body with a task in the new case receives its own task (one query when none of them
+    has a subscription, the usual case)."""
+    subscribed = bodies_subscribed(t.body_id for t in tasks)
+    for task in (t for t in tasks if t.body_id in subscribed):
         event_emit(
             event_type="dossier.ouvert",
             bodies=[task.body],

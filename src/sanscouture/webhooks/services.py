@@ -184,7 +184,15 @@ def _now_iso() -> str:
     return timezone.now().astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@transaction.atomic
+def bodies_subscribed(body_ids: Iterable[int]) -> set[int]:
+    """Which of these bodies have a subscription that may receive events (one query: callers skip the rest)."""
+    return set(
+        Subscription.objects.filter(body_id__in=list(body_ids))
+        .exclude(status=SubscriptionStatus.DISABLED)
+        .values_list("body_id", flat=True)
+    )
+
+
 def event_emit(
     *,
     event_type: str,
@@ -192,7 +200,8 @@ def event_emit(
     data: dict[str, Any],
     personal: Callable[[Body, list[str]], dict[str, str]] | None = None,
 ) -> int:
-    """Write one delivery per subscription of `bodies` to `event_type`, in the caller's transaction.
+    """Write one delivery per subscription of `bodies` to `event_type`, in the caller's transaction (one INSERT;
+    call it inside the event's own `transaction.atomic`).
 
     `data` holds ids, types, statuses and links only. `personal(body, scope)` — given by the caller, which knows
     the task's needs and the person's consent and journals the access — returns the personal values the body may
