@@ -41,6 +41,7 @@ from sanscouture.impacts.models import Action, Notice, Opinion
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
 from sanscouture.shadowing.models import Pair, PairStatus, Profile
+from sanscouture.webhooks.models import Delivery, Secret, Subscription
 
 MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
 ROLES = ("anonyme", "personne", "propre", "partage", "etranger", "admin", "staff")
@@ -99,6 +100,8 @@ class World:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     files: dict[str, SharedFile] = field(default_factory=dict)
     pairs: dict[str, Pair] = field(default_factory=dict)  # body key → a scheduled « vis mon job » pair of its agent
+    webhooks: dict[str, Subscription] = field(default_factory=dict)  # body key → its subscription (issue 15)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -140,6 +143,8 @@ class World:
             "fmt": "csv",
             "pair_id": self.pairs[key].pk,
             "binome_id": self.pairs[key].pk,
+            "webhook_id": self.webhooks[key].public_id,
+            "livraison_id": self.deliveries[key].message_id,
         }
 
 
@@ -290,6 +295,21 @@ def build_world(referential) -> World:  # noqa: ANN001
     w.pairs[MAIRIE22] = Pair.objects.create(
         a_user=w.users["mairie22"], a_body=w.bodies[MAIRIE22], b_user=colleague, b_body=w.bodies[MAIRIE22]
     )
+    # Webhooks (issue 15): each body's subscription (a public address, never contacted here) and one delivery.
+    for key in (CAF34, MAIRIE34, CAF22, MAIRIE22):
+        user = Membership.objects.filter(body=w.bodies[key]).first().user
+        sub = Subscription.objects.create(
+            body=w.bodies[key], url="https://9.9.9.9/webhooks", events=["tache.modifiee"], created_by=user
+        )
+        Secret.objects.create(subscription=sub, value="whsec_" + "QUJD" * 11)
+        w.webhooks[key] = sub
+        w.deliveries[key] = Delivery.objects.create(
+            subscription=sub,
+            message_id=f"msg_iso{sub.pk}",
+            event_type="tache.modifiee",
+            payload="{}",
+            next_attempt_at=timezone.now(),
+        )
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
             recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
@@ -443,6 +463,17 @@ HTML: dict[str, str] = {
     "GET vis-mon-job/<int:pair_id>/convention/": f"{AGENT_PAGE} *=200,404,404 staff=404",
     "GET vis-mon-job/<int:pair_id>/retour/": f"{AGENT_PAGE} *=200,404,404 staff=404",
     "POST vis-mon-job/<int:pair_id>/retour/": f"{AGENT_PAGE} *=400,404,404 staff=404",
+    # Webhooks (issue 15): the body's administrators only; another body's subscription does not exist for them.
+    # The matrix posts an empty form (400); reactivating or replaying redirects with the outcome's message.
+    "GET structures/<int:body_id>/webhooks/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/": f"{AGENT_PAGE} *=404 admin=400,404,404",
+    "GET structures/<int:body_id>/webhooks/<uuid:webhook_id>/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/secret": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/desactiver": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/reactiver": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/livraisons/<str:livraison_id>/rejouer": (
+        f"{AGENT_PAGE} *=404 admin=302,404,404"
+    ),
 }
 
 API: dict[str, str] = {
@@ -572,6 +603,22 @@ API: dict[str, str] = {
     ),
     "POST /vis-mon-job/binomes/{id}/retour": (
         "anonyme=401 personne=401 *=409,404,404 admin=403,404,404 jeton=403,404,404 jetonref=403,404,404 staff=404"
+    # Webhooks (issue 15): a body's administrators and its référent tokens (a token cannot be administrator); an
+    # agent, an agent's token or staff may not subscribe (403); another body's subscription is a 404.
+    "GET /webhooks/evenements": "*=200",
+    "GET /webhooks": "anonyme=401 personne=401 *=200",
+    "POST /webhooks": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403",
+    "GET /webhooks/{webhook_id}": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/secret": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/desactivation": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
+    ),
+    "POST /webhooks/{webhook_id}/reactivation": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
+    ),
+    "GET /webhooks/{webhook_id}/livraisons": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/livraisons/{livraison_id}/rejouer": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
     ),
 }
 
@@ -691,6 +738,12 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/vis-mon-job/binomes/{id}/retrait": {"motif": "Indisponible"},
         "/vis-mon-job/binomes/{id}/dates": {"debut": "2099-04-01", "fin": "2099-04-02"},
         "/vis-mon-job/binomes/{id}/retour": {"texte": "Utile", "utilite": 3},
+        # A public address (Quad9's), never contacted: no delivery runs in the matrix.
+        "/webhooks": {
+            "structure": w.bodies[target].pk,
+            "url": "https://9.9.9.9/webhooks",
+            "evenements": ["avis.nouveau"],
+        },
     }.get(path)
 
 

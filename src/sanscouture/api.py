@@ -17,6 +17,7 @@ from sanscouture.network.api import router as network_router
 from sanscouture.opendata.api import router as opendata_router
 from sanscouture.shadowing.api import router as shadowing_router
 from sanscouture.territories.api import router as territories_router
+from sanscouture.webhooks.api import router as webhooks_router
 
 logger = logging.getLogger("sanscouture.api")
 
@@ -89,3 +90,4 @@ api.add_router("/", impacts_router)
 api.add_router("/", contracts_router)
 api.add_router("/", opendata_router)
 api.add_router("/", shadowing_router)
+api.add_router("/", webhooks_router)
