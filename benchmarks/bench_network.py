@@ -137,27 +137,36 @@ def _timed(fn, repeat: int = 3) -> tuple[float, object]:  # noqa: ANN001
 
 def measure_full() -> dict[str, object]:
     """In a child process: rest size, then full computation time and peak memory, and the breakdown."""
-    from django.db.models import F, Q
+    from django.db.models import Q
 
     from sanscouture.network import selectors
-    from sanscouture.network.models import Interaction
+    from sanscouture.network.models import Interaction, InteractionMonth
+    from sanscouture.network.services import interactions_fold
 
     territory = selectors.territory_parse("departement:34")
     today = date.today()
     period = selectors.Period(today - timedelta(days=365), today)
     inside = list(selectors.territory_bodies(territory).values_list("pk", flat=True))
-    rows = Interaction.objects.between(period.start, period.end).filter(
-        Q(from_body_id__in=inside) | Q(to_body_id__in=inside)
-    )
+    where = Q(from_body_id__in=inside) | Q(to_body_id__in=inside)
+    rows = Interaction.objects.between(period.start, period.end).filter(where)
+    # The monthly aggregate is built once from the whole ledger (what `reseau-sync` does after the migration).
+    t = time.perf_counter()
+    folded = interactions_fold()
+    fold_s = time.perf_counter() - t
     rest = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     count_s, count = _timed(lambda: rows.count())
+    first, after = selectors._whole_months(period)
+    months = InteractionMonth.objects.filter(where, month__gte=first, month__lt=after).count()
     agg_s, ledger = _timed(
-        lambda: selectors._ledger(rows.exclude(from_body=F("to_body")), "from_body_id", "to_body_id")
+        lambda: selectors._ledger(f for f in selectors._facts(period, where, ("a", "b")) if f[4] != f[5])
     )
     full_s, graph = _timed(lambda: selectors.network_of_territory(territory=territory, period=period))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "rows_in_period": count,
+        "folded": folded,
+        "fold_s": round(fold_s, 1),
+        "aggregate_rows_whole_months": months,
         "baseline_count_s": round(count_s, 3),
         "aggregation_s": round(agg_s, 3),
         "pairs": len({(a, b) for a, b, _ in ledger.counts}),

@@ -252,3 +252,79 @@ def test_notices_of_impact_and_their_answers_enter_the_ledger_with_the_answer_de
     before = Interaction.objects.count()
     interactions_sync(full=True)
     assert Interaction.objects.count() == before  # read once
+
+
+def _spread_ledger(referential):
+    """Interactions written straight into the ledger over four months (partial and whole), with delays."""
+    caf, dep, mairie = (referential.body(k) for k in ("caf:34", "departement:34", "mairie:34274"))
+    rows, n = [], 0
+    for days_ago in (2, 20, 45, 70, 95, 130):
+        at = timezone.now() - timedelta(days=days_ago)
+        for kind, a, b, delay in [
+            (InteractionKind.HANDOVER_SENT, caf, dep, None),
+            (InteractionKind.HANDOVER_ACCEPTED, caf, dep, 3600 * (days_ago % 7 + 1)),
+            (InteractionKind.HANDOVER_REFUSED, mairie, caf, 7200),
+            (InteractionKind.CASE_SHARED, caf, mairie, None),
+            (InteractionKind.GATHERING, dep, mairie, None),
+        ]:
+            n += 1
+            rows.append(
+                Interaction(
+                    kind=kind, source=f"test:{n}", from_body=a, to_body=b, at=at, day=at.date(), delay_seconds=delay
+                )
+            )
+    Interaction.objects.bulk_create(rows)
+    return caf, dep, mairie
+
+
+def test_figures_are_the_same_from_the_ledger_and_from_its_monthly_aggregate(referential):
+    from sanscouture.network.models import InteractionMonth
+    from sanscouture.network.selectors import Period, network_of_territory, territory_parse, trends_of_territory
+    from sanscouture.network.services import interactions_fold
+
+    _spread_ledger(referential)
+    territory = territory_parse("departement:34")
+    period = Period(TODAY - timedelta(days=100), TODAY)  # starts mid-month: a partial month at each end
+    raw = (
+        network_of_territory(territory=territory, period=period),
+        trends_of_territory(territory=territory, period=period),
+    )
+    assert not InteractionMonth.objects.exists()
+    assert interactions_fold() == Interaction.objects.count() == 30
+    assert not Interaction.objects.filter(folded=False).exists()
+    folded = (
+        network_of_territory(territory=territory, period=period),
+        trends_of_territory(territory=territory, period=period),
+    )
+    assert folded[0].nodes == raw[0].nodes and folded[0].links == raw[0].links and folded[1] == raw[1]
+    assert sum(InteractionMonth.objects.values_list("count", flat=True)) == 30
+    assert interactions_fold() == 0  # nothing counted twice
+
+
+def test_rows_other_apps_write_are_kept_counted_once_and_leave_with_their_deletion(world, referential):
+    """Gatherings and job shadowing write `Interaction` rows themselves (issue 13): the sync neither deletes nor
+    double-counts them, the figures count them before and after they are folded into the aggregate."""
+    caf, dep, mairie = _spread_ledger(referential)
+    url = f"/api/v1/reseau?territoire=departement:34&du={TODAY - timedelta(days=200)}&au={TODAY}"
+
+    def gatherings():
+        data = _get(world["caf"], url).json()
+        tie = next(link for link in data["liens"] if {link["source"], link["cible"]} == {dep.pk, mairie.pk})
+        return tie["par_type"].get(InteractionKind.GATHERING, 0)
+
+    assert gatherings() == 6  # the API synchronises: the six rows are folded now
+    assert interactions_sync(full=True) == 0 and gatherings() == 6
+    at = timezone.now() - timedelta(days=80)  # written late, in a month already folded
+    late = Interaction.objects.create(
+        kind=InteractionKind.GATHERING, source="gathering:late", from_body=dep, to_body=mairie, at=at, day=at.date()
+    )
+    from sanscouture.network.selectors import Period, network_of_territory, territory_parse
+
+    period = Period(TODAY - timedelta(days=200), TODAY)
+    graph = network_of_territory(territory=territory_parse("departement:34"), period=period)  # before any sync
+    tie = next(link for link in graph.links if {link["source"], link["cible"]} == {dep.pk, mairie.pk})
+    assert tie["par_type"][InteractionKind.GATHERING] == 7
+    assert gatherings() == 7 and gatherings() == 7
+    assert Interaction.objects.filter(kind=InteractionKind.GATHERING).count() == 7
+    late.delete()
+    assert gatherings() == 6

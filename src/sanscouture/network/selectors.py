@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
 from sanscouture.accounts.models import Membership
 from sanscouture.bodies.models import Body, BodyKind, BodyUnit
@@ -27,6 +27,9 @@ DEFAULT_DAYS = 365
 # both ways.
 DIRECTED = (InteractionKind.HANDOVER_SENT, InteractionKind.OPINION, InteractionKind.MESSAGE, InteractionKind.NOTICE)
 DECISIONS = (InteractionKind.HANDOVER_ACCEPTED, InteractionKind.HANDOVER_REFUSED)
+# Done together, stored once per pair: both ways in the directed graph. Gatherings and job shadowing are written
+# into the ledger by their own apps (issue 13).
+SYMMETRIC = (InteractionKind.CASE_SHARED, InteractionKind.GATHERING)
 PLURAL = {
     BodyKind.MAIRIE: "mairies",
     BodyKind.EPCI: "intercommunalités",
@@ -47,7 +50,7 @@ ROLE_LABELS = {
 }
 HOW = {
     "activite": "Nombre d'interactions de la structure sur la période (dossiers travaillés ensemble, orientations "
-    "envoyées et décidées, messages), avec toute autre structure.",
+    "envoyées et décidées, messages, avis, rencontres et « vis mon job »), avec toute autre structure.",
     "part_inter_institutions": "Part de ces interactions avec une autre structure (le reste : entre ses propres "
     "services).",
     "partenaires": "Nombre de structures distinctes avec qui elle a interagi.",
@@ -202,18 +205,19 @@ class _Ledger:
     delays: dict[tuple[Any, Any, str], list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-# Kinds whose delays the figures read, and what the aggregate keeps (network.services.TIMED).
-TIMED = {*DECISIONS, InteractionKind.NOTICE_ANSWER}
-KEPT_DELAYS = {*TIMED, InteractionKind.OPINION_GIVEN}
+# Kinds whose delays the figures read (the aggregate keeps more: network.services.TIMED).
+TIMED_READ = (InteractionKind.HANDOVER_ACCEPTED, InteractionKind.NOTICE_ANSWER)
+TIMED = set(TIMED_READ)
 # The same logical columns in the ledger and in its monthly aggregate.
 RAW_COLUMNS = {"a": "from_body_id", "b": "to_body_id", "ua": "from_unit_id", "ub": "to_unit_id"}
 MONTH_COLUMNS = {"a": "from_body_id", "b": "to_body_id", "ua": "from_unit", "ub": "to_unit"}
 
 
-def _stream(rows: QuerySet, fields: tuple[str, ...]) -> Iterator[tuple]:
+def _stream(rows: QuerySet, fields: tuple[str, ...] | None) -> Iterator[tuple]:
     """The rows' tuples straight from the database cursor: Django's per-row conversion of `values_list` cost more
     than the counting itself at a million rows."""
-    sql, params = rows.values_list(*fields).order_by().query.sql_with_params()
+    rows = rows if fields is None else rows.values_list(*fields)
+    sql, params = rows.order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(20_000):
@@ -227,12 +231,13 @@ def _whole_months(period: Period) -> tuple[date, date]:
 
 
 def _facts(period: Period, where: Q, keys: tuple[str, ...]) -> Iterator[tuple]:
-    """The period's interactions matching `where` as (month "AAAA-MM", kind, count, delays or None, *keys): the
-    monthly aggregate for its whole months, the ledger's own rows for its partial months and for rows not yet folded
-    into the aggregate (written since the last synchronisation, by any app). Services are None when unknown."""
+    """The period's interactions matching `where` as (kind, count, delays or None, *keys): for its whole months,
+    the monthly aggregate summed per key and kind by the database, then the delays the figures use (a fact of
+    count 0); for its partial months and for rows not yet folded into the aggregate (written since the last
+    synchronisation, by any app), the ledger's own rows. Services are None when unknown."""
     first, after = _whole_months(period)
     raw = Interaction.objects.filter(where)
-    raw_fields = ("day", "kind", "delay_seconds", *(RAW_COLUMNS[k] for k in keys))
+    raw_fields = ("kind", "delay_seconds", *(RAW_COLUMNS[k] for k in keys))
     if first < after:
         parts = [
             raw.filter(day__gte=period.start, day__lt=first),
@@ -240,28 +245,33 @@ def _facts(period: Period, where: Q, keys: tuple[str, ...]) -> Iterator[tuple]:
             raw.filter(day__gte=first, day__lt=after, folded=False),
         ]
         months = InteractionMonth.objects.filter(where, month__gte=first, month__lt=after)
+        columns = [MONTH_COLUMNS[k] for k in keys]
         units = any(k in ("ua", "ub") for k in keys)
-        fields = ("month", "kind", "count", "delays", *(MONTH_COLUMNS[k] for k in keys))
-        for month, kind, n, delays, *rest in _stream(months, fields):
-            values = None
-            if kind in KEPT_DELAYS:
-                values = json.loads(delays) if isinstance(delays, str) else delays
-            if units:  # service ids: 0 (none known) in the aggregate, NULL in the ledger
-                rest = [v if v != 0 or k not in ("ua", "ub") else None for k, v in zip(keys, rest, strict=True)]
-            yield (str(month)[:7], kind, n, values, *rest)
+
+        def keyed(rest: list) -> list:  # service ids: 0 (none known) in the aggregate, NULL in the ledger
+            if units:
+                return [v if v != 0 or k not in ("ua", "ub") else None for k, v in zip(keys, rest, strict=True)]
+            return rest
+
+        summed = months.values(*columns, "kind").annotate(n=Sum("count")).values_list("kind", "n", *columns)
+        for kind, n, *rest in _stream(summed, None):
+            yield (kind, n, None, *keyed(rest))
+        for kind, delays, *rest in _stream(months.filter(kind__in=TIMED_READ), ("kind", "delays", *columns)):
+            yield (kind, 0, json.loads(delays) if isinstance(delays, str) else delays, *keyed(rest))
     else:
         parts = [raw.filter(day__gte=period.start, day__lte=period.end)]
     for part in parts:
-        for day, kind, delay, *rest in _stream(part, raw_fields):
-            yield (str(day)[:7], kind, 1, None if delay is None else [delay], *rest)
+        for kind, delay, *rest in _stream(part, raw_fields):
+            yield (kind, 1, None if delay is None else [delay], *rest)
 
 
 def _ledger(facts: Iterable[tuple]) -> _Ledger:
-    """The facts (month, kind, count, delays, x, y) counted per ordered pair and kind."""
+    """The facts (kind, count, delays, x, y) counted per ordered pair and kind."""
     ledger = _Ledger()
     counts, delays = ledger.counts, ledger.delays
-    for _, kind, n, values, x, y in facts:
-        counts[(x, y, kind)] += n
+    for kind, n, values, x, y in facts:
+        if n:
+            counts[(x, y, kind)] += n
         if values and kind in TIMED:
             delays[(x, y, kind)].extend(values)
     return ledger
@@ -279,7 +289,7 @@ def _compute(
         undirected_ties[(x, y)] += n
         activity[x] += n
         activity[y] += n
-        if kind == InteractionKind.CASE_SHARED:
+        if kind in SYMMETRIC:
             directed_ties[(x, y)] += n
             directed_ties[(y, x)] += n
         elif kind in DIRECTED:
@@ -402,8 +412,8 @@ def network_of_territory(*, territory: Territory, period: Period) -> Graph:
 
     def crossing(facts: Iterable[tuple]) -> Iterator[tuple]:
         for fact in facts:
-            if fact[4] == fact[5]:  # between two services of one body
-                internal[fact[4]] += fact[2]
+            if fact[3] == fact[4]:  # between two services of one body
+                internal[fact[3]] += fact[1]
             else:
                 yield fact
 
@@ -455,12 +465,10 @@ def network_of_body(*, body: Body, period: Period) -> Graph:
     # bodies (each service's ties outside). A service deleted since is no node: its rows are left out.
     outside: dict[int, int] = defaultdict(int)
     inner: list[tuple] = []
-    for month, kind, n, delays, a, b, ua, ub in _facts(
-        period, Q(from_body=body) | Q(to_body=body), ("a", "b", "ua", "ub")
-    ):
+    for kind, n, delays, a, b, ua, ub in _facts(period, Q(from_body=body) | Q(to_body=body), ("a", "b", "ua", "ub")):
         if a == b:
             if ua in units and ub in units:
-                inner.append((month, kind, n, delays, ua, ub))
+                inner.append((kind, n, delays, ua, ub))
             continue
         if a == body.pk and ua is not None:
             outside[ua] += n
@@ -508,9 +516,8 @@ def trends_of_territory(*, territory: Territory, period: Period) -> list[dict[st
     per_month: dict[str, dict[str, Any]] = {}
     delays: dict[str, list[int]] = defaultdict(list)
     active: dict[str, set[int]] = defaultdict(set)
-    for month, kind, n, values, a, b in _facts(period, where, ("a", "b")):
-        if a == b:
-            continue
+
+    def add(month: str, kind: str, n: int) -> None:
         entry = per_month.setdefault(month, {"interactions": 0, "orientations": 0, "refusees": 0, "acceptees": 0})
         entry["interactions"] += n
         if kind == InteractionKind.HANDOVER_SENT:
@@ -519,8 +526,35 @@ def trends_of_territory(*, territory: Territory, period: Period) -> list[dict[st
             entry["refusees"] += n
         elif kind == InteractionKind.HANDOVER_ACCEPTED:
             entry["acceptees"] += n
-            delays[month].extend(values or ())
-        active[month] |= {a, b}
+
+    first, after = _whole_months(period)
+    crossing = ~Q(from_body=F("to_body"))
+    raw = Interaction.objects.filter(where, crossing)
+    if first < after:
+        # Whole months from the aggregate, summed and deduplicated by the database.
+        months = InteractionMonth.objects.filter(where, crossing, month__gte=first, month__lt=after)
+        for month, kind, n in months.values("month", "kind").annotate(n=Sum("count")).values_list("month", "kind", "n"):
+            add(f"{month:%Y-%m}", kind, n)
+        for column in ("from_body_id", "to_body_id"):
+            for month, body_id in months.values_list("month", column).distinct().order_by():
+                active[f"{month:%Y-%m}"].add(body_id)
+        accepted = months.filter(kind=InteractionKind.HANDOVER_ACCEPTED).values_list("month", "delays")
+        for month, values in accepted.iterator(chunk_size=20_000):
+            delays[f"{month:%Y-%m}"].extend(values)
+        parts = [
+            raw.filter(day__gte=period.start, day__lt=first),
+            raw.filter(day__gte=after, day__lte=period.end),
+            raw.filter(day__gte=first, day__lt=after, folded=False),
+        ]
+    else:
+        parts = [raw.filter(day__gte=period.start, day__lte=period.end)]
+    for part in parts:
+        for day, kind, delay, a, b in part.values_list("day", "kind", "delay_seconds", "from_body_id", "to_body_id"):
+            month = f"{day:%Y-%m}"
+            add(month, kind, 1)
+            if kind == InteractionKind.HANDOVER_ACCEPTED and delay is not None:
+                delays[month].append(delay)
+            active[month] |= {a, b}
     out = []
     month = period.start.replace(day=1)
     while month <= period.end:

@@ -32,7 +32,7 @@ from .models import (
 
 CURSOR = "ledger"
 FOLD_CURSOR = "aggregate"  # its row is locked while folding: one fold at a time
-FOLD_CHUNK = 50_000
+FOLD_CHUNK = 10_000  # ids per UPDATE (SQLite binds at most 32,766 parameters)
 # The kinds whose delay the aggregate keeps (every one of them, sorted, so that medians stay exact).
 TIMED = (
     InteractionKind.HANDOVER_ACCEPTED,
@@ -190,17 +190,40 @@ def interactions_fold() -> int:
     folded = 0
     for month in pending.dates("day", "month"):
         nxt = (month + timedelta(days=32)).replace(day=1)
-        while True:
-            rows = list(pending.filter(day__gte=month, day__lt=nxt).order_by("pk").values_list(*fields)[:FOLD_CHUNK])
-            if not rows:
-                break
-            _fold_rows(month, rows)
-            ids = [row[0] for row in rows]
-            for i in range(0, len(ids), 5000):
-                Interaction.objects.filter(pk__in=ids[i : i + 5000]).update(folded=True)
-            folded += len(rows)
+        rows = list(pending.filter(day__gte=month, day__lt=nxt).values_list(*fields).order_by())
+        _fold_rows(month, rows)
+        ids = [row[0] for row in rows]
+        for i in range(0, len(ids), FOLD_CHUNK):
+            Interaction.objects.filter(pk__in=ids[i : i + FOLD_CHUNK]).update(folded=True)
+        folded += len(rows)
     LedgerCursor.objects.filter(name=FOLD_CURSOR).update(at=timezone.now())
     return folded
+
+
+def interaction_unfold(*, instance: Interaction, **_: object) -> None:
+    """A ledger row is being deleted: if it was folded, take it out of its aggregate row (connected to `pre_delete`,
+    which Django also sends for queryset deletes and cascades; the flag is read again, the instance may be older
+    than the fold). Ledger rows are otherwise never changed once written."""
+    if not Interaction.objects.filter(pk=instance.pk, folded=True).exists():
+        return
+    key = {
+        "month": instance.day.replace(day=1),
+        "kind": instance.kind,
+        "from_body_id": instance.from_body_id,
+        "to_body_id": instance.to_body_id,
+        "from_unit": instance.from_unit_id or 0,
+        "to_unit": instance.to_unit_id or 0,
+    }
+    row = InteractionMonth.objects.select_for_update().filter(**key).first()
+    if row is None:  # gone with its body
+        return
+    if row.count <= 1:
+        row.delete()
+        return
+    row.count -= 1
+    if instance.delay_seconds is not None and instance.delay_seconds in row.delays:
+        row.delays.remove(instance.delay_seconds)
+    row.save(update_fields=["count", "delays"])
 
 
 def _fold_rows(month: date, rows: list[tuple]) -> None:
@@ -211,11 +234,11 @@ def _fold_rows(month: date, rows: list[tuple]) -> None:
         entry[0] += 1
         if delay is not None and kind in TIMED:
             entry[1].append(delay)
-    existing = InteractionMonth.objects.filter(
-        month=month, from_body_id__in={k[2] for k in added}, to_body_id__in={k[3] for k in added}
-    )
+    existing = InteractionMonth.objects.filter(month=month)
+    if len(added) < 5000:  # an update: look up only the pairs read (the unique index)
+        existing = existing.filter(from_body_id__in={k[2] for k in added}, to_body_id__in={k[3] for k in added})
     changed = []
-    for row in existing.iterator(chunk_size=5000):
+    for row in existing.iterator(chunk_size=5000) if existing.exists() else ():
         key = (row.month, row.kind, row.from_body_id, row.to_body_id, row.from_unit, row.to_unit)
         entry = added.pop(key, None)
         if entry is not None:
