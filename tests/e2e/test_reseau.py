@@ -101,3 +101,35 @@ def test_the_network_of_the_herault_its_tie_ratings_and_the_departements_service
     expect(page.locator("#organisation")).to_contain_text("Service des bourses")
     assert_accessible(page, context="services de la structure")
     page.screenshot(path=SHOTS / "services-departement.png", full_page=True)
+
+
+def test_a_hand_over_between_two_services_of_the_departement_from_the_case_page(page: Page, secrets):
+    """The case page's form for an internal hand-over (issue 12, item 0): the PMI passes a task to another service
+    of the Département, which accepts it; the internal network counts it."""
+    SHOTS.mkdir(exist_ok=True)
+    _log_in(page, "demo-departement-34-agent", secrets["demo-departement-34-agent"])
+    page.goto("/taches/")
+    cases = [a.get_attribute("href") for a in page.locator("a[href*='/dossiers/']").all()]
+    form = None
+    for href in dict.fromkeys(cases):
+        page.goto(href or "/")
+        if page.locator("[data-orienter-service]").count():
+            form = page.locator("[data-orienter-service]").first
+            break
+    assert form is not None, "aucune tâche du Département à orienter vers un service"
+    assert_accessible(page, context="dossier avec le formulaire d'orientation vers un service")
+    select = form.get_by_label(re.compile("^Service destinataire"))
+    service = select.locator("option:not([disabled])").first.inner_text()
+    select.select_option(label=service)
+    form.get_by_label("Motif de l'orientation vers ce service").fill("Relève de ce service")
+    page.screenshot(path=SHOTS / "orientation-service-formulaire.png", full_page=True)
+    form.get_by_role("button", name="Orienter vers ce service").click()
+    expect(page.locator(".fr-alert").first).to_contain_text(f"Orientation proposée au service {service}")
+    expect(page.locator("#mes-taches .sc-pending").first).to_contain_text(f"au service {service}")
+    received = page.locator("#orientations-recues [data-orientation]", has_text=f"oriente vers le service {service}")
+    expect(received).to_have_count(1)
+    assert_accessible(page, context="orientation vers un service en attente")
+    received.get_by_role("button", name="Accepter").click()
+    expect(page.locator(".fr-alert").first).to_contain_text("Orientation acceptée")
+    page.screenshot(path=SHOTS / "orientation-service-acceptee.png", full_page=True)
+    assert_accessible(page, context="orientation vers un service acceptée")

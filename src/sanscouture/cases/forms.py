@@ -99,6 +99,8 @@ class StatusForm(DsfrBaseForm):
 
 class HandoverForm(DsfrBaseForm):
     structure = forms.IntegerField(label="Structure destinataire")
+    # Another service of the same body (docs/adr/018): `structure` is then the task's own body.
+    service = forms.IntegerField(label="Service destinataire", required=False)
     reason = forms.CharField(label="Motif de l'orientation", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     etapes = forms.MultipleChoiceField(label="Étapes orientées", required=False)
 

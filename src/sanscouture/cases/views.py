@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanscouture.accounts.access import agent_required
-from sanscouture.bodies.models import Body
+from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.catalogue.errors import LifeEventNotFound
 from sanscouture.catalogue.selectors import life_event_get, life_events
 from sanscouture.errors import DomainError
@@ -379,6 +379,7 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "statuses": TaskStatus.choices,
             "refusal_reasons": RefusalReason.choices,
             "suggestions": handover_suggestions(case=view.case, body=view.body),
+            "units": list(BodyUnit.objects.filter(body=view.body, active=True).order_by("name")),
             "message_action": reverse("cases:case_message", args=[view.case.public_id]) + f"?structure={view.body.pk}",
             "title": f"Dossier {view.case.reference}",
         },
@@ -437,14 +438,19 @@ def task_handover(request: HttpRequest, public_id: str, task_id: int) -> HttpRes
     if not form.is_valid():
         return _invalid(request, case, body, form)
     to_body = get_object_or_404(Body.objects.active(), pk=form.cleaned_data["structure"])
+    to_unit = None
+    if form.cleaned_data["service"]:
+        to_unit = get_object_or_404(BodyUnit.objects.filter(body=to_body, active=True), pk=form.cleaned_data["service"])
+    receiver = f"au service {to_unit.name}" if to_unit else f"à {to_body.name}"
     return _done(
         request,
         case,
         body,
-        f"Orientation proposée à {to_body.name} : elle attend sa réponse ; vous gardez la tâche d'ici là.",
+        f"Orientation proposée {receiver} : elle attend sa réponse ; vous gardez la tâche d'ici là.",
         lambda: task_hand_over(
             task=task,
             to_body=to_body,
+            to_unit=to_unit,
             reason=form.cleaned_data["reason"],
             steps=form.cleaned_data["etapes"],
             actor=request.user,
