@@ -384,6 +384,7 @@ def _explain(
     kinds: dict,
     period: Period,
     members_word: str,
+    other: str = "une autre structure",
 ) -> list[str]:
     lines = []
     span = f"du {period.start:%d/%m/%Y} au {period.end:%d/%m/%Y}"
@@ -398,9 +399,7 @@ def _explain(
         )
     for node in out_nodes:
         if node["isolee"]:
-            lines.append(
-                f"{node['nom']} est {members_word} mais n'a eu aucune interaction avec une autre structure {span}."
-            )
+            lines.append(f"{node['nom']} est {members_word} mais n'a eu aucune interaction avec {other} {span}.")
     return lines
 
 
@@ -498,7 +497,7 @@ def network_of_body(*, body: Body, period: Period) -> Graph:
         for name, value in sorted(ei.items(), key=lambda item: str(item[0]))
     ]
     kinds = {pk: group[pk] for pk in units}
-    lines = _explain(out_nodes, brokerage, nodes, kinds, period, "décrit dans l'organisation")
+    lines = _explain(out_nodes, brokerage, nodes, kinds, period, "décrit dans l'organisation", "un autre service")
     how = dict(HOW) | {
         "part_inter_institutions": "Part des interactions du service avec d'autres structures, parmi toutes ses "
         "interactions.",

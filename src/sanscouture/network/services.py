@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from itertools import combinations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sanscouture.accounts.models import Membership
@@ -32,6 +32,7 @@ from .models import (
 
 CURSOR = "ledger"
 FOLD_CURSOR = "aggregate"  # its row is locked while folding: one fold at a time
+BACKFILL = 50_000  # rows not folded yet from which the fold locks the ledger and marks whole months
 FOLD_CHUNK = 10_000  # ids per UPDATE (SQLite binds at most 32,766 parameters)
 # The kinds whose delay the aggregate keeps (every one of them, sorted, so that medians stay exact).
 TIMED = (
@@ -188,13 +189,22 @@ def interactions_fold() -> int:
     pending = Interaction.objects.filter(folded=False)
     fields = ("pk", "day", "kind", "from_body_id", "to_body_id", "from_unit_id", "to_unit_id", "delay_seconds")
     folded = 0
+    # A backfill (the whole ledger after the migration): writers wait until it commits (PostgreSQL; SQLite has one
+    # writer anyway), so each month's rows are marked by one UPDATE instead of by their ids.
+    backfill = pending.count() >= BACKFILL
+    if backfill and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Interaction._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
     for month in pending.dates("day", "month"):
         nxt = (month + timedelta(days=32)).replace(day=1)
         rows = list(pending.filter(day__gte=month, day__lt=nxt).values_list(*fields).order_by())
         _fold_rows(month, rows)
-        ids = [row[0] for row in rows]
-        for i in range(0, len(ids), FOLD_CHUNK):
-            Interaction.objects.filter(pk__in=ids[i : i + FOLD_CHUNK]).update(folded=True)
+        if backfill:
+            pending.filter(day__gte=month, day__lt=nxt).update(folded=True)
+        else:
+            ids = [row[0] for row in rows]
+            for i in range(0, len(ids), FOLD_CHUNK):
+                Interaction.objects.filter(pk__in=ids[i : i + FOLD_CHUNK]).update(folded=True)
         folded += len(rows)
     LedgerCursor.objects.filter(name=FOLD_CURSOR).update(at=timezone.now())
     return folded
