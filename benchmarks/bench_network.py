@@ -161,7 +161,7 @@ def measure_full() -> dict[str, object]:
     first, after = selectors._whole_months(period)
     months = InteractionMonth.objects.filter(where, month__gte=first, month__lt=after).count()
     agg_s, ledger = _timed(
-        lambda: selectors._ledger(f for f in selectors._facts(period, where, ("a", "b")) if f[4] != f[5])
+        lambda: selectors._ledger(f for f in selectors._facts(period, where, ("a", "b")) if f[3] != f[4])
     )
     full_s, graph = _timed(lambda: selectors.network_of_territory(territory=territory, period=period))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
