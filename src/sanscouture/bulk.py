@@ -9,7 +9,7 @@ rows whose fields carry no logic beyond their defaults (callers give every colum
 """
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -18,9 +18,8 @@ from django.db import connection, models
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     ops = connection.ops
     if isinstance(field, models.JSONField):
-        encode = json.JSONEncoder().encode if field.encoder is None else field.encoder().encode
-        # Most JSON values of a referential load are empty lists: no encoder call for them.
-        return lambda v: None if v is None else "[]" if v == [] else encode(v)
+        encode = json_encoder(field)
+        return lambda v: None if v is None else encode(v)
     if isinstance(field, models.DateTimeField):
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
@@ -28,11 +27,29 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     return None
 
 
-def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert `rows` (tuples in the order of `columns`) into `model`'s table; returns the number of rows."""
+def json_encoder(field: models.JSONField) -> Callable[[Any], str]:
+    """The text a JSONField stores for a value (as `get_prep_value` would dump it)."""
+    encode = json.JSONEncoder().encode if field.encoder is None else field.encoder().encode
+    # Most JSON values of a referential load are empty lists: no encoder call for them.
+    return lambda v: "[]" if v == [] else encode(v)
+
+
+def bulk_insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    prepared: Collection[str] = (),
+) -> int:
+    """Insert `rows` (tuples in the order of `columns`) into `model`'s table; returns the number of rows.
+    `prepared`: columns whose values are already as the database takes them (JSON text, ISO dates)."""
     meta = model._meta
     fields = [meta.get_field(name) for name in columns]
-    adapters = [(i, a) for i, a in ((i, _adapter(f)) for i, f in enumerate(fields)) if a is not None]
+    adapters = [
+        (i, a)
+        for i, a in ((i, _adapter(f)) for i, f in enumerate(fields) if columns[i] not in prepared)
+        if a is not None
+    ]
     if adapters:
         rows = (_adapted(row, adapters) for row in rows)
     quote = connection.ops.quote_name

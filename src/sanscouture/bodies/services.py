@@ -4,14 +4,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from sanscouture.bulk import bulk_insert
+from sanscouture.bulk import bulk_insert, json_encoder
 from sanscouture.territories.models import (
     Commune,
     CommuneKind,
@@ -519,21 +520,32 @@ def bodies_sync() -> SyncReport:
 
 def _insert(bodies: list[_Derived]) -> None:
     """New bodies: the derived fields, the model's defaults for the others (contacts, flags), now for the
-    timestamps."""
-    fields = [f for f in Body._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    derived = {"key", *FIELDS}
-    columns, constants = [], []
-    for f in fields:
+    timestamps — the constant part adapted once, `pivots` encoded once per distinct list."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    derived = ["key", *(f for f in FIELDS if f != "pivots")]
+    columns, constants = [*derived, "pivots"], []
+    for f in Body._meta.concrete_fields:
+        if f.primary_key or f.attname in columns:
+            continue
         columns.append(f.attname)
-        if f.attname in derived:
-            constants.append(None)
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            constants.append((now,))
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            constants.append(now)
+        elif isinstance(f, models.JSONField):
+            constants.append(json_encoder(f)(f.get_default()))
         else:
-            constants.append((f.get_default(),))
-    bulk_insert(
-        Body,
-        columns,
-        (tuple(getattr(b, c) if k is None else k[0] for c, k in zip(columns, constants, strict=True)) for b in bodies),
-    )
+            constants.append(f.get_default())
+    get = attrgetter(*derived)
+    encode = json_encoder(Body._meta.get_field("pivots"))
+    encoded: dict[tuple[str, ...], str] = {}
+
+    def pivots(body: _Derived) -> str:
+        key = tuple(body.pivots)
+        text = encoded.get(key)
+        if text is None:
+            text = encoded[key] = encode(body.pivots)
+        return text
+
+    tail = tuple(constants)
+    prepared = {c for c in columns[len(derived) :]}
+    bulk_insert(Body, columns, ((*get(b), pivots(b), *tail) for b in bodies), prepared=prepared)

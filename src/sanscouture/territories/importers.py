@@ -351,11 +351,11 @@ def _extend_history(
     periods = history_extend(periods, states, effective)
     before = CommunePeriod.objects.count()
     CommunePeriod.objects.all().delete()
-    bulk_insert(
-        CommunePeriod,
-        PERIOD_COLUMNS,
-        ((*p[:8], date.fromisoformat(p[8]), date.fromisoformat(p[9]) if p[9] else None) for p in periods),
-    )
+    for p in periods:  # the dates stay ISO text, as both backends take them, once checked
+        date.fromisoformat(p[8])
+        if p[9]:
+            date.fromisoformat(p[9])
+    bulk_insert(CommunePeriod, PERIOD_COLUMNS, periods, prepared={"start", "end"})
     report.count("périodes (référentiel daté)", "créés", max(len(periods) - before, 0))
 
 
