@@ -9,7 +9,9 @@ beside each file lets the API serve any page of the national export without read
 
 import fcntl
 import json
+import logging
 import os
+import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ from pathlib import Path
 import pydantic
 from data_inclusion.schema.v1 import Service, Structure, score_qualite
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from sanscouture.bodies.models import Body, BodyKind
@@ -28,7 +31,13 @@ from sanscouture.competences.models import RoutingVersion
 from sanscouture.competences.routing import check_date, communes_served, pivot_labels, route_everywhere
 from sanscouture.territories.models import Commune
 
+logger = logging.getLogger("sanscouture.opendata")
 Progress = Callable[[str, int, int], None]
+# Up to this many current communes a request may write a missing edition itself (the test referential: ≈ 5 s);
+# above, all of France (≈ 700,000 services, minutes), a background thread writes it and requests are served the
+# latest written edition meanwhile, or told to come back (503) when there is none yet.
+SYNC_COMMUNES = 5000
+RETRY_AFTER = 120
 NAME = "data-inclusion"
 SOURCE = "sans-couture"
 DATASETS = ("structures", "services")
@@ -458,10 +467,75 @@ def data_inclusion_edition(*, on: date | None = None, progress: Progress | None 
     with (directory / f".{NAME}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         export = _stored(directory, stem, on) or data_inclusion_write(directory=directory, on=on, progress=progress)
+    _remove_older(directory, stem)
+    return export
+
+
+def data_inclusion_available() -> Export | None:
+    """What the site and the API serve: today's edition at the current routing version if it is written; else,
+    on a small referential, that edition written now; on a national one, the latest written edition (None if
+    there is none yet) while a background thread writes the current one. `sanscouture export data-inclusion`
+    after each import avoids the wait."""
+    on = check_date(None)
+    directory = _directory()
+    stem = f"{NAME}-{on.isoformat()}-v{_routing_version()}"
+    export = _stored(directory, stem, on)
+    if export:
+        return export
+    if Commune.objects.current().count() <= SYNC_COMMUNES:
+        return data_inclusion_edition(on=on)
+    _write_in_background(directory, stem, on)
+    return _latest(directory)
+
+
+_background = threading.Lock()
+
+
+def _write_in_background(directory: Path, stem: str, on: date) -> None:
+    if not _background.acquire(blocking=False):
+        return  # this process is writing it already
+
+    def run() -> None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with (directory / f".{NAME}.lock").open("w") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return  # another process is writing it
+                if not _stored(directory, stem, on):
+                    data_inclusion_write(directory=directory, on=on)
+            _remove_older(directory, stem)
+        except Exception:
+            logger.exception("échec de l'écriture de l'export data·inclusion")
+        finally:
+            connection.close()  # this thread's own connection
+            _background.release()
+
+    threading.Thread(target=run, name="data-inclusion-export", daemon=True).start()
+
+
+def _remove_older(directory: Path, stem: str) -> None:
     for old in directory.glob(f"{NAME}-*"):
         if not old.name.startswith(stem + ".") and not old.name.startswith(stem + "-"):
             old.unlink(missing_ok=True)
-    return export
+
+
+def _latest(directory: Path) -> Export | None:
+    metas = sorted(
+        (p for p in directory.glob(f"{NAME}-*-v*.json") if not p.stem.endswith(DATASETS)),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for meta in reversed(metas):
+        stem = meta.stem
+        try:
+            on = date.fromisoformat(stem.removeprefix(f"{NAME}-").rsplit("-v", 1)[0])
+        except ValueError:
+            continue
+        export = _stored(directory, stem, on)
+        if export and all(export.path(d).exists() for d in DATASETS):
+            return export
+    return None
 
 
 def _stored(directory: Path, stem: str, on: date) -> Export | None:
