@@ -16,10 +16,16 @@ router = Router(tags=["Données ouvertes"])
 MAX_LIMIT = 1000  # above the other lists' 200: a harvester reads about 700,000 services for France
 
 
-class StructureOut(Structure):
+# Named apart from the other apps' schemas: OpenAPI components are named after their classes (competences has a
+# StructureOut).
+class DataInclusionStructure(Structure):
     """A data·inclusion v1 structure, plus the body's SIREN (the schema has only a SIRET, which we do not hold)."""
 
     siren: str | None = None
+
+
+class DataInclusionService(Service):
+    """A data·inclusion v1 service, as the official model defines it."""
 
 
 class PageParams(Schema):
@@ -63,7 +69,7 @@ DESCRIPTION = (
 
 @router.get(
     "/opendata/data-inclusion/structures",
-    response={200: list[StructureOut], **errors(503)},
+    response={200: list[DataInclusionStructure], **errors(503)},
     url_name="data_inclusion_structures",
     summary="Les structures publiques au schéma data·inclusion",
     description="Chaque structure du référentiel (SIREN, réseaux porteurs d'après son type). " + DESCRIPTION,
@@ -74,7 +80,7 @@ def data_inclusion_structures(request: HttpRequest, params: Query[PageParams]) -
 
 @router.get(
     "/opendata/data-inclusion/services",
-    response={200: list[Service], **errors(503)},
+    response={200: list[DataInclusionService], **errors(503)},
     url_name="data_inclusion_services",
     summary="Les compétences et guichets des structures, en services data·inclusion",
     description="Chaque compétence ou type de guichet qu'exerce une structure ; `zone_eligibilite` liste les "

@@ -240,7 +240,11 @@ def _networks(body: Body) -> list[str] | None:
 
 
 def _date_maj(body: Body, today: date) -> date:
-    return min(timezone.localdate(body.updated_at), today)
+    """The body's last change (computed once per body: a body has up to 50 services)."""
+    day = body.__dict__.get("_date_maj")
+    if day is None:
+        day = body.__dict__["_date_maj"] = min(timezone.localdate(body.updated_at), today)
+    return day
 
 
 def structure_row(body: Body, *, today: date) -> dict:
@@ -357,23 +361,17 @@ def _services(on: date, bodies: dict[int, Body], progress: Progress | None) -> I
 
 
 _SCORE_FIELDS = ("modes_accueil", "modes_mobilisation", "mobilisable_par", "frais", "date_maj", "source")
+_SCORE_PRESENT = ("adresse", "telephone", "courriel", "lien_mobilisation", "thematiques", "publics", "frais_precisions")
 
 
-def _score(service: Service, cache: dict = {}) -> tuple[float, dict]:  # noqa: B006  (a per-process memo)
-    """The package's score, memoised on what its criteria read: rows that differ only by their commune or
-    name score alike, and pendulum's date arithmetic is most of the cost over 700,000 services."""
-    key = (
-        *(getattr(service, f) if not isinstance(getattr(service, f), set) else frozenset(getattr(service, f))
-          for f in _SCORE_FIELDS),
-        bool(service.adresse), bool(service.telephone), bool(service.courriel), bool(service.lien_mobilisation),
-        bool(service.thematiques), bool(service.publics), bool(service.frais_precisions), len(service.description),
-    )  # fmt: skip
-    hit = cache.get(key)
-    if hit is None:
-        if len(cache) > 100_000:
-            cache.clear()
-        hit = cache[key] = score_qualite.score(service)
-    return hit
+def _score_key(row: dict) -> tuple:
+    """What the package's criteria read of a service: rows that differ only by their commune or name score
+    alike, and pendulum's date arithmetic is most of the cost over 700,000 services."""
+    return (
+        *(tuple(v) if isinstance(v := row.get(f), list) else v for f in _SCORE_FIELDS),
+        *(bool(row.get(f)) for f in _SCORE_PRESENT),
+        len(row["description"]),
+    )
 
 
 class _Writer:
@@ -410,8 +408,8 @@ def data_inclusion_write(*, directory: Path, on: date | None = None, progress: P
     tmp = {d: directory / f".{stem}-{d}.{os.getpid()}.json" for d in DATASETS}
     counts = dict.fromkeys(DATASETS, 0)
     invalid = dict.fromkeys(DATASETS, 0)
-    totals, applicable = dict.fromkeys(CRITERIA, 0.0), dict.fromkeys(CRITERIA, 0)
-    score_sum = 0.0
+    scored: dict[tuple, tuple[float, dict]] = {}  # score key → the package's score and criteria
+    scored_rows: dict[tuple, int] = defaultdict(int)  # score key → how many services have it
     writers = {d: _Writer(tmp[d]) for d in DATASETS}
     try:
         rows = ((structure_row(b, today=today) for b in bodies.values()), _services(on, bodies, progress))
@@ -423,12 +421,10 @@ def data_inclusion_write(*, directory: Path, on: date | None = None, progress: P
                     invalid[dataset] += 1
                     continue
                 if model is Service:
-                    score, by_criterion = _score(checked)
-                    score_sum += score
-                    for name, value in by_criterion.items():
-                        if value is not None:
-                            totals[name] += value
-                            applicable[name] += 1
+                    key = _score_key(row)
+                    if key not in scored:
+                        scored[key] = score_qualite.score(checked)
+                    scored_rows[key] += 1
                 writers[dataset].write(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
                 counts[dataset] += 1
         for dataset in DATASETS:
@@ -438,6 +434,13 @@ def data_inclusion_write(*, directory: Path, on: date | None = None, progress: P
         for dataset in DATASETS:
             writers[dataset].file.close()
             tmp[dataset].unlink(missing_ok=True)
+    score_sum = sum(scored[k][0] * n for k, n in scored_rows.items())
+    totals, applicable = dict.fromkeys(CRITERIA, 0.0), dict.fromkeys(CRITERIA, 0)
+    for key, n in scored_rows.items():
+        for name, value in scored[key][1].items():
+            if value is not None:
+                totals[name] += value * n
+                applicable[name] += n
     export = Export(
         on=on,
         version=version,
