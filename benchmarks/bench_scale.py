@@ -73,20 +73,31 @@ TARGET_COUNT_P95_MS = 50.0
 TABLES = ("cases_task", "cases_case", "cases_casedata")
 
 
-def timed(fn, *, reps: int, budget_s: float, warmup: int = 3) -> list[float]:  # noqa: ANN001
+def timed(fn, *, reps: int, budget_s: float, warmup: int = 3) -> tuple[list[float], list[float]]:  # noqa: ANN001
+    """Wall-clock times and this process's CPU times (ms): their difference is waiting (PostgreSQL, network, and
+    on a loaded machine the scheduler)."""
     for _ in range(warmup):
         fn()
     out: list[float] = []
+    cpu: list[float] = []
     start = time.perf_counter()
     while len(out) < reps and (time.perf_counter() - start < budget_s or len(out) < 20):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         out.append((time.perf_counter() - t) * 1000)
-    return out
+        cpu.append((time.process_time() - c) * 1000)
+    return out, cpu
 
 
-def stats(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50_ms": median(ms), "p95_ms": percentile(ms, 95), "max_ms": max(ms)}
+def stats(measured: tuple[list[float], list[float]]) -> dict[str, float]:
+    ms, cpu = measured
+    return {
+        "n": len(ms),
+        "p50_ms": median(ms),
+        "p95_ms": percentile(ms, 95),
+        "max_ms": max(ms),
+        "client_cpu_p50_ms": median(cpu),
+    }
 
 
 def log(text: str) -> None:
@@ -288,11 +299,19 @@ def last_query_plan(fn) -> dict[str, object]:  # noqa: ANN001
     with CaptureQueriesContext(connection) as q:
         fn()
     plans = []
+    server_ms = 0.0
     for query in q.captured_queries:
         sql = query["sql"]
         if sql.lstrip().upper().startswith(("SELECT", "WITH")):
-            plans.append({"sql": sql, "plan": explain(sql)})
-    return {"queries": len(q.captured_queries), "plans": plans}
+            plan = explain(sql)
+            server_ms += sum(
+                float(line.split(":")[1].split()[0])
+                for line in plan
+                if line.startswith(("Planning Time", "Execution Time"))
+            )
+            plans.append({"sql": sql, "plan": plan})
+    # What PostgreSQL itself spends on the reads (planning + execution): what grows, or not, with the tables.
+    return {"queries": len(q.captured_queries), "server_read_ms": server_ms, "plans": plans}
 
 
 def measure(args: argparse.Namespace) -> dict[str, object]:
@@ -455,8 +474,11 @@ def show(r: dict[str, object]) -> None:
     )
     for key, label, base, target in rows:
         x, b = t[key], t[base]
+        pl = m["plans"][key]
         print(
-            f"  {label:<16} p50 {x['p50_ms']:7.2f} ms  p95 {x['p95_ms']:7.2f} ms  (n={x['n']})  "
+            f"  {label:<16} p50 {x['p50_ms']:7.2f} ms  p95 {x['p95_ms']:7.2f} ms  (n={x['n']}, CPU client p50 "
+            f"{x['client_cpu_p50_ms']:.2f} ms, {pl['queries']} requêtes, lecture PostgreSQL "
+            f"{pl['server_read_ms']:.2f} ms)  "
             f"référence {base} p50 {b['p50_ms']:.2f} ms → {x['p50_ms'] / b['p50_ms']:.1f} ×  "
             f"cible p95 ≤ {target:.0f} ms : {verdict(x['p95_ms'] <= target)}"
         )
