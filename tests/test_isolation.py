@@ -603,6 +603,7 @@ API: dict[str, str] = {
     ),
     "POST /vis-mon-job/binomes/{id}/retour": (
         "anonyme=401 personne=401 *=409,404,404 admin=403,404,404 jeton=403,404,404 jetonref=403,404,404 staff=404"
+    ),
     # Webhooks (issue 15): a body's administrators and its référent tokens (a token cannot be administrator); an
     # agent, an agent's token or staff may not subscribe (403); another body's subscription is a 404.
     "GET /webhooks/evenements": "*=200",
