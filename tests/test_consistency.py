@@ -109,6 +109,13 @@ AGENTS_ONLY = {
     "fichiers/<int:file_id>/",
     "fichiers/<int:file_id>/versions",
     "fichiers/<int:file_id>/versions/<int:number>/telecharger",
+    # Webhooks of a body (its administrators).
+    "structures/<int:body_id>/webhooks/",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/secret",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/desactiver",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/reactiver",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/livraisons/<str:livraison_id>/rejouer",
 }
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"

@@ -70,6 +70,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
+        Handler.protocol_version = "HTTP/1.1"  # keep-alive, like most receivers
         server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
