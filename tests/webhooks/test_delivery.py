@@ -282,3 +282,27 @@ def test_payload_is_json_signed_as_sent(admin, agent, receivers):  # noqa: ANN00
     got = receiver.received[0]
     assert got.headers["content-type"] == "application/json"
     assert json.loads(got.body) == verified(secret, got)
+
+
+def test_the_worker_is_woken_after_commit_and_its_periodic_sweep_delivers(
+    admin, agent, receivers, django_capture_on_commit_callbacks
+):  # noqa: ANN001
+    """The commit enqueues one `deliver_webhooks` task (a wake-up); the periodic job registered in the settings
+    delivers what is due even if that enqueue was lost (ADR 006, 024)."""
+    from django.conf import settings
+    from django_tasks_db.models import DBTaskResult
+
+    from sanscouture.notifications.periodic import run_periodic_job
+    from sanscouture.webhooks.tasks import deliver_webhooks
+
+    receiver = receivers()
+    subscribe(admin, receiver)
+    task = declare().tasks.get(body__key=CAF)
+    with django_capture_on_commit_callbacks(execute=True):
+        task_status_set(task=task, status="in_progress", actor=agent)
+    assert DBTaskResult.objects.filter(task_path=deliver_webhooks.module_path).count() == 1
+    assert receiver.received == [], "the enqueue is only a wake-up: the worker sends"
+
+    assert "sanscouture.webhooks.jobs.deliver" in settings.SANSCOUTURE_PERIODIC_JOBS
+    assert run_periodic_job.call("sanscouture.webhooks.jobs.deliver")["livrees"] == 1
+    assert len(receiver.received) == 1
