@@ -81,13 +81,14 @@ def main() -> None:
             "seconds": round(total, 3),
             "deliveries_per_s": round(report.delivered / total, 1),
             "fast_receivers_done_s": round(fast_done, 3),
+            "fast_deliveries_per_s": round(len(fast) * args.events / fast_done, 1),
             "slow_receiver_done_s": round(receivers[0].received[-1].at - start, 3) if slow else None,
         }
         assert report.delivered == 10 * args.events, report
         assert all(len(r.received) == args.events for r in receivers)
         print(
             f"{name:<28} {out['deliveries']:>6} livraisons en {total:6.2f} s = {out['deliveries_per_s']:>7} /s ; "
-            f"les rapides ont tout reçu à {fast_done:6.2f} s"
+            f"les rapides ont tout reçu à {fast_done:6.2f} s ({out['fast_deliveries_per_s']} /s)"
             + (f" ; le lent à {out['slow_receiver_done_s']:6.2f} s" if slow else "")
         )
         return out
