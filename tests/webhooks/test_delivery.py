@@ -306,3 +306,28 @@ def test_the_worker_is_woken_after_commit_and_its_periodic_sweep_delivers(
     assert "sanscouture.webhooks.jobs.deliver" in settings.SANSCOUTURE_PERIODIC_JOBS
     assert run_periodic_job.call("sanscouture.webhooks.jobs.deliver")["livrees"] == 1
     assert len(receiver.received) == 1
+
+
+def test_addresses_are_checked_again_at_delivery_and_redirects_are_not_followed(admin, agent, receivers, settings):  # noqa: ANN001
+    """An address that became private (DNS changed, settings tightened) is not sent to; a 3xx is a failure (a
+    redirect could lead anywhere). Both wait for a retry: nothing is lost."""
+    receiver = receivers()
+    subscribe(admin, receiver)
+    task = declare().tasks.get(body__key=CAF)
+    task_status_set(task=task, status="in_progress", actor=agent)
+    settings.SANSCOUTURE_WEBHOOKS_ALLOW_PRIVATE = False
+    assert webhooks_deliver().retried == 1
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.PENDING, "InvalidWebhookUrl")
+    assert receiver.received == []
+
+    settings.SANSCOUTURE_WEBHOOKS_ALLOW_PRIVATE = True
+    receiver.status = 302
+    time_passes()
+    assert webhooks_deliver().retried == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == (
+        DeliveryStatus.PENDING,
+        302,
+        "HTTP 302",
+    )
