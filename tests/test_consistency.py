@@ -174,8 +174,6 @@ def test_every_url_has_a_declared_access():
         "/structures/1/jetons/",
         "/structures/1/jetons/1/revoquer",
         "/taches/",
-        "/vis-mon-job/",
-        "/vis-mon-job/1/convention/",
         "/structures/1/webhooks/",
         "/dossiers/00000000-0000-0000-0000-000000000000/",
         "/dossiers/00000000-0000-0000-0000-000000000000/journal/",
