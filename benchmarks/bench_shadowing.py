@@ -90,7 +90,9 @@ def run() -> None:
 
     catalogue()
     bodies = _seed()
-    print(f"{len(bodies)} structures de l'Hérault inscrites, {INTERACTIONS:,} interactions sur un an".replace(",", " "))
+    print(
+        f"{len(bodies)} structures de l'Hérault inscrites ; {INTERACTIONS:,} interactions sur un an".replace(",", " ")
+    )
     today = timezone.localdate()
     results: dict[str, object] = {"bodies": len(bodies), "interactions": INTERACTIONS}
     for key in ("departement:34", "caf:34"):
