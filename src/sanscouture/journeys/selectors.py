@@ -47,7 +47,8 @@ def is_move(slug: str) -> bool:
 @cache
 def fiche_competences() -> dict[str, dict[str, str]]:
     """Reviewed mapping: publication id → the competence that decides who handles its démarche."""
-    return yaml.safe_load(FICHE_COMPETENCES.read_text())
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: read by a process's first journey
+    return yaml.load(FICHE_COMPETENCES.read_text(), Loader=loader)  # noqa: S506 (a safe loader)
 
 
 @dataclass(frozen=True)
@@ -655,18 +656,23 @@ def _local_steps(event: LifeEvent, pl: Place, on: date, memo: dict[Any, Any], *,
 
 def _local_steps_of(life_event: str, memo: dict[Any, Any]) -> list[LocalStep]:
     """The local steps of a life event not withdrawn, kept in the memo while a one-row stamp of the table says
-    nothing was added or withdrawn (steps are never edited: a change is a withdrawal and a new step). The stamp is
-    plain SQL: the ORM would spend more composing the query than the database answering it."""
+    nothing was added or withdrawn (steps are never edited: a change is a withdrawal and a new step). The stamp
+    holds the latest creation and withdrawal times too, so that a step written by a rolled-back transaction is
+    never taken for a later one of the same id (SQLite reuses the highest id). Plain SQL: the ORM would spend
+    more composing the query than the database answering it."""
     table = LocalStep._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*), MAX(id), COUNT(withdrawn_at) FROM {table} WHERE life_event = %s",  # noqa: S608
+            "SELECT COUNT(*), MAX(id), COUNT(withdrawn_at), MAX(created_at), MAX(withdrawn_at) "  # noqa: S608
+            f"FROM {table} WHERE life_event = %s",
             [life_event],
         )
         stamp = cursor.fetchone()
     kept = memo.get(("local_steps", life_event))
     if kept is None or kept[0] != stamp:
-        steps = list(LocalStep.objects.filter(life_event=life_event, withdrawn_at__isnull=True).select_related("body"))
+        steps = [] if not stamp[0] else list(
+            LocalStep.objects.filter(life_event=life_event, withdrawn_at__isnull=True).select_related("body")
+        )
         kept = (stamp, steps)
         memo[("local_steps", life_event)] = kept
     return kept[1]
