@@ -670,8 +670,10 @@ def _local_steps_of(life_event: str, memo: dict[Any, Any]) -> list[LocalStep]:
         stamp = cursor.fetchone()
     kept = memo.get(("local_steps", life_event))
     if kept is None or kept[0] != stamp:
-        steps = [] if not stamp[0] else list(
-            LocalStep.objects.filter(life_event=life_event, withdrawn_at__isnull=True).select_related("body")
+        steps = (
+            []
+            if not stamp[0]
+            else list(LocalStep.objects.filter(life_event=life_event, withdrawn_at__isnull=True).select_related("body"))
         )
         kept = (stamp, steps)
         memo[("local_steps", life_event)] = kept
