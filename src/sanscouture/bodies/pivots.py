@@ -70,6 +70,7 @@ class PivotInfo:
         return f"{ANNUAIRE}/navigation/{self.annuaire}"
 
 
+@cache  # a few hundred names (régions, départements): computed once each
 def _slug(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in unidecode(name).lower()).split())
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from sanscouture.accounts.models import Membership
 from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.competences.routing import Place
-from sanscouture.journeys.selectors import Journey, journey_compute
+from sanscouture.journeys.selectors import Journey, journey_compute, journeys_batch
 
 from .errors import ActionRefused, HandoverAlreadyDecided, InvalidDeclaration, InvalidTransition, OpinionAlreadyGiven
 from .fields import KIND_PIVOT, due_days, field_labels
@@ -129,11 +129,16 @@ def plan_declaration(
     """The journey of arrival, the commune left (for a move) and the task each competent body will get: read
     by the declaration form (to ask consent body by body) and by `declaration_submit`. The commune left comes
     from its own journey (the routing index: no query); what the answers select is computed once for both."""
-    arrival = journey_compute(life_event=life_event, choices=choices, commune=commune, on=today)
+    with journeys_batch():
+        arrival = journey_compute(life_event=life_event, choices=choices, commune=commune, on=today)
+        departure = (
+            journey_compute(life_event=life_event, choices=choices, commune=commune_from, on=today)
+            if commune_from
+            else None
+        )
     planned = _plan(arrival, "arrivee")
     departure_commune = None
-    if commune_from:
-        departure = journey_compute(life_event=life_event, choices=choices, commune=commune_from, on=today)
+    if departure is not None:
         departure_commune = departure.commune
         if departure_commune.insee_code == arrival.commune.insee_code:
             raise InvalidDeclaration("La commune de départ et la commune d'arrivée sont la même commune.")

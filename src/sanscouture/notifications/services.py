@@ -72,10 +72,32 @@ def _message_id(key: str) -> str:
 
 def _enqueue_once_after_commit() -> None:
     """One wake-up of the worker per transaction, however many notifications it wrote (a declaration writes a
-    dozen). Robust: a lost enqueue must not fail the caller's committed change; the sweep delivers anyway."""
+    dozen). With the database queue of the settings (the same database), the task row is written in the caller's
+    transaction: one commit instead of two (docs/adr/025), and a rolled-back change leaves no task either. Any
+    other queue is reached after the commit, robustly: a lost enqueue must not fail the caller's committed change;
+    the sweep delivers anyway."""
     pending = transaction.get_connection().run_on_commit  # (savepoint ids, callback, robust)
-    if not any(entry[1] is _enqueue_delivery for entry in pending):
+    if any(entry[1] in (_enqueue_delivery, _delivery_enqueued) for entry in pending):
+        return
+    if _queue_in_this_database():
+        # Marks this transaction as having its wake-up (dropped with a rolled-back savepoint, like the row).
+        transaction.on_commit(_delivery_enqueued)
+        _enqueue_delivery()
+    else:
         transaction.on_commit(_enqueue_delivery, robust=True)
+
+
+def _delivery_enqueued() -> None:
+    """Nothing to do after the commit: the task row was written in the transaction."""
+
+
+def _queue_in_this_database() -> bool:
+    from django_tasks_db.backend import DatabaseBackend
+
+    from .tasks import deliver_outbox
+
+    backend = deliver_outbox.get_backend()
+    return isinstance(backend, DatabaseBackend) and transaction.get_connection().alias == "default"
 
 
 def _enqueue_delivery() -> None:
