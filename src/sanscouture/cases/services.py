@@ -17,6 +17,7 @@ from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.competences.routing import Place
 from sanscouture.journeys.selectors import Journey, journey_compute, journeys_batch
 
+from . import webhook_events
 from .errors import ActionRefused, HandoverAlreadyDecided, InvalidDeclaration, InvalidTransition, OpinionAlreadyGiven
 from .fields import KIND_PIVOT, due_days, field_labels
 from .models import (
@@ -219,6 +220,7 @@ def declaration_submit(
         by_person=on_behalf_body is None,
     )
     _notify_new_tasks(case, tasks)
+    webhook_events.case_opened(case, tasks)
     return case, token
 
 
@@ -300,6 +302,7 @@ def task_status_set(*, task: Task, status: str, reason: str = "", actor: Abstrac
         f"{task.body.name} : tâche « {TaskStatus(status).label} »" + (f" ({reason})" if reason else "") + ".",
         body=task.body,
     )
+    webhook_events.task_changed(task)
     return task
 
 
@@ -376,6 +379,7 @@ def task_hand_over(
             text=f"{task.body.name} vous oriente {what} du dossier {task.case.reference}.",
             dedupe_key=f"handover:{handover.pk}",
         )
+    webhook_events.handover_event(handover, "orientation.proposee")
     return handover
 
 
@@ -454,6 +458,7 @@ def handover_decide(
         f"{task.case.reference}.",
         dedupe_key=f"handover_decision:{handover.pk}",
     )
+    webhook_events.handover_event(handover, "orientation.acceptee" if accept else "orientation.refusee")
     return handover
 
 
@@ -669,6 +674,7 @@ def message_send(
         dedupe_key=f"message:{message.pk}",
         from_person=from_person,
     )
+    webhook_events.message_posted(message)
     return message
 
 
