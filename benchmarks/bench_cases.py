@@ -205,6 +205,35 @@ def throughput(args: argparse.Namespace, codes: list[str]) -> dict[str, object]:
         read_only(commune_from, commune)
         baseline.append((time.perf_counter() - t) * 1000)
 
+    # Second baseline, same run: the database alone — a transaction of as many trivial round trips as a
+    # declaration makes (SELECT 1) and one small INSERT, committed: what « declarations at database speed » means.
+    from django.db import transaction
+
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS bench_commit (id INTEGER PRIMARY KEY, v TEXT)")
+    with CaptureQueriesContext(connection) as probe:
+        submit_probe = plans[0]
+        declaration_submit(
+            life_event=LIFE_EVENT,
+            choices=MOVE,
+            commune=submit_probe[1],
+            commune_from=submit_probe[0],
+            values=VALUES,
+            consents=submit_probe[2],
+            today=today,
+        )
+    round_trips = len(probe.captured_queries)
+    db_only: list[float] = []
+    for i in range(len(timed)):
+        t = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cur:
+            for _ in range(round_trips - 1):
+                cur.execute("SELECT 1")
+            cur.execute(
+                "INSERT INTO bench_commit (id, v) VALUES (%s, %s)", [i + 1_000_000 * random.randrange(1000), "x"]
+            )
+        db_only.append((time.perf_counter() - t) * 1000)
+
     def submit(commune_from: str, commune: str, consents: list[int]) -> Case:
         case, _token = declaration_submit(
             life_event=LIFE_EVENT,
@@ -264,6 +293,8 @@ def throughput(args: argparse.Namespace, codes: list[str]) -> dict[str, object]:
         "submit": stats(timings),
         "submit_mean_ms": 1000 * sum_s / len(timed),
         "baseline_journey_compute_x2": stats(baseline),
+        "baseline_database_only": {**stats(db_only), "round_trips": round_trips},
+        "ratio_submit_to_database_p50": median(timings) / median(db_only),
         "baseline_mean_ms": sum(baseline) / len(baseline),
         "ratio_submit_to_read": (sum(timings) / len(timings)) / (sum(baseline) / len(baseline)),
         "ratio_submit_to_read_p50": median(timings) / median(baseline),
@@ -673,6 +704,12 @@ def show(r: dict[str, object]) -> None:
         f"     référence journey_compute × 2 (arrivée + départ) : médiane {base_ms:.1f} ms"
         f" ({1000 / d['baseline_mean_ms']:.1f}/s)   déclaration ÷ lecture : {d['ratio_submit_to_read']:.2f} × "
         f"(moyennes), {d['ratio_submit_to_read_p50']:.2f} × (médianes)"
+    )
+    db = d["baseline_database_only"]
+    print(
+        f"     référence base seule ({db['round_trips']} allers-retours triviaux + 1 INSERT, une transaction) : "
+        f"médiane {db['p50_ms']:.2f} ms ({1000 / db['p50_ms']:.0f}/s)   déclaration ÷ base : "
+        f"{d['ratio_submit_to_database_p50']:.2f} × (médianes)"
     )
     if r["backend"] == "sqlite":
         ok = verdict(d["cases_per_s"] >= TARGET_CASES_PER_S)

@@ -88,6 +88,23 @@ def run(args: argparse.Namespace) -> None:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(sort).print_stats(30)
             print(out.getvalue(), file=sys.stderr)
+    # The same first calls in a worker of `sanscouture serve`, which reads every life event before forking
+    # (journeys_warm): the memo dropped, the warm-up timed, then each life event's first call with its answers.
+    from sanscouture.catalogue.selectors import _drop_memo
+    from sanscouture.journeys import selectors
+
+    warm_s = float("nan")
+    first_served: dict[str, float] = {}
+    if hasattr(selectors, "journeys_warm"):  # absent from code older than issue 16 (comparison runs)
+        _drop_memo()
+        t = time.perf_counter()
+        selectors.journeys_warm()
+        warm_s = time.perf_counter() - t
+    for slug, choices, code in reversed(cases):  # other answers and communes than the cold pass's
+        if slug not in first_served and warm_s == warm_s:
+            t = time.perf_counter()
+            journey_compute(life_event=slug, choices=choices, commune=code)
+            first_served[slug] = (time.perf_counter() - t) * 1000
     for slug, choices, code in cases[:200]:  # warm-up: catalogue rows, routing index
         journey_compute(life_event=slug, choices=choices, commune=code)
     timings = []
@@ -112,6 +129,12 @@ def run(args: argparse.Namespace) -> None:
         f"premier appel     médiane {median(firsts):6.2f} ms   max {firsts[-1]:6.2f} ms ({slowest})   "
         f"cible ≤ 20 ms : {'OK' if firsts[-1] <= 20 else 'AU-DELÀ DE LA CIBLE'}"
     )
+    served = sorted(first_served.values()) or [float("nan")]
+    print(
+        f"premier appel après journeys_warm() ({warm_s:.2f} s, comme `serve` avant de lancer ses workers) : "
+        f"médiane {median(served):6.2f} ms   max {served[-1]:6.2f} ms   "
+        f"cible ≤ 20 ms : {'OK' if served[-1] <= 20 else 'AU-DELÀ DE LA CIBLE'}"
+    )
     print(f"route_all (base)  médiane {median(baseline):6.2f} ms   ratio médianes {p50 / median(baseline):.1f}")
     write_results(
         "journeys",
@@ -124,6 +147,10 @@ def run(args: argparse.Namespace) -> None:
             "first_call_ms": first,
             "first_call_p50_ms": median(firsts),
             "first_call_max_ms": firsts[-1],
+            "journeys_warm_s": warm_s,
+            "first_call_served_ms": first_served,
+            "first_call_served_p50_ms": median(served),
+            "first_call_served_max_ms": served[-1],
         },
     )
 

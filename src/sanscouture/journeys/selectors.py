@@ -646,6 +646,17 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
     )
 
 
+def journeys_warm(commune: str = "75056") -> int:
+    """Read every life event once, as `sanscouture serve` does before forking its workers: each keeps the life
+    events, the publications they cite, their fiches and what each paragraph says of a time limit, so that the
+    first journey of a life event in a worker only compiles its answers and routes its commune. Returns the
+    number of life events read."""
+    slugs = list(LifeEvent.objects.values_list("slug", flat=True))
+    for slug in slugs:
+        journey_compute(life_event=slug, choices=[], commune=commune)
+    return len(slugs)
+
+
 def _here(pl: Place, on: date, memo: dict[Any, Any]) -> dict[str, Any]:
     """What journeys found in one commune on one date (offices by pivot, competent bodies by publication), kept
     for the next journey there; the least recently used communes are dropped beyond COMMUNES_KEPT."""
