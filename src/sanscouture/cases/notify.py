@@ -49,7 +49,11 @@ def notify_bodies(
         return
     by_pk: dict[int, Body] = {}
     agents: dict[int, list] = {}
-    memberships = Membership.objects.filter(body__in=wanted, user__is_active=True).select_related("user", "body")
+    memberships = (
+        Membership.objects.filter(body__in=wanted, user__is_active=True)
+        .select_related("user", "body")
+        .only("user__email", "user__is_active", "body__name")  # what a notice and its e-mail show: no JSON read
+    )
     for membership in memberships:
         by_pk[membership.body_id] = membership.body
         agents.setdefault(membership.body_id, []).append(membership.user)
