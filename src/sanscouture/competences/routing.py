@@ -155,7 +155,7 @@ class _Index:
 
 _lock = threading.Lock()
 _state: dict[str, object] = {"index": None, "checked": 0.0}
-CHECK_EVERY_SECONDS = 2.0
+CHECK_EVERY_SECONDS = 0.5  # another process follows a change within a second (docs/deployment.md)
 # Bumped each time this process drops its index: what higher layers keep beside it (the catalogue memo of
 # journeys) is dropped with it, at once, even inside the transaction that changed the referential.
 _drops = [0]
