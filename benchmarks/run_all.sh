@@ -18,4 +18,5 @@ status=0
 "$PY" benchmarks/bench_impacts.py || status=$?
 "$PY" benchmarks/bench_opendata_export.py || status=$?
 "$PY" benchmarks/bench_webhooks.py || status=$?
+"$PY" benchmarks/bench_shadowing.py || status=$?
 exit "$status"
