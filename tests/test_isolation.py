@@ -893,6 +893,9 @@ ADMIN_NO_ADD = {
     "impacts/exchange",
     "impacts/notice",
     "notifications/outboxemail",
+    "shadowing/feedback",
+    "shadowing/pair",
+    "shadowing/pairevent",
 }
 ADMIN_NO_DELETE = {
     "accounts/accountevent",
@@ -907,6 +910,7 @@ ADMIN_NO_DELETE = {
     "impacts/action",
     "impacts/exchange",
     "impacts/notice",
+    "shadowing/pairevent",
 }
 ADMIN_SPECIAL = {
     "admin/logout/": "*=302 staff=405",  # POST only

@@ -39,8 +39,8 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details: 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = _error(request, exc.status, exc.code, exc.message, exc.details)
-    if isinstance(exc, Throttled):
-        response["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Throttled) or getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
     return response
 
 
