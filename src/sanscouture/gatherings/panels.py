@@ -58,7 +58,10 @@ def effect_of_territory(user: Any, territory: str | None, *, today: date) -> dic
     place = territory_parse(territory) if territory else territory_of_user(user)
     inside = set(territory_bodies(place).values_list("pk", flat=True))
     pairs = completed_pairs(since=today - LOOK_BACK, until=today)
-    gatherings = _held().filter(organiser_id__in=inside)
+    # An intercommunalité's own body has no département of its own: an event is the territory's when one of the
+    # bodies concerned is.
+    came = Invitation.objects.filter(attended=True, body_id__in=inside).values("gathering_id")
+    gatherings = _held().filter(Q(organiser_id__in=inside) | Q(pk__in=came)).select_related("organiser")
     treatments = treatments_of_gatherings(gatherings) + [p for p in pairs if set(p.bodies) & inside]
     panels = effects(treatments, pairs=pairs, today=today)
     return {"territoire": place.key, "territoire_nom": place.name, "agrege": aggregate(panels)}

@@ -105,9 +105,15 @@ def gatherings_for(user: Any) -> QuerySet[Gathering]:
         Gathering.objects.for_bodies(my_body_ids(user))
         .select_related("organiser")
         .annotate(
-            confirmed=Count("invitations", filter=Q(invitations__reply=Reply.YES, invitations__waitlisted_at=None)),
+            confirmed=Count(
+                "invitations",
+                filter=Q(invitations__reply=Reply.YES, invitations__waitlisted_at=None),
+                distinct=True,  # the join on invited bodies repeats each invitation
+            ),
             waiting=Count(
-                "invitations", filter=Q(invitations__reply=Reply.YES, invitations__waitlisted_at__isnull=False)
+                "invitations",
+                filter=Q(invitations__reply=Reply.YES, invitations__waitlisted_at__isnull=False),
+                distinct=True,
             ),
         )
     )
