@@ -19,9 +19,14 @@ urlpatterns = [
     path("", include("sanscouture.impacts.urls")),
     path("", include("sanscouture.journeys.urls")),
     path("", include("sanscouture.network.urls")),
+<<<<<<< HEAD
     path("", include("sanscouture.gatherings.urls")),
+=======
+    path("", include("sanscouture.shadowing.urls")),
+>>>>>>> main
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),
     path("", include("sanscouture.opendata.urls")),
+    path("", include("sanscouture.webhooks.urls")),
     path("", include("sanscouture.web.urls")),
 ]

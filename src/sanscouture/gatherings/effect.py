@@ -20,6 +20,7 @@ from django.db.models import Q
 from sanscouture.bodies.models import Body, BodyKind
 from sanscouture.network.models import InteractionKind
 from sanscouture.network.selectors import Period, ties_figures
+from sanscouture.territories.models import Commune
 
 from .ics import PARIS
 from .models import Gathering, GatheringStatus
@@ -90,6 +91,9 @@ def treatments_of_pairs(pairs: Iterable[Any]) -> list[Treatment]:
 
 
 def _territory(body: Body) -> Q:
+    if body.kind == BodyKind.EPCI and body.epci_id:  # an intercommunalité: those of the same département(s)
+        deps = Commune.objects.filter(epci_id=body.epci_id).values("departement_id")
+        return Q(epci_id__in=Commune.objects.filter(departement_id__in=deps).values("epci_id"))
     commune = body.commune
     if body.kind == BodyKind.MAIRIE and commune is not None and commune.epci_id:
         return Q(commune__epci_id=commune.epci_id)

@@ -8,8 +8,8 @@ from django.db.models import Q
 
 from sanscouture.bodies.models import Body
 from sanscouture.competences.schemas import BodyOut
-from sanscouture.errors import PermissionDeniedError
-from sanscouture.network.selectors import territory_bodies, territory_of_user, territory_parse
+from sanscouture.errors import DomainError, PermissionDeniedError
+from sanscouture.network.selectors import Territory, territory_bodies, territory_of_user, territory_parse
 
 from .effect import Treatment, aggregate, effects, treatments_of_gatherings, treatments_of_pairs
 from .models import Gathering, GatheringStatus, Invitation
@@ -50,12 +50,23 @@ def effect_for_bodies(user: Any, *, today: date) -> dict[str, Any]:
     }
 
 
+def _default_territory(user: Any) -> Territory:
+    """The caller's département; for an intercommunalité (no département of its own), the intercommunalité."""
+    try:
+        return territory_of_user(user)
+    except DomainError:
+        epci = Body.objects.filter(memberships__user=user, epci__isnull=False).values_list("epci_id", flat=True)
+        if epci.first():
+            return territory_parse(f"epci:{epci.first()}")
+        raise
+
+
 def effect_of_territory(user: Any, territory: str | None, *, today: date) -> dict[str, Any]:
     """Every event whose bodies are in the territory (an intercommunalité or a département; by default the caller's
     département), aggregated; any agent of a body sees it (figures about bodies, never agents)."""
     if not my_body_ids(user):
         raise EffectReserved("L'effet des rencontres se consulte avec un compte d'agent d'une structure.")
-    place = territory_parse(territory) if territory else territory_of_user(user)
+    place = territory_parse(territory) if territory else _default_territory(user)
     inside = set(territory_bodies(place).values_list("pk", flat=True))
     pairs = completed_pairs(since=today - LOOK_BACK, until=today)
     # An intercommunalité's own body has no département of its own: an event is the territory's when one of the

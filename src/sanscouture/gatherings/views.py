@@ -284,7 +284,7 @@ def private_reply(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=status,
     )
-    response["Referrer-Policy"] = "no-referrer"  # the token must not travel to another site
+    response["Referrer-Policy"] = "same-origin"  # the token never travels to another site
     return response
 
 
