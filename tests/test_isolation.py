@@ -100,13 +100,10 @@ class World:
     lines: dict[str, BudgetLine] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     files: dict[str, SharedFile] = field(default_factory=dict)
-<<<<<<< HEAD
     gatherings: dict[str, Gathering] = field(default_factory=dict)  # body key → the gathering it organises
-=======
     pairs: dict[str, Pair] = field(default_factory=dict)  # body key → a scheduled « vis mon job » pair of its agent
     webhooks: dict[str, Subscription] = field(default_factory=dict)  # body key → its subscription (issue 15)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
->>>>>>> main
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -279,7 +276,6 @@ def build_world(referential) -> World:  # noqa: ANN001
         for key in (first, second):
             w.contracts[key], w.sheets[key], w.lines[key], w.indicators[key] = contract, sheet, line, indicator
             w.files[key] = shared
-<<<<<<< HEAD
     # Gatherings (issue 13): each body organises one (in ten days) inviting itself and its partner, whose agents are
     # invited; the foreign body sees nothing of it.
     start = timezone.now() + timedelta(days=10)
@@ -300,7 +296,6 @@ def build_world(referential) -> World:  # noqa: ANN001
                     gathering=g, user=m.user, body=m.body, nonce=f"n{g.pk}-{m.pk}", token_hash=f"iso-{g.pk}-{m.pk}"
                 )
         w.gatherings[key] = g
-=======
     # Vis mon job (issue 13): each body's agent opted in, with a scheduled pair with the agent of the mairie of
     # Saint-Brieuc (a body of case B): an agent sees their own pair, the CAF's administrator the CAF's.
     for role in ("propre", "partage", "etranger", "mairie22"):
@@ -338,7 +333,6 @@ def build_world(referential) -> World:  # noqa: ANN001
             payload="{}",
             next_attempt_at=timezone.now(),
         )
->>>>>>> main
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
             recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
@@ -480,7 +474,6 @@ HTML: dict[str, str] = {
     # the message), others do not see the form (404).
     "GET contrats/<int:contrat_id>/projets-territoire.<str:fmt>": f"{AGENT_PAGE} *=200",
     "POST contrats/<int:contrat_id>/projets-territoire": f"{AGENT_PAGE} *=404 admin=302,302,404 staff=302",
-<<<<<<< HEAD
     # Gatherings (issue 13): seen by the agents of the bodies invited (the organiser's included); organised, changed,
     # cancelled and their attendance noted by the organiser's administrators and référents (a refused cancellation
     # comes back with its message: 302). A reply is an invited agent's own. The private link: a wrong one is a 404.
@@ -494,7 +487,6 @@ HTML: dict[str, str] = {
     "GET rencontres/<int:rencontre_id>/presences": f"{AGENT_PAGE} *=404 admin=200,404,404",
     "GET rencontres/<int:rencontre_id>/invitation.ics": f"{AGENT_PAGE} *=200,200,404 staff=404",
     "GET rencontres/invitation/<str:token>/": "*=404",
-=======
     # Vis mon job (issue 13): an agent's own pairs, an administrator's body's; staff belong to no body. Objects are
     # each body's scheduled pair. A POST without a valid form: 400, or back to the page with a message (302).
     "GET vis-mon-job/": f"{AGENT_PAGE} *=200",
@@ -518,7 +510,6 @@ HTML: dict[str, str] = {
     "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/livraisons/<str:livraison_id>/rejouer": (
         f"{AGENT_PAGE} *=404 admin=302,404,404"
     ),
->>>>>>> main
 }
 
 API: dict[str, str] = {
@@ -618,7 +609,6 @@ API: dict[str, str] = {
     "POST /contrats/{id}/projets-territoire": (
         "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
     ),
-<<<<<<< HEAD
     # Gatherings (issue 13): tokens act as their body (a référent's token organises like a référent); a reply is a
     # person's own (a token has no invitation: 404); attendance before the start: 409.
     "GET /rencontres": "anonyme=401 personne=401 *=200",
@@ -639,7 +629,6 @@ API: dict[str, str] = {
     ),
     "GET /rencontres/invitation/{token}": "*=404",
     "POST /rencontres/invitation/{token}/reponse": "*=404",
-=======
     # Vis mon job (issue 13). Tokens act as their body: they read its suggestions and pairs; they neither opt in,
     # accept, approve nor give feedback (403). Objects: each body's scheduled pair (its agent proposed it).
     "GET /vis-mon-job/suggestions": "anonyme=401 personne=401 staff=403 *=200",
@@ -688,7 +677,6 @@ API: dict[str, str] = {
     "POST /webhooks/{webhook_id}/livraisons/{livraison_id}/rejouer": (
         "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
     ),
->>>>>>> main
 }
 
 
@@ -801,7 +789,6 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/fiches/{id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
         "/indicateurs/{indicateur_id}/valeurs": {"date": "2026-06-01", "valeur": 120},
         "/contrats/{id}/projets-territoire": {"pilote": w.bodies[target].pk, "projets": []},
-<<<<<<< HEAD
         "/rencontres": {
             "structure": w.bodies[target].pk,
             "titre": "Fête des voisins au travail",
@@ -814,7 +801,6 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/rencontres/{id}/reponse": {"reponse": "oui"},
         "/rencontres/{id}/presences": {"presents": []},
         "/rencontres/invitation/{token}/reponse": {"reponse": "oui"},
-=======
         "/vis-mon-job/inscription": {"metier": "Gestionnaire", "a_montrer": "L'instruction"},
         "/vis-mon-job/inscription/retrait": {},
         "/vis-mon-job/binomes": {"inscription": 999999},
@@ -828,7 +814,6 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
             "url": "https://9.9.9.9/webhooks",
             "evenements": ["avis.nouveau"],
         },
->>>>>>> main
     }.get(path)
 
 
@@ -937,11 +922,8 @@ API_IDS = {
     "/contrats/": "contrat_id",
     "/fiches/": "fiche_id",
     "/structures/": "structure_id",
-<<<<<<< HEAD
     "/rencontres/": "rencontre_id",
-=======
     "/vis-mon-job/binomes/": "binome_id",
->>>>>>> main
 }
 
 

@@ -89,10 +89,7 @@ api.add_router("/", cases_router)
 api.add_router("/", network_router)
 api.add_router("/", impacts_router)
 api.add_router("/", contracts_router)
-<<<<<<< HEAD
 api.add_router("/", gatherings_router)
-=======
 api.add_router("/", opendata_router)
 api.add_router("/", shadowing_router)
 api.add_router("/", webhooks_router)
->>>>>>> main

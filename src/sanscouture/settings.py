@@ -260,12 +260,9 @@ SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.network.jobs.ledger_sync": 3600,  # the network's ledger (also read before every figure)
     "sanscouture.cases.jobs.handovers": 3600,
     "sanscouture.impacts.jobs.remind": 24 * 3600,
-<<<<<<< HEAD
     "sanscouture.gatherings.jobs.remind": 3600,
-=======
     "sanscouture.webhooks.jobs.deliver": 60,  # retries fall due between two wake-ups (docs/adr/024)
     "sanscouture.webhooks.jobs.purge": 24 * 3600,
->>>>>>> main
 }
 # Responsabilité collective: days an affected body has to answer a notice (DT-DICT's 9 days, Code de
 # l'environnement R554-22) and days before that deadline when it is reminded.

@@ -19,11 +19,8 @@ urlpatterns = [
     path("", include("sanscouture.impacts.urls")),
     path("", include("sanscouture.journeys.urls")),
     path("", include("sanscouture.network.urls")),
-<<<<<<< HEAD
     path("", include("sanscouture.gatherings.urls")),
-=======
     path("", include("sanscouture.shadowing.urls")),
->>>>>>> main
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),
     path("", include("sanscouture.opendata.urls")),
