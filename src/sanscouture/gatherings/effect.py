@@ -72,18 +72,20 @@ def treatment_of_pair(*, ref: str, label: str, day: date, body_a: int, body_b: i
     return Treatment("vis_mon_job", ref, label, day, tuple(sorted((body_a, body_b))))
 
 
-def treatments_of_pairs(pairs: Iterable[Any]) -> list[Treatment]:
-    """Completed pairs as given by `shadowing.selectors.pairs_completed` (objects or dicts with `id`, `titre` or
-    `label`, `date` or `day`, and the two bodies `body_a`/`body_b` ids)."""
+def treatments_of_pairs(pairs: Iterable[dict[str, Any]]) -> list[Treatment]:
+    """Completed pairs as `shadowing.selectors.pairs_completed` gives them (`id`, `interne`, `structure_a`,
+    `structure_b`, `debut`, `fin`): the event's day is the immersion's last day."""
     out = []
     for p in pairs:
-        get = p.get if isinstance(p, dict) else lambda k, d=None, p=p: getattr(p, k, d)
+        if p.get("interne"):
+            continue
+        a, b = p["structure_a"], p["structure_b"]
         t = treatment_of_pair(
-            ref=f"pair:{get('id')}",
-            label=get("titre") or get("label") or "Vis mon job",
-            day=get("date") or get("day"),
-            body_a=get("body_a") if isinstance(get("body_a"), int) else get("body_a_id"),
-            body_b=get("body_b") if isinstance(get("body_b"), int) else get("body_b_id"),
+            ref=f"pair:{p['id']}",
+            label=f"{a.name} et {b.name}",
+            day=p["fin"],
+            body_a=a.pk,
+            body_b=b.pk,
         )
         if t:
             out.append(t)

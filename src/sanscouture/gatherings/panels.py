@@ -10,6 +10,7 @@ from sanscouture.bodies.models import Body
 from sanscouture.competences.schemas import BodyOut
 from sanscouture.errors import DomainError, PermissionDeniedError
 from sanscouture.network.selectors import Territory, territory_bodies, territory_of_user, territory_parse
+from sanscouture.shadowing.selectors import pairs_completed
 
 from .effect import Treatment, aggregate, effects, treatments_of_gatherings, treatments_of_pairs
 from .models import Gathering, GatheringStatus, Invitation
@@ -24,11 +25,7 @@ class EffectReserved(PermissionDeniedError):
 
 
 def completed_pairs(*, since: date, until: date) -> list[Treatment]:
-    """The completed job-shadowing pairs between two bodies, as treatments (none while shadowing has no selector)."""
-    try:
-        from sanscouture.shadowing.selectors import pairs_completed  # type: ignore[import-not-found,attr-defined]
-    except ImportError:
-        return []
+    """The completed job-shadowing pairs between two bodies, as treatments."""
     return treatments_of_pairs(pairs_completed(since=since, until=until))
 
 
