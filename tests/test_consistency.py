@@ -13,7 +13,18 @@ from sanscouture.bodies.services import pivot_labels
 from sanscouture.competences.catalogue import LEVELS, catalogue
 
 SRC = Path(sanscouture.__file__).parent
-APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "contracts", "impacts", "web"]
+APPS = [
+    "territories",
+    "bodies",
+    "accounts",
+    "competences",
+    "catalogue",
+    "journeys",
+    "contracts",
+    "impacts",
+    "shadowing",
+    "web",
+]
 
 # Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
 PUBLIC = {
@@ -175,8 +186,6 @@ def test_every_url_has_a_declared_access():
         "/structures/1/jetons/",
         "/structures/1/jetons/1/revoquer",
         "/taches/",
-        "/vis-mon-job/",
-        "/vis-mon-job/1/convention/",
         "/rencontres/",
         "/rencontres/nouvelle",
         "/rencontres/effet/",
@@ -221,6 +230,14 @@ def test_every_url_has_a_declared_access():
         "/fichiers/1/",
         "/fichiers/1/versions",
         "/fichiers/1/versions/1/telecharger",
+        "/vis-mon-job/",
+        "/vis-mon-job/inscription/",
+        "/vis-mon-job/suggestions/",
+        "/vis-mon-job/proposer",
+        "/vis-mon-job/1/",
+        "/vis-mon-job/1/action",
+        "/vis-mon-job/1/convention/",
+        "/vis-mon-job/1/retour/",
     ],
 )
 def test_agent_pages_redirect_anonymous_people_to_login(client, path):

@@ -964,6 +964,9 @@ ADMIN_NO_ADD = {
     "impacts/notice",
     "notifications/outboxemail",
     "gatherings/gathering",
+    "shadowing/feedback",
+    "shadowing/pair",
+    "shadowing/pairevent",
 }
 ADMIN_NO_DELETE = {
     "gatherings/gathering",
@@ -979,6 +982,7 @@ ADMIN_NO_DELETE = {
     "impacts/action",
     "impacts/exchange",
     "impacts/notice",
+    "shadowing/pairevent",
 }
 ADMIN_SPECIAL = {
     "admin/logout/": "*=302 staff=405",  # POST only
