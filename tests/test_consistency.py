@@ -66,6 +66,8 @@ PUBLIC = {
     "opendata/qui-fait-quoi.schema.json",
     "opendata/data-inclusion/structures.json",
     "opendata/data-inclusion/services.json",
+    # Gatherings (issue 13): the invitation's private link answers without a login (its token is the access).
+    "rencontres/invitation/<str:token>/",
 }
 AGENTS_ONLY = {
     "declarations/",
@@ -131,6 +133,16 @@ AGENTS_ONLY = {
     "vis-mon-job/<int:pair_id>/action",
     "vis-mon-job/<int:pair_id>/convention/",
     "vis-mon-job/<int:pair_id>/retour/",
+    # Gatherings (issue 13).
+    "rencontres/",
+    "rencontres/nouvelle",
+    "rencontres/effet/",
+    "rencontres/<int:rencontre_id>/",
+    "rencontres/<int:rencontre_id>/modifier",
+    "rencontres/<int:rencontre_id>/annuler",
+    "rencontres/<int:rencontre_id>/reponse",
+    "rencontres/<int:rencontre_id>/presences",
+    "rencontres/<int:rencontre_id>/invitation.ics",
     # Webhooks of a body (issue 15).
     "structures/<int:body_id>/webhooks/",
     "structures/<int:body_id>/webhooks/<uuid:webhook_id>/",
@@ -174,6 +186,11 @@ def test_every_url_has_a_declared_access():
         "/structures/1/jetons/",
         "/structures/1/jetons/1/revoquer",
         "/taches/",
+        "/rencontres/",
+        "/rencontres/nouvelle",
+        "/rencontres/effet/",
+        "/rencontres/1/",
+        "/rencontres/1/presences",
         "/structures/1/webhooks/",
         "/dossiers/00000000-0000-0000-0000-000000000000/",
         "/dossiers/00000000-0000-0000-0000-000000000000/journal/",

@@ -170,6 +170,30 @@ def test_a_national_referential_is_never_written_during_a_request(referential, c
     assert {args[1] for args in started} == {f"data-inclusion-{timezone.localdate().isoformat()}-v{older.version}"}
 
 
+def test_the_task_worker_writes_the_edition_a_request_asked_for(
+    referential, client, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):  # noqa: ANN001
+    """The request enqueues the edition once; the worker's task writes it; the next request serves it."""
+    from django_tasks_db.models import DBTaskResult
+
+    from sanscouture.opendata import data_inclusion
+    from sanscouture.opendata.tasks import data_inclusion_write_task
+
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(data_inclusion, "SYNC_COMMUNES", 100)
+    monkeypatch.setattr(data_inclusion, "_asked", set())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get("/api/v1/opendata/data-inclusion/structures").status_code == 503
+        assert client.get("/api/v1/opendata/data-inclusion/services").status_code == 503
+    (queued,) = DBTaskResult.objects.filter(task_path=data_inclusion_write_task.module_path)
+    today = timezone.localdate().isoformat()
+    assert queued.args_kwargs["args"] == [today]
+    assert data_inclusion_write_task.call(today) > 0
+    response = client.get("/api/v1/opendata/data-inclusion/structures?limite=2")
+    assert response.status_code == 200 and response["X-Edition"].startswith(today)
+    assert data_inclusion_write_task.call(today) > 0  # already written: read back, not rewritten
+
+
 def test_the_catalogue_lists_both_datasets_with_their_sizes(referential, client, settings, tmp_path):  # noqa: ANN001
     from rdflib import Graph, URIRef
     from rdflib.namespace import DCAT

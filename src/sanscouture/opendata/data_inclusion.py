@@ -11,7 +11,6 @@ import fcntl
 import json
 import logging
 import os
-import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -22,7 +21,7 @@ from pathlib import Path
 import pydantic
 from data_inclusion.schema.v1 import Service, Structure, score_qualite
 from django.conf import settings
-from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 
 from sanscouture.bodies.models import Body, BodyKind
@@ -35,7 +34,7 @@ logger = logging.getLogger("sanscouture.opendata")
 Progress = Callable[[str, int, int], None]
 # Up to this many current communes a request may write a missing edition itself (the test referential: ≈ 5 s);
 # above, all of France (≈ 700,000 services, minutes), a background thread writes it and requests are served the
-# latest written edition meanwhile, or told to come back (503) when there is none yet.
+# latest written edition meanwhile, or told to come back (503) when there is none yet; the task worker writes it.
 SYNC_COMMUNES = 5000
 RETRY_AFTER = 120
 NAME = "data-inclusion"
@@ -491,31 +490,34 @@ def data_inclusion_available() -> Export | None:
     return _latest(directory)
 
 
-_background = threading.Lock()
+_asked: set[str] = set()  # editions this process already handed to the worker
 
 
 def _write_in_background(directory: Path, stem: str, on: date) -> None:
-    if not _background.acquire(blocking=False):
-        return  # this process is writing it already
+    """Hand the edition to the task worker (`data_inclusion_write_task`), once per edition and process: the web
+    process never spends minutes of CPU (and its GIL) on it while it serves requests."""
+    if stem in _asked:
+        return
+    _asked.add(stem)
+    from .tasks import data_inclusion_write_task
 
-    def run() -> None:
+    transaction.on_commit(lambda: data_inclusion_write_task.enqueue(on.isoformat()))
+
+
+def data_inclusion_write_current(*, on: date) -> Export | None:
+    """The worker's side: write the edition of `on` at the routing version of now, unless it is written or another
+    process is writing it (then None)."""
+    directory = _directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"{NAME}-{on.isoformat()}-v{_routing_version()}"
+    with (directory / f".{NAME}.lock").open("w") as lock:
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            with (directory / f".{NAME}.lock").open("w") as lock:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    return  # another process is writing it
-                if not _stored(directory, stem, on):
-                    data_inclusion_write(directory=directory, on=on)
-            _remove_older(directory, stem)
-        except Exception:
-            logger.exception("échec de l'écriture de l'export data·inclusion")
-        finally:
-            connection.close()  # this thread's own connection
-            _background.release()
-
-    threading.Thread(target=run, name="data-inclusion-export", daemon=True).start()
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # another process is writing it
+        export = _stored(directory, stem, on) or data_inclusion_write(directory=directory, on=on)
+    _remove_older(directory, stem)
+    return export
 
 
 def _remove_older(directory: Path, stem: str) -> None:
