@@ -578,13 +578,8 @@ def ties_figures(*, ties: set[tuple[int, int]], period: Period, exclude: tuple[s
     per 30 days), hand-overs decided, refusal rate, median acceptance delay, mean trust of the ties' ratings. Used by
     the gatherings' effect panel (issue 13) on treated and comparable ties alike; `exclude`: kinds left out."""
     ids = {x for pair in ties for x in pair}
-    rows = (
-        Interaction.objects.between(period.start, period.end)
-        .filter(from_body_id__in=ids, to_body_id__in=ids)
-        .exclude(from_body=F("to_body"))
-        .exclude(kind__in=exclude)
-    )
-    ledger = _ledger(rows, "from_body_id", "to_body_id")
+    where = Q(from_body_id__in=ids, to_body_id__in=ids) & ~Q(from_body=F("to_body")) & ~Q(kind__in=exclude)
+    ledger = _ledger(_facts(period, where, ("a", "b")))
     total = accepted = refused = 0
     delays: list[int] = []
     for (x, y, kind), n in ledger.counts.items():
