@@ -151,6 +151,9 @@ class _Index:
     current_since: date = date.min
     boundaries: tuple[date, ...] = ()
     past: dict[date, "_Index"] = field(default_factory=dict)
+    # Every competence's answer for a place, in catalogue order, per date asked (ADR 001, amendment of issue 16):
+    # date → place pk → answers. Filled place by place on first use; the warm path is one look-up per place.
+    rows: dict[date, dict[int, tuple[Routing, ...]]] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -551,18 +554,55 @@ def route_all(*, commune: str | Place, on: date | None = None) -> list[Routing]:
     """Every competence of the catalogue for one commune."""
     on = check_date(on)
     pl = commune if isinstance(commune, Place) else place_at(commune, on)
-    index = _index_at(on)
-    return [_route(index, comp, pl, on) for comp in catalogue().competences.values()]
+    return list(_row(_index_at(on), pl, on))
 
 
 def route_everywhere(*, on: date | None = None) -> Iterator[tuple[Place, Competence, Routing]]:
     """Every competence for every commune of France as it stood on `on` (default: today), in one pass."""
     on = check_date(on)
     index = _index_at(on)
-    comps = [(comp, comp.rule_at(on)) for comp in catalogue().competences.values()]
+    rules = _rules(on)
+    comps = tuple(comp for comp, _ in rules)
+    rows = _rows(index, on)
     for pl in index.places.values():
-        for comp, rule in comps:
-            yield pl, comp, _route(index, comp, pl, on, rule)
+        row = rows.get(pl.pk)
+        if row is None:
+            row = _row(index, pl, on, rules)
+        for comp, answer in zip(comps, row, strict=True):
+            yield pl, comp, answer
+
+
+_ROWS_KEPT = 4  # dates whose answer rows an index keeps (today, and a few dates asked in a page or a test)
+
+
+def _rows(index: _Index, on: date) -> dict[int, tuple[Routing, ...]]:
+    rows = index.rows.get(on)
+    if rows is None:
+        if len(index.rows) >= _ROWS_KEPT:
+            index.rows.clear()
+        rows = index.rows[on] = {}
+    return rows
+
+
+def _row(
+    index: _Index, pl: Place, on: date, rules: list[tuple[Competence, Rule | None]] | None = None
+) -> tuple[Routing, ...]:
+    """Every competence's answer for `pl` on `on`, in catalogue order: computed once per (index, date, place),
+    then shared (answers are immutable). A place that is not the index's own (a copy without overrides, a
+    place of another date) is answered without being kept."""
+    rows = _rows(index, on)
+    row = rows.get(pl.pk)
+    if row is not None:
+        return row
+    row = tuple(_route(index, comp, pl, on, rule) for comp, rule in (rules or _rules(on)))
+    own = index.places.get(pl.insee_code) or index.sub_places.get(pl.insee_code)
+    if own is pl:
+        rows[pl.pk] = row
+    return row
+
+
+def _rules(on: date) -> list[tuple[Competence, Rule | None]]:
+    return [(comp, comp.rule_at(on)) for comp in catalogue().competences.values()]
 
 
 def _route(index: _Index, comp: Competence, pl: Place, on: date, rule: Rule | None = None) -> Routing:
