@@ -5,6 +5,7 @@ in-memory index of the referential (communes → bodies at each level, declarati
 rebuilt lazily when the referential changes (any process: a version row in the database).
 """
 
+import gc
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -154,6 +155,9 @@ class _Index:
     # Every competence's answer for a place, in catalogue order, per date asked (ADR 001, amendment of issue 16):
     # date → place pk → answers. Filled place by place on first use; the warm path is one look-up per place.
     rows: dict[date, dict[int, tuple[Routing, ...]]] = field(default_factory=dict)
+    # One answer object for the answers several places share (a département's, an EPCI's): rows of every place
+    # hold ≈ 0.7 M distinct answers instead of 2 M (34,969 × 56).
+    shared: dict[tuple, Routing] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -564,9 +568,21 @@ def route_everywhere(*, on: date | None = None) -> Iterator[tuple[Place, Compete
     rules = _rules(on)
     comps = tuple(comp for comp, _ in rules)
     rows = _rows(index, on)
+    missing = [pl for pl in index.places.values() if pl.pk not in rows]
+    if missing:
+        # ≈ 0.7 M answers kept at once: without cycles among them, the collector's passes over a growing heap
+        # would only cost time (40 % of the first pass under load), so it waits until they are built.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for pl in missing:
+                _row(index, pl, on, rules)
+        finally:
+            if paused:
+                gc.enable()
     for pl in index.places.values():
         row = rows.get(pl.pk)
-        if row is None:
+        if row is None:  # dropped meanwhile (another date asked by another thread): answered again
             row = _row(index, pl, on, rules)
         for comp, answer in zip(comps, row, strict=True):
             yield pl, comp, answer
@@ -594,7 +610,24 @@ def _row(
     row = rows.get(pl.pk)
     if row is not None:
         return row
-    row = tuple(_route(index, comp, pl, on, rule) for comp, rule in (rules or _rules(on)))
+    shared = index.shared
+    mairie = pl.level_bodies[0]
+    mine: tuple[BodyInfo, ...] | None = None  # the mairie as a one-body tuple, one for the whole row
+    answers = []
+    for comp, rule in rules or _rules(on):
+        answer = _route(index, comp, pl, on, rule)
+        if not answer.pending:  # an answer with its disagreements to compute is this place's own
+            bodies = answer.bodies
+            if len(bodies) == 1 and bodies[0] is mairie:
+                if mine is None:
+                    mine = bodies
+                elif bodies is not mine:
+                    answer = answer._replace(bodies=mine)
+            elif not any(b is mairie for b in bodies):
+                # ids are stable: the answer kept as value holds the reason and the bodies alive.
+                answer = shared.setdefault((answer.subject, id(answer.reason), *map(id, bodies)), answer)
+        answers.append(answer)
+    row = tuple(answers)
     own = index.places.get(pl.insee_code) or index.sub_places.get(pl.insee_code)
     if own is pl:
         rows[pl.pk] = row
