@@ -20,6 +20,7 @@ from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
 from sanscouture.contracts.demo import demo_contracts
+from sanscouture.gatherings.demo import demo_gatherings
 from sanscouture.impacts.demo import demo_actions
 from sanscouture.network.demo import demo_network
 from sanscouture.shadowing.demo import demo_shadowing
@@ -60,6 +61,7 @@ class Command(BaseCommand):
             shadowing = demo_shadowing(common_password=options.get("password"))
             logins = [*logins, *shadowing.logins]
             crte = demo_contracts()
+            rencontres = demo_gatherings()
         if options["json"]:
             document = {
                 "agents": [
@@ -83,6 +85,10 @@ class Command(BaseCommand):
                 ],
                 "actions": [
                     {"id": a.pk, "titre": a.title, "structure": a.body.key, "avis": a.notices.count()} for a in actions
+                ],
+                "rencontres": [
+                    {"id": g.pk, "titre": g.title, "organisatrice": g.organiser.key, "debut": g.starts_at.isoformat()}
+                    for g in rencontres
                 ],
             }
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
@@ -119,3 +125,7 @@ class Command(BaseCommand):
         self.stdout.write("Contrat de démonstration — fiche action et ses leviers :")
         self.stdout.write(f"  {crte.contract.title} : {base}/contrats/{crte.contract.pk}/")
         self.stdout.write(f"  {crte.sheet.title} : {base}/fiches/{crte.sheet.pk}/")
+        self.stdout.write("Rencontres de démonstration (CC Estuaire et Sillon) — et leur effet :")
+        for g in rencontres:
+            self.stdout.write(f"  {g.title} ({g.starts_at:%d/%m/%Y}) : {base}/rencontres/{g.pk}/")
+        self.stdout.write(f"  Effet des rencontres : {base}/rencontres/effet/")
