@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),
     path("", include("sanscouture.opendata.urls")),
+    path("", include("sanscouture.open311.urls")),
     path("", include("sanscouture.web.urls")),
 ]
