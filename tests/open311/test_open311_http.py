@@ -256,6 +256,25 @@ def test_personal_fields_are_never_echoed_nor_logged(js, server, tokens):
     assert email not in log and "Signalante" not in log
 
 
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_the_pypi_georeport_client_reads_what_we_serve(js, server, tokens, fmt):
+    """PyPI's `georeport` (0.3.1: reads only, no POST) against our server, in both formats."""
+    from georeport import GeoReport
+
+    status, (item,) = js.create(**_waste_request(tokens))
+    assert status == 200
+    client = GeoReport(server.url + "/open311/v2", jurisdiction=SAINT_MARTIN, output_format=fmt)
+    services = client.get_service_list()
+    assert WASTE in {s["service_code"] for s in services}
+    definition = client.get_service_definition(WASTE)
+    assert "commune" in str(definition["attributes"])
+    found = client.get_service_request(str(item["service_request_id"]))
+    assert str(found["service_request_id"]) == str(item["service_request_id"]) and found["status"] == "open"
+    listed = client.get_service_requests(service_code=WASTE, status="open")
+    listed = listed if isinstance(listed, list) else [listed]
+    assert str(item["service_request_id"]) in {str(r["service_request_id"]) for r in listed}
+
+
 # --- Bad input: the spec's error model, and nothing changed -------------------------------------------------------
 
 
@@ -298,6 +317,9 @@ def test_errors_of_the_reads(xml, js):
     assert _error(xml.call("PUT", "requests", base), 405)
     assert _error(js.call("POST", "services", base), 405)
     assert _error(xml.call("GET", "pas-une-ressource"), 404)
+    # The edge's refusals (control characters here) speak the spec's error model too.
+    assert "interdit" in _error(xml.services("34274\x00"), 400)
+    assert "interdit" in _error(js.services("34274\x00"), 400)
 
 
 def test_errors_of_the_write_change_nothing(xml, js, tokens):

@@ -29,7 +29,7 @@ class ServiceRequest(models.Model):
     zipcode = models.CharField(max_length=5, blank=True)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    media_url = models.URLField(max_length=500, blank=True)
+    media_url = models.CharField(max_length=500, blank=True, help_text="Adresse http(s) d'une photo ou d'un média")
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     requested_at = models.DateTimeField(auto_now_add=True)
 

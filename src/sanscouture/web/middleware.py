@@ -28,6 +28,7 @@ from sanscouture.errors import (
     Throttled,
     envelope,
 )
+from sanscouture.open311.views import error_response as open311_error_response
 from sanscouture.safetext import FORBIDDEN_IN_LINE, describe, first_forbidden
 
 API_PREFIX = "/api/"
@@ -168,8 +169,11 @@ def _is_anonymous(request: HttpRequest) -> bool:
 
 
 def _refusal(request: HttpRequest, exc: DomainError, in_api: bool) -> HttpResponse:
-    if in_api:
-        response: HttpResponse = JsonResponse(envelope(exc.code, exc.message, exc.details), status=exc.status)
+    if request.path_info.startswith(OPEN311_PREFIX):  # the GeoReport spec's own error model (docs/adr/023)
+        fmt = "json" if request.path_info.endswith(".json") else "xml"
+        response: HttpResponse = open311_error_response(exc.status, exc.message, fmt)
+    elif in_api:
+        response = JsonResponse(envelope(exc.code, exc.message, exc.details), status=exc.status)
     else:
         context = {
             "title": PAGE_TITLES.get(exc.status, "Requête refusée"),

@@ -22,6 +22,7 @@ from sanscouture.competences.services import referential_load
 from sanscouture.contracts.demo import demo_contracts
 from sanscouture.impacts.demo import demo_actions
 from sanscouture.network.demo import demo_network
+from sanscouture.open311.demo import demo_open311
 
 
 class Command(BaseCommand):
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             actions = demo_actions()
             demo_network()
             crte = demo_contracts()
+            report = demo_open311()
         if options["json"]:
             document = {
                 "agents": [
@@ -71,6 +73,7 @@ class Command(BaseCommand):
                 "actions": [
                     {"id": a.pk, "titre": a.title, "structure": a.body.key, "avis": a.notices.count()} for a in actions
                 ],
+                "open311": {"service_request_id": report.pk, "jurisdiction_id": "34274"},
             }
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
             return
@@ -96,3 +99,7 @@ class Command(BaseCommand):
         self.stdout.write("Contrat de démonstration — fiche action et ses leviers :")
         self.stdout.write(f"  {crte.contract.title} : {base}/contrats/{crte.contract.pk}/")
         self.stdout.write(f"  {crte.sheet.title} : {base}/fiches/{crte.sheet.pk}/")
+        self.stdout.write(
+            "Signalement Open311 de démonstration (mairie de Saint-Martin-de-Londres → CC du Grand Pic) :"
+        )
+        self.stdout.write(f"  {base}/open311/v2/requests/{report.pk}.xml?jurisdiction_id=34274")
