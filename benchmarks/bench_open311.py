@@ -245,7 +245,10 @@ def measure(calls: int) -> dict[str, dict[str, float]]:
             "/api/v1/taches?limite=200",
             {"HTTP_AUTHORIZATION": f"Bearer {token}"},
         ),
-        f"requests.json?jurisdiction_id={SAINT_MARTIN}": (f"/open311/v2/requests.json?jurisdiction_id={SAINT_MARTIN}", {}),
+        f"requests.json?jurisdiction_id={SAINT_MARTIN}": (
+            f"/open311/v2/requests.json?jurisdiction_id={SAINT_MARTIN}",
+            {},
+        ),
         f"requests.xml?jurisdiction_id={PIC} (1 000 au plus)": (f"/open311/v2/requests.xml?jurisdiction_id={PIC}", {}),
         f"requests.json?jurisdiction_id={PIC}&status=open&service_code=…": (
             f"/open311/v2/requests.json?jurisdiction_id={PIC}&status=open&service_code=dechets-menagers",

@@ -139,6 +139,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # (tests/test_edge.py), not in the way of the others here.
         "SANSCOUTURE_ANON_WRITES_PER_ADDRESS": "1000000",
         "SANSCOUTURE_ANON_WRITES_GLOBAL": "1000000",
+        # Webhook receivers of the browser tests listen on 127.0.0.1 (docs/adr/024).
+        "SANSCOUTURE_WEBHOOKS_ALLOW_PRIVATE": "1",
     }
     log = (tmp / "server.log").open("w")
     proc = subprocess.Popen(

@@ -42,6 +42,8 @@ from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
 from sanscouture.open311.selectors import all_services, jurisdiction_get, location_resolve
 from sanscouture.open311.services import service_request_create
+from sanscouture.shadowing.models import Pair, PairStatus, Profile
+from sanscouture.webhooks.models import Delivery, Secret, Subscription
 
 MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
 ROLES = ("anonyme", "personne", "propre", "partage", "etranger", "admin", "staff")
@@ -100,6 +102,9 @@ class World:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     files: dict[str, SharedFile] = field(default_factory=dict)
     open311: Any = None  # an Open311 request filed by the mairie of Saint-Martin-de-Londres (issue 15)
+    pairs: dict[str, Pair] = field(default_factory=dict)  # body key → a scheduled « vis mon job » pair of its agent
+    webhooks: dict[str, Subscription] = field(default_factory=dict)  # body key → its subscription (issue 15)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
 
     def target(self, role: str, obj: str) -> str:
         home = HOME.get(role, CAF34)
@@ -144,6 +149,10 @@ class World:
             "service_request_id": self.open311.pk,
             "open311_token": self.open311.token,
             "rest": "pas-une-ressource",
+            "pair_id": self.pairs[key].pk,
+            "binome_id": self.pairs[key].pk,
+            "webhook_id": self.webhooks[key].public_id,
+            "livraison_id": self.deliveries[key].message_id,
         }
 
 
@@ -272,6 +281,43 @@ def build_world(referential) -> World:  # noqa: ANN001
         for key in (first, second):
             w.contracts[key], w.sheets[key], w.lines[key], w.indicators[key] = contract, sheet, line, indicator
             w.files[key] = shared
+    # Vis mon job (issue 13): each body's agent opted in, with a scheduled pair with the agent of the mairie of
+    # Saint-Brieuc (a body of case B): an agent sees their own pair, the CAF's administrator the CAF's.
+    for role in ("propre", "partage", "etranger", "mairie22"):
+        user = w.users[role]
+        Profile.objects.create(user=user, body=Membership.objects.get(user=user).body, job="Agent", can_show="Tout")
+    for key, role in ((CAF34, "propre"), (MAIRIE34, "partage"), (CAF22, "etranger")):
+        w.pairs[key] = Pair.objects.create(
+            a_user=w.users[role],
+            a_body=w.bodies[key],
+            b_user=w.users["mairie22"],
+            b_body=w.bodies[MAIRIE22],
+            status=PairStatus.SCHEDULED,
+            b_accepted_at=timezone.now(),
+            a_approved_at=timezone.now(),
+            b_approved_at=timezone.now(),
+            start=date(2099, 3, 2),
+            end=date(2099, 3, 3),
+        )
+    colleague, _ = agent_create(username="iso-mairie22-b", password="motdepasse-solide-42", body=w.bodies[MAIRIE22])
+    w.pairs[MAIRIE22] = Pair.objects.create(
+        a_user=w.users["mairie22"], a_body=w.bodies[MAIRIE22], b_user=colleague, b_body=w.bodies[MAIRIE22]
+    )
+    # Webhooks (issue 15): each body's subscription (a public address, never contacted here) and one delivery.
+    for key in (CAF34, MAIRIE34, CAF22, MAIRIE22):
+        user = Membership.objects.filter(body=w.bodies[key]).first().user
+        sub = Subscription.objects.create(
+            body=w.bodies[key], url="https://9.9.9.9/webhooks", events=["tache.modifiee"], created_by=user
+        )
+        Secret.objects.create(subscription=sub, value="whsec_" + "QUJD" * 11)
+        w.webhooks[key] = sub
+        w.deliveries[key] = Delivery.objects.create(
+            subscription=sub,
+            message_id=f"msg_iso{sub.pk}",
+            event_type="tache.modifiee",
+            payload="{}",
+            next_attempt_at=timezone.now(),
+        )
     for role, user in w.users.items():
         w.notifications[role] = Notification.objects.create(
             recipient=user, kind="message", title="Nouveau message", url="/taches/", dedupe_key=f"iso:{role}"
@@ -332,6 +378,8 @@ HTML: dict[str, str] = {
     "GET opendata/qui-fait-quoi.parquet": PUBLIC_GET,
     "GET opendata/qui-fait-quoi.schema.json": PUBLIC_GET,
     "GET opendata/catalogue.jsonld": PUBLIC_GET,
+    "GET opendata/data-inclusion/structures.json": PUBLIC_GET,
+    "GET opendata/data-inclusion/services.json": PUBLIC_GET,
     "GET donnees-ouvertes/": PUBLIC_GET,
     # Open311 GeoReport v2 (issue 15), outside /api/v1 with its own error model: reads are public as the spec says
     # (no personal field in them); a write needs a body's api_key in the form (none here: 403 for every role).
@@ -431,10 +479,36 @@ HTML: dict[str, str] = {
     # the message), others do not see the form (404).
     "GET contrats/<int:contrat_id>/projets-territoire.<str:fmt>": f"{AGENT_PAGE} *=200",
     "POST contrats/<int:contrat_id>/projets-territoire": f"{AGENT_PAGE} *=404 admin=302,302,404 staff=302",
+    # Vis mon job (issue 13): an agent's own pairs, an administrator's body's; staff belong to no body. Objects are
+    # each body's scheduled pair. A POST without a valid form: 400, or back to the page with a message (302).
+    "GET vis-mon-job/": f"{AGENT_PAGE} *=200",
+    "GET vis-mon-job/inscription/": f"{AGENT_PAGE} *=200 staff=403",
+    "POST vis-mon-job/inscription/": f"{AGENT_PAGE} *=400 staff=403",
+    "GET vis-mon-job/suggestions/": f"{AGENT_PAGE} *=200 staff=403",
+    "POST vis-mon-job/proposer": f"{AGENT_PAGE} *=404",  # no such opt-in
+    "GET vis-mon-job/<int:pair_id>/": f"{AGENT_PAGE} *=200,404,404 staff=404",
+    "POST vis-mon-job/<int:pair_id>/action": f"{AGENT_PAGE} *=302,404,404 staff=404",
+    "GET vis-mon-job/<int:pair_id>/convention/": f"{AGENT_PAGE} *=200,404,404 staff=404",
+    "GET vis-mon-job/<int:pair_id>/retour/": f"{AGENT_PAGE} *=200,404,404 staff=404",
+    "POST vis-mon-job/<int:pair_id>/retour/": f"{AGENT_PAGE} *=400,404,404 staff=404",
+    # Webhooks (issue 15): the body's administrators only; another body's subscription does not exist for them.
+    # The matrix posts an empty form (400); reactivating or replaying redirects with the outcome's message.
+    "GET structures/<int:body_id>/webhooks/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/": f"{AGENT_PAGE} *=404 admin=400,404,404",
+    "GET structures/<int:body_id>/webhooks/<uuid:webhook_id>/": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/secret": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/desactiver": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/reactiver": f"{AGENT_PAGE} *=404 admin=302,404,404",
+    "POST structures/<int:body_id>/webhooks/<uuid:webhook_id>/livraisons/<str:livraison_id>/rejouer": (
+        f"{AGENT_PAGE} *=404 admin=302,404,404"
+    ),
 }
 
 API: dict[str, str] = {
     "GET /ping": "*=200",
+    # data·inclusion export (issue 15): public and read-only, the same rows for everyone.
+    "GET /opendata/data-inclusion/structures": "*=200",
+    "GET /opendata/data-inclusion/services": "*=200",
     "GET /communes": "*=422",  # q is required
     "GET /communes/{code}": "*=200",
     "GET /competences": "*=200",
@@ -526,6 +600,54 @@ API: dict[str, str] = {
     "GET /contrats/{id}/projets-territoire": "anonyme=401 personne=401 *=200",
     "POST /contrats/{id}/projets-territoire": (
         "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
+    ),
+    # Vis mon job (issue 13). Tokens act as their body: they read its suggestions and pairs; they neither opt in,
+    # accept, approve nor give feedback (403). Objects: each body's scheduled pair (its agent proposed it).
+    "GET /vis-mon-job/suggestions": "anonyme=401 personne=401 staff=403 *=200",
+    "GET /vis-mon-job/inscriptions": "anonyme=401 personne=401 staff=403 *=200",
+    "POST /vis-mon-job/inscription": "anonyme=401 personne=401 staff=403 jeton=403 jetonref=403 *=200",
+    "POST /vis-mon-job/inscription/retrait": "anonyme=401 personne=401 staff=403 *=200",
+    "GET /vis-mon-job/binomes": "anonyme=401 personne=401 *=200",
+    "POST /vis-mon-job/binomes": "anonyme=401 personne=401 *=404",  # no such opt-in
+    "GET /vis-mon-job/binomes/{id}": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    # Only the agent asked accepts (the proposer: 403); the pair is past that step anyway.
+    "POST /vis-mon-job/binomes/{id}/acceptation": "anonyme=401 personne=401 *=403,404,404 staff=404",
+    # The proposer can no longer refuse (409: withdraw instead); the body's administrator refuses for it.
+    "POST /vis-mon-job/binomes/{id}/refus": (
+        "anonyme=401 personne=401 *=409,404,404 admin=200,404,404 jeton=403,404,404 jetonref=403,404,404 staff=404"
+    ),
+    "POST /vis-mon-job/binomes/{id}/retrait": (
+        "anonyme=401 personne=401 *=200,404,404 admin=403,404,404 jeton=403,404,404 jetonref=403,404,404 staff=404"
+    ),
+    "POST /vis-mon-job/binomes/{id}/approbation": (
+        "anonyme=401 personne=401 *=403,404,404 admin=409,404,404 staff=404"
+    ),
+    "POST /vis-mon-job/binomes/{id}/dates": (
+        "anonyme=401 personne=401 *=200,404,404 jeton=403,404,404 jetonref=403,404,404 staff=404"
+    ),
+    "GET /vis-mon-job/binomes/{id}/invitation.ics": "anonyme=401 personne=401 *=200,404,404 staff=404",
+    "POST /vis-mon-job/binomes/{id}/realisation": (
+        "anonyme=401 personne=401 *=409,404,404 jeton=403,404,404 jetonref=403,404,404 staff=404"
+    ),
+    "POST /vis-mon-job/binomes/{id}/retour": (
+        "anonyme=401 personne=401 *=409,404,404 admin=403,404,404 jeton=403,404,404 jetonref=403,404,404 staff=404"
+    ),
+    # Webhooks (issue 15): a body's administrators and its référent tokens (a token cannot be administrator); an
+    # agent, an agent's token or staff may not subscribe (403); another body's subscription is a 404.
+    "GET /webhooks/evenements": "*=200",
+    "GET /webhooks": "anonyme=401 personne=401 *=200",
+    "POST /webhooks": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403",
+    "GET /webhooks/{webhook_id}": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/secret": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/desactivation": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
+    ),
+    "POST /webhooks/{webhook_id}/reactivation": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
+    ),
+    "GET /webhooks/{webhook_id}/livraisons": "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404",
+    "POST /webhooks/{webhook_id}/livraisons/{livraison_id}/rejouer": (
+        "anonyme=401 personne=401 *=404 admin=200,404,404 jetonref=200,404,404"
     ),
 }
 
@@ -653,6 +775,19 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/fiches/{id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
         "/indicateurs/{indicateur_id}/valeurs": {"date": "2026-06-01", "valeur": 120},
         "/contrats/{id}/projets-territoire": {"pilote": w.bodies[target].pk, "projets": []},
+        "/vis-mon-job/inscription": {"metier": "Gestionnaire", "a_montrer": "L'instruction"},
+        "/vis-mon-job/inscription/retrait": {},
+        "/vis-mon-job/binomes": {"inscription": 999999},
+        "/vis-mon-job/binomes/{id}/refus": {"motif": "Indisponible"},
+        "/vis-mon-job/binomes/{id}/retrait": {"motif": "Indisponible"},
+        "/vis-mon-job/binomes/{id}/dates": {"debut": "2099-04-01", "fin": "2099-04-02"},
+        "/vis-mon-job/binomes/{id}/retour": {"texte": "Utile", "utilite": 3},
+        # A public address (Quad9's), never contacted: no delivery runs in the matrix.
+        "/webhooks": {
+            "structure": w.bodies[target].pk,
+            "url": "https://9.9.9.9/webhooks",
+            "evenements": ["avis.nouveau"],
+        },
     }.get(path)
 
 
@@ -761,6 +896,7 @@ API_IDS = {
     "/contrats/": "contrat_id",
     "/fiches/": "fiche_id",
     "/structures/": "structure_id",
+    "/vis-mon-job/binomes/": "binome_id",
 }
 
 

@@ -14,7 +14,10 @@ from sanscouture.errors import DomainError, Throttled, envelope
 from sanscouture.impacts.api import router as impacts_router
 from sanscouture.journeys.api import router as journeys_router
 from sanscouture.network.api import router as network_router
+from sanscouture.opendata.api import router as opendata_router
+from sanscouture.shadowing.api import router as shadowing_router
 from sanscouture.territories.api import router as territories_router
+from sanscouture.webhooks.api import router as webhooks_router
 
 logger = logging.getLogger("sanscouture.api")
 
@@ -85,3 +88,6 @@ api.add_router("/", cases_router)
 api.add_router("/", network_router)
 api.add_router("/", impacts_router)
 api.add_router("/", contracts_router)
+api.add_router("/", opendata_router)
+api.add_router("/", shadowing_router)
+api.add_router("/", webhooks_router)

@@ -260,6 +260,8 @@ SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.network.jobs.ledger_sync": 3600,  # the network's ledger (also read before every figure)
     "sanscouture.cases.jobs.handovers": 3600,
     "sanscouture.impacts.jobs.remind": 24 * 3600,
+    "sanscouture.webhooks.jobs.deliver": 60,  # retries fall due between two wake-ups (docs/adr/024)
+    "sanscouture.webhooks.jobs.purge": 24 * 3600,
 }
 # Responsabilité collective: days an affected body has to answer a notice (DT-DICT's 9 days, Code de
 # l'environnement R554-22) and days before that deadline when it is reminded.
@@ -287,3 +289,16 @@ SANSCOUTURE_ANON_WRITES_GLOBAL = int(os.environ.get("SANSCOUTURE_ANON_WRITES_GLO
 
 # Open data (issue 15, ADR 020): who publishes the datasets in the DCAT catalogue (the instance's operator).
 SANSCOUTURE_OPENDATA_PUBLISHER = os.environ.get("SANSCOUTURE_OPENDATA_PUBLISHER", "Sans Couture")
+
+# Webhooks (issue 15, docs/adr/024-webhooks.md). Deliveries go to public HTTPS addresses only; tests and a private
+# network may allow private and loopback addresses (never in production unless you mean it).
+SANSCOUTURE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("SANSCOUTURE_WEBHOOKS_ALLOW_PRIVATE", "") == "1"
+# Extra certificate authorities trusted for receivers (a PEM file), beside the system's.
+SANSCOUTURE_WEBHOOKS_CA_FILE = os.environ.get("SANSCOUTURE_WEBHOOKS_CA_FILE") or None
+SANSCOUTURE_WEBHOOKS_TIMEOUT = float(os.environ.get("SANSCOUTURE_WEBHOOKS_TIMEOUT", "10"))  # seconds per request
+SANSCOUTURE_WEBHOOKS_CONCURRENCY = int(os.environ.get("SANSCOUTURE_WEBHOOKS_CONCURRENCY", "10"))  # receivers at once
+SANSCOUTURE_WEBHOOKS_LEASE = int(os.environ.get("SANSCOUTURE_WEBHOOKS_LEASE", "300"))  # above 10 × the timeout
+SANSCOUTURE_WEBHOOKS_BACKOFF = int(os.environ.get("SANSCOUTURE_WEBHOOKS_BACKOFF", "30"))  # first retry, doubling
+SANSCOUTURE_WEBHOOKS_MAX_BACKOFF = int(os.environ.get("SANSCOUTURE_WEBHOOKS_MAX_BACKOFF", "3600"))
+SANSCOUTURE_WEBHOOKS_DISABLE_AFTER = int(os.environ.get("SANSCOUTURE_WEBHOOKS_DISABLE_AFTER", str(24 * 3600)))
+SANSCOUTURE_WEBHOOKS_ROTATION_GRACE = int(os.environ.get("SANSCOUTURE_WEBHOOKS_ROTATION_GRACE", str(24 * 3600)))

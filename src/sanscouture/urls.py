@@ -19,9 +19,11 @@ urlpatterns = [
     path("", include("sanscouture.impacts.urls")),
     path("", include("sanscouture.journeys.urls")),
     path("", include("sanscouture.network.urls")),
+    path("", include("sanscouture.shadowing.urls")),
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),
     path("", include("sanscouture.opendata.urls")),
     path("", include("sanscouture.open311.urls")),
+    path("", include("sanscouture.webhooks.urls")),
     path("", include("sanscouture.web.urls")),
 ]

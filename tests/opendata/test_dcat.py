@@ -28,9 +28,10 @@ def test_the_catalogue_lists_the_national_dataset_in_dcat(catalogue):  # noqa: A
     g, edition = catalogue
     cat = URIRef(BASE + "catalogue.jsonld")
     assert (cat, RDF.type, DCAT.Catalog) in g
-    datasets = list(g.objects(cat, DCAT.dataset))
-    assert datasets == [URIRef(BASE + "qui-fait-quoi")]
-    ds = datasets[0]
+    datasets = set(g.objects(cat, DCAT.dataset))
+    names = ("qui-fait-quoi", "data-inclusion/structures", "data-inclusion/services")
+    assert datasets == {URIRef(BASE + name) for name in names}
+    ds = URIRef(BASE + "qui-fait-quoi")
     assert (ds, RDF.type, DCAT.Dataset) in g
     assert (ds, DCTERMS.license, LICENCE) in g and (cat, DCTERMS.license, LICENCE) in g
     publisher = g.value(ds, DCTERMS.publisher)
@@ -63,9 +64,18 @@ def test_hydra_pagination(catalogue, client):  # noqa: ANN001
     view = URIRef(BASE + "catalogue.jsonld?page=1&page_size=20")
     assert (URIRef(BASE + "catalogue.jsonld"), HYDRA.view, view) in g
     assert (view, RDF.type, HYDRA.PartialCollectionView) in g
-    assert g.value(view, HYDRA.totalItems).toPython() == 1
+    assert g.value(view, HYDRA.totalItems).toPython() == 3
     assert g.value(view, HYDRA.first) == g.value(view, HYDRA.last) == view
     assert g.value(view, HYDRA.next) is None
+    # One dataset a page: the second page links to both neighbours and lists the data·inclusion structures.
+    response = client.get("/opendata/catalogue.jsonld?page=2&page_size=1")
+    g2 = Graph().parse(data=response.content, format="json-ld")
+    view = URIRef(BASE + "catalogue.jsonld?page=2&page_size=1")
+    assert g2.value(view, HYDRA.previous) == URIRef(BASE + "catalogue.jsonld?page=1&page_size=1")
+    assert g2.value(view, HYDRA.next) == URIRef(BASE + "catalogue.jsonld?page=3&page_size=1")
+    assert list(g2.objects(URIRef(BASE + "catalogue.jsonld"), DCAT.dataset)) == [
+        URIRef(BASE + "data-inclusion/structures")
+    ]
     # Beyond the last page, and bad parameters: clear errors in the structured envelope.
     for query, status, code in (
         ("?page=2", 404, "page_introuvable"),

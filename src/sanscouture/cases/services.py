@@ -17,6 +17,7 @@ from sanscouture.bodies.models import Body, BodyUnit
 from sanscouture.journeys.selectors import Journey, journey_compute
 from sanscouture.territories.selectors import commune_resolve
 
+from . import webhook_events
 from .errors import ActionRefused, HandoverAlreadyDecided, InvalidDeclaration, InvalidTransition, OpinionAlreadyGiven
 from .fields import KIND_PIVOT, due_days, field_labels
 from .models import (
@@ -239,6 +240,7 @@ def declaration_submit(
         by_person=on_behalf_body is None,
     )
     _notify_new_tasks(case, tasks)
+    webhook_events.case_opened(case, tasks)
     return case, token
 
 
@@ -290,6 +292,7 @@ def task_status_set(*, task: Task, status: str, reason: str = "", actor: Abstrac
         f"{task.body.name} : tâche « {TaskStatus(status).label} »" + (f" ({reason})" if reason else "") + ".",
         body=task.body,
     )
+    webhook_events.task_changed(task)
     return task
 
 
@@ -366,6 +369,7 @@ def task_hand_over(
             text=f"{task.body.name} vous oriente {what} du dossier {task.case.reference}.",
             dedupe_key=f"handover:{handover.pk}",
         )
+    webhook_events.handover_event(handover, "orientation.proposee")
     return handover
 
 
@@ -444,6 +448,7 @@ def handover_decide(
         f"{task.case.reference}.",
         dedupe_key=f"handover_decision:{handover.pk}",
     )
+    webhook_events.handover_event(handover, "orientation.acceptee" if accept else "orientation.refusee")
     return handover
 
 
@@ -659,6 +664,7 @@ def message_send(
         dedupe_key=f"message:{message.pk}",
         from_person=from_person,
     )
+    webhook_events.message_posted(message)
     return message
 
 

@@ -23,6 +23,7 @@ from sanscouture.competences.routing import PIVOT_SYNONYMS
 from sanscouture.notifications.services import notify
 from sanscouture.territories.models import Commune
 
+from . import webhook_events
 from .errors import (
     AnswerClosed,
     InvalidAction,
@@ -248,6 +249,7 @@ def _send_notices(*, action: Action, changes: str = "") -> list[Notice]:
             url=f"/avis/{notice.pk}/",
             key=f"impact-notice:{notice.pk}:v{action.version}",
         )
+        webhook_events.notice_sent(notice, action)
         sent.append(notice)
     for other in impacts.clashes:
         text = (

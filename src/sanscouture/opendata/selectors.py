@@ -1,5 +1,6 @@
 """The DCAT catalogue of what this instance publishes (DCAT-AP, JSON-LD, Hydra pagination as data.gouv.fr harvests
-it): the national « qui fait quoi » dataset; each new export adds one entry to `_datasets` (ADR 020)."""
+it): the national « qui fait quoi » dataset and the two data·inclusion exports; each new export adds one entry to
+`_DATASETS` (ADR 020)."""
 
 from collections.abc import Callable
 from math import ceil
@@ -7,12 +8,14 @@ from math import ceil
 from django.conf import settings
 from django.urls import reverse
 
+from .data_inclusion import data_inclusion_edition
 from .services import qui_fait_quoi_edition, qui_fait_quoi_schema
 
 LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 FRANCE = "http://publications.europa.eu/resource/authority/country/FRA"
 DAILY = "http://publications.europa.eu/resource/authority/frequency/DAILY"
 IANA = "https://www.iana.org/assignments/media-types/"
+DATA_INCLUSION_SCHEMA = "https://github.com/gip-inclusion/data-inclusion-schema"
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
@@ -70,8 +73,79 @@ def _qui_fait_quoi(url: Callable[[str], str]) -> dict:
     }
 
 
-# Every dataset the instance publishes, in catalogue order (the data·inclusion exports will join here).
-_DATASETS: tuple[Callable[[Callable[[str], str]], dict], ...] = (_qui_fait_quoi,)
+_INCLUSION = {
+    "structures": (
+        "Structures publiques au schéma data·inclusion",
+        "Les structures du référentiel (collectivités, intercommunalités, CAF, CPAM, MDPH, guichets de l'Annuaire "
+        "de l'administration…) au schéma data·inclusion v1 : SIREN, réseaux porteurs, coordonnées.",
+    ),
+    "services": (
+        "Compétences des structures publiques en services data·inclusion",
+        "Chaque compétence ou type de guichet qu'exerce une structure, au schéma data·inclusion v1, avec sa zone "
+        "d'éligibilité : les codes INSEE des communes pour lesquelles le routage de Sans Couture la désigne.",
+    ),
+}
+
+
+def _data_inclusion(dataset: str) -> Callable[[Callable[[str], str]], dict]:
+    def build(url: Callable[[str], str]) -> dict:
+        export = data_inclusion_edition()
+        day = export.on.isoformat()
+        title, description = _INCLUSION[dataset]
+        download = url(f"opendata:data_inclusion_{dataset}")
+        api = url(f"api:data_inclusion_{dataset}")
+        if dataset == "services":
+            description += f" Score de qualité data·inclusion moyen : {export.score:.2f} sur 1."
+        return {
+            "@id": download.removesuffix(".json"),
+            "@type": "dcat:Dataset",
+            "dct:identifier": f"data-inclusion-{dataset}",
+            "dct:title": title,
+            "dct:description": description,
+            "dcat:keyword": ["data·inclusion", "offre d'insertion", "structures publiques", "SIREN"],
+            "dct:license": {"@id": LICENCE},
+            "dct:publisher": {"@id": "#editeur"},
+            "dct:spatial": {"@id": FRANCE},
+            "dct:temporal": {"@type": "dct:PeriodOfTime", "dcat:startDate": _date(day), "dcat:endDate": _date(day)},
+            "dct:issued": _date(day),
+            "dct:modified": _date(day),
+            "dct:accrualPeriodicity": {"@id": DAILY},
+            "dct:conformsTo": {"@id": DATA_INCLUSION_SCHEMA},
+            "dcat:distribution": [
+                {
+                    "@id": f"{download}#json",
+                    "@type": "dcat:Distribution",
+                    "dct:title": f"{title} (JSON, édition du {export.on:%d/%m/%Y})",
+                    "dct:format": "JSON",
+                    "dcat:mediaType": {"@id": IANA + "application/json"},
+                    "dcat:byteSize": {"@value": str(export.size(dataset)), "@type": "xsd:nonNegativeInteger"},
+                    "dcat:accessURL": {"@id": download},
+                    "dcat:downloadURL": {"@id": download},
+                    "dct:license": {"@id": LICENCE},
+                    "dct:conformsTo": {"@id": DATA_INCLUSION_SCHEMA},
+                },
+                {  # the same rows, page by page (limite, decalage): no byte size, it is not one file
+                    "@id": f"{api}#api",
+                    "@type": "dcat:Distribution",
+                    "dct:title": f"{title} (API paginée)",
+                    "dct:format": "JSON",
+                    "dcat:mediaType": {"@id": IANA + "application/json"},
+                    "dcat:accessURL": {"@id": api},
+                    "dct:license": {"@id": LICENCE},
+                    "dct:conformsTo": {"@id": DATA_INCLUSION_SCHEMA},
+                },
+            ],
+        }
+
+    return build
+
+
+# Every dataset the instance publishes, in catalogue order.
+_DATASETS: tuple[Callable[[Callable[[str], str]], dict], ...] = (
+    _qui_fait_quoi,
+    _data_inclusion("structures"),
+    _data_inclusion("services"),
+)
 
 
 def dcat_pages(*, page_size: int = PAGE_SIZE) -> int:

@@ -1,9 +1,11 @@
-"""Open data, public and read-only: the national dataset, its Table Schema, the DCAT catalogue (ADR 020)."""
+"""Open data, public and read-only: the national dataset, its Table Schema, the data·inclusion exports, the DCAT
+catalogue (ADR 020)."""
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from .data_inclusion import DATASETS, data_inclusion_edition
 from .selectors import PAGE_SIZE, dcat_catalogue, dcat_pages
 from .services import qui_fait_quoi_edition, qui_fait_quoi_schema
 
@@ -28,6 +30,13 @@ def qui_fait_quoi_csv(request: HttpRequest) -> FileResponse:
 def qui_fait_quoi_parquet(request: HttpRequest) -> FileResponse:
     edition = qui_fait_quoi_edition()
     return _file(edition.parquet, PARQUET, f"qui-fait-quoi-{edition.on}.parquet")
+
+
+@require_safe
+def data_inclusion_json(request: HttpRequest, dataset: str) -> FileResponse:
+    """A whole data·inclusion dataset (structures or services) as one JSON array, as the API pages it."""
+    export = data_inclusion_edition()
+    return _file(export.path(dataset), "application/json", f"data-inclusion-{dataset}-{export.on}.json")
 
 
 @require_safe
@@ -63,6 +72,7 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
     """The open data page for people: what is published, how big, how fresh."""
     edition = qui_fait_quoi_edition()
+    inclusion = data_inclusion_edition()
     context = {
         "title": "Données ouvertes",
         "edition": edition,
@@ -71,6 +81,10 @@ def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
         "csv_size": edition.csv.stat().st_size,
         "parquet_size": edition.parquet.stat().st_size,
         "fields": qui_fait_quoi_schema()["fields"],
+        "inclusion": inclusion,
+        "inclusion_sizes": {d: inclusion.size(d) for d in DATASETS},
+        "inclusion_counts": {d: _number(inclusion.counts[d]) for d in DATASETS},
+        "inclusion_criteria": list(inclusion.criteria.items()),
     }
     return render(request, "opendata/donnees_ouvertes.html", context)
 

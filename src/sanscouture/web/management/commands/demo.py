@@ -23,6 +23,8 @@ from sanscouture.contracts.demo import demo_contracts
 from sanscouture.impacts.demo import demo_actions
 from sanscouture.network.demo import demo_network
 from sanscouture.open311.demo import demo_open311
+from sanscouture.shadowing.demo import demo_shadowing
+from sanscouture.webhooks.demo import demo_webhooks
 
 
 class Command(BaseCommand):
@@ -51,10 +53,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = demo_agents(common_password=options.get("password"))
             links = demo_cases()
+            webhooks = demo_webhooks()
             tokens = demo_api_tokens()
             # The layers above seed their demo data here, in layer order (ARCHITECTURE.md, ADR 009).
             actions = demo_actions()
             demo_network()
+            shadowing = demo_shadowing(common_password=options.get("password"))
+            logins = [*logins, *shadowing.logins]
             crte = demo_contracts()
             report = demo_open311()
         if options["json"]:
@@ -70,6 +75,14 @@ class Command(BaseCommand):
                     for login in logins
                 ],
                 "api_tokens": tokens,
+                "vis_mon_job": {
+                    "binome_savenay": shadowing.savenay_pair.pk if shadowing.savenay_pair else None,
+                    "binome_herault": shadowing.herault_pair.pk if shadowing.herault_pair else None,
+                },
+                "webhooks": [
+                    {"id": str(s.public_id), "structure": s.body.key, "url": s.url, "statut": s.status}
+                    for s in webhooks
+                ],
                 "actions": [
                     {"id": a.pk, "titre": a.title, "structure": a.body.key, "avis": a.notices.count()} for a in actions
                 ],
@@ -96,6 +109,16 @@ class Command(BaseCommand):
         for a in actions:
             answered = a.notices.exclude(answer="").count()
             self.stdout.write(f"  {a.title} : {base}/actions/{a.pk}/ — {a.notices.count()} avis, {answered} réponses")
+        self.stdout.write("Vis mon job — binômes de démonstration :")
+        for pair in (shadowing.savenay_pair, shadowing.herault_pair):
+            if pair is not None:
+                self.stdout.write(
+                    f"  {pair.a_body.name} ↔ {pair.b_body.name} : {base}/vis-mon-job/{pair.pk}/ "
+                    f"({pair.get_status_display()})"
+                )
+        self.stdout.write("Webhook de démonstration (désactivé, adresse fictive) — page de la structure :")
+        for s in webhooks:
+            self.stdout.write(f"  {s.body.name} : {base}/structures/{s.body_id}/webhooks/{s.public_id}/")
         self.stdout.write("Contrat de démonstration — fiche action et ses leviers :")
         self.stdout.write(f"  {crte.contract.title} : {base}/contrats/{crte.contract.pk}/")
         self.stdout.write(f"  {crte.sheet.title} : {base}/fiches/{crte.sheet.pk}/")
