@@ -53,6 +53,8 @@ PUBLIC = {
     "opendata/qui-fait-quoi.csv",
     "opendata/qui-fait-quoi.parquet",
     "opendata/qui-fait-quoi.schema.json",
+    "opendata/data-inclusion/structures.json",
+    "opendata/data-inclusion/services.json",
 }
 AGENTS_ONLY = {
     "declarations/",
@@ -109,6 +111,22 @@ AGENTS_ONLY = {
     "fichiers/<int:file_id>/",
     "fichiers/<int:file_id>/versions",
     "fichiers/<int:file_id>/versions/<int:number>/telecharger",
+    # Vis mon job (issue 13).
+    "vis-mon-job/",
+    "vis-mon-job/inscription/",
+    "vis-mon-job/suggestions/",
+    "vis-mon-job/proposer",
+    "vis-mon-job/<int:pair_id>/",
+    "vis-mon-job/<int:pair_id>/action",
+    "vis-mon-job/<int:pair_id>/convention/",
+    "vis-mon-job/<int:pair_id>/retour/",
+    # Webhooks of a body (issue 15).
+    "structures/<int:body_id>/webhooks/",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/secret",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/desactiver",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/reactiver",
+    "structures/<int:body_id>/webhooks/<uuid:webhook_id>/livraisons/<str:livraison_id>/rejouer",
 }
 ADMIN_PREFIX = "admin/"
 API_PREFIX = "api/v1/"
@@ -145,6 +163,9 @@ def test_every_url_has_a_declared_access():
         "/structures/1/jetons/",
         "/structures/1/jetons/1/revoquer",
         "/taches/",
+        "/vis-mon-job/",
+        "/vis-mon-job/1/convention/",
+        "/structures/1/webhooks/",
         "/dossiers/00000000-0000-0000-0000-000000000000/",
         "/dossiers/00000000-0000-0000-0000-000000000000/journal/",
         "/dossiers/00000000-0000-0000-0000-000000000000/taches/1/statut",
