@@ -304,6 +304,29 @@ def csv_param(raw: str | None) -> list[str]:
     return [v.strip() for v in (raw or "").split(",") if v.strip()]
 
 
+DISPLAYED = (
+    "service_code",
+    "description",
+    "address_string",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+    "requested_at",
+    "task__status",
+    "task__status_reason",
+    "task__due_date",
+    "task__updated_at",
+    "body__name",
+    "body__siren",
+)
+
+
+def _for_display(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
+    """The columns GET shows, and no other: the bodies' and communes' JSON columns cost a decode per row."""
+    return qs.select_related("task", "body").only(*DISPLAYED)
+
+
 def requests_find(
     *,
     jurisdiction: Jurisdiction,
@@ -315,7 +338,7 @@ def requests_find(
 ) -> list[ServiceRequest]:
     """GET requests: by ids (which override every other filter, as the spec says), else by service, status and
     period (90 days by default); newest first, at most 1,000."""
-    qs = jurisdiction.requests().select_related("task", "task__case", "body", "commune")
+    qs = _for_display(jurisdiction.requests())
     if ids:
         if len(ids) > MAX_IDS:
             raise BadRequest(f"Trop d'identifiants : {MAX_IDS} au plus.")
