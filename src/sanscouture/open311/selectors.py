@@ -4,6 +4,7 @@ Every error is an Open311Error (400 / 403 / 404 with a French description), neve
 """
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -375,8 +376,6 @@ def request_get(jurisdiction: Jurisdiction, raw_id: str) -> ServiceRequest:
 
 
 def request_by_token(jurisdiction: Jurisdiction, raw: str) -> ServiceRequest:
-    import uuid
-
     try:
         token = uuid.UUID(raw)
     except ValueError:
