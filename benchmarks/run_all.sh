@@ -16,4 +16,5 @@ status=0
 "$PY" benchmarks/bench_annuaire_import.py || status=$?
 "$PY" benchmarks/bench_impacts.py || status=$?
 "$PY" benchmarks/bench_opendata_export.py || status=$?
+"$PY" benchmarks/bench_webhooks.py || status=$?
 exit "$status"

@@ -6,6 +6,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
 class Received:
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # arrival (monotonic clock): the benchmark reads it
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Receiver:
     port: int = 0
     status: int = 204
     gate: threading.Event | None = None  # set: the receiver holds each request until the gate opens
+    delay: float = 0.0  # seconds the receiver takes to answer (a slow receiver, for the benchmark)
     received: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
     _server: http.server.ThreadingHTTPServer | None = None
@@ -58,6 +61,8 @@ class Receiver:
                 receiver.arrived.set()
                 if receiver.gate is not None:
                     receiver.gate.wait(30)
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -65,6 +70,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
+        Handler.protocol_version = "HTTP/1.1"  # keep-alive, like most receivers
         server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

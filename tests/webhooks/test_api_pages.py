@@ -137,3 +137,42 @@ def test_administrator_pages(admin, referential, receivers):  # noqa: ANN001
     assert subscription.status == SubscriptionStatus.ACTIVE
     # The body's administration links to it.
     assert page in client.get(f"/structures/{body.pk}/agents/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://",
+        "https://h:99999/x",
+        "https://exä mple.fr/x",
+        "https://" + "a" * 70 + ".fr/x",
+        "https://[fe80::1%25eth0]/x",
+        "ftp://exemple.fr/x",
+        "https://exemple.invalid/x#frag",
+        "x" * 501,
+    ],
+)
+def test_odd_urls_are_400_never_500(api, referential, url):  # noqa: ANN001
+    r = api.post(
+        "/api/v1/webhooks",
+        {"structure": referential.body(CAF).pk, "url": url, "evenements": ["avis.nouveau"]},
+        content_type="application/json",
+    )
+    assert r.status_code in (400, 422), (url, r.status_code, r.content)
+    assert not Subscription.objects.exists()
+
+
+def test_deliveries_filter_and_unknown_ids(api, admin, referential, receivers):  # noqa: ANN001
+    receiver = receivers()
+    r = api.post(
+        "/api/v1/webhooks",
+        {"structure": referential.body(CAF).pk, "url": receiver.url, "evenements": ["tache.modifiee"]},
+        content_type="application/json",
+    )
+    webhook_id = r.json()["id"]
+    assert api.get(f"/api/v1/webhooks/{webhook_id}/livraisons?statut=delivered").json() == []
+    assert api.get(f"/api/v1/webhooks/{webhook_id}/livraisons?statut=inconnu").status_code == 422
+    assert api.get("/api/v1/webhooks/pas-un-uuid").status_code in (404, 422)
+    r = api.post(f"/api/v1/webhooks/{webhook_id}/livraisons/msg_inexistant/rejouer")
+    assert r.status_code == 404 and r.json()["erreur"]["code"] == "livraison_introuvable"
+    assert {e["type"] for e in api.get("/api/v1/webhooks/evenements").json()} >= {"tache.modifiee", "avis.nouveau"}

@@ -282,3 +282,52 @@ def test_payload_is_json_signed_as_sent(admin, agent, receivers):  # noqa: ANN00
     got = receiver.received[0]
     assert got.headers["content-type"] == "application/json"
     assert json.loads(got.body) == verified(secret, got)
+
+
+def test_the_worker_is_woken_after_commit_and_its_periodic_sweep_delivers(
+    admin, agent, receivers, django_capture_on_commit_callbacks
+):  # noqa: ANN001
+    """The commit enqueues one `deliver_webhooks` task (a wake-up); the periodic job registered in the settings
+    delivers what is due even if that enqueue was lost (ADR 006, 024)."""
+    from django.conf import settings
+    from django_tasks_db.models import DBTaskResult
+
+    from sanscouture.notifications.periodic import run_periodic_job
+    from sanscouture.webhooks.tasks import deliver_webhooks
+
+    receiver = receivers()
+    subscribe(admin, receiver)
+    task = declare().tasks.get(body__key=CAF)
+    with django_capture_on_commit_callbacks(execute=True):
+        task_status_set(task=task, status="in_progress", actor=agent)
+    assert DBTaskResult.objects.filter(task_path=deliver_webhooks.module_path).count() == 1
+    assert receiver.received == [], "the enqueue is only a wake-up: the worker sends"
+
+    assert "sanscouture.webhooks.jobs.deliver" in settings.SANSCOUTURE_PERIODIC_JOBS
+    assert run_periodic_job.call("sanscouture.webhooks.jobs.deliver")["livrees"] == 1
+    assert len(receiver.received) == 1
+
+
+def test_addresses_are_checked_again_at_delivery_and_redirects_are_not_followed(admin, agent, receivers, settings):  # noqa: ANN001
+    """An address that became private (DNS changed, settings tightened) is not sent to; a 3xx is a failure (a
+    redirect could lead anywhere). Both wait for a retry: nothing is lost."""
+    receiver = receivers()
+    subscribe(admin, receiver)
+    task = declare().tasks.get(body__key=CAF)
+    task_status_set(task=task, status="in_progress", actor=agent)
+    settings.SANSCOUTURE_WEBHOOKS_ALLOW_PRIVATE = False
+    assert webhooks_deliver().retried == 1
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.PENDING, "InvalidWebhookUrl")
+    assert receiver.received == []
+
+    settings.SANSCOUTURE_WEBHOOKS_ALLOW_PRIVATE = True
+    receiver.status = 302
+    time_passes()
+    assert webhooks_deliver().retried == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == (
+        DeliveryStatus.PENDING,
+        302,
+        "HTTP 302",
+    )

@@ -121,7 +121,8 @@ class TaskQuerySet(models.QuerySet):
 class Task(models.Model):
     """A body's part of a case: the steps of the journey it answers for, what it is expected to do, by when."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    # Indexed by `task_case_status_body` below (case first), which also serves the foreign key.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks", db_index=False)
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="tasks")
     unit = models.ForeignKey(
         BodyUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks", help_text="Service chargé"
@@ -145,6 +146,9 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["body", "status", "due_date"], name="task_body_status_due"),
             models.Index(fields=["body", "due_date", "id"], name="task_body_due"),
+            # A case's tasks, and "has this case an open task of these bodies" read from the index alone
+            # (impacts.affected_cases at a million cases, benchmarks/bench_scale.py).
+            models.Index(fields=["case", "status", "body"], name="task_case_status_body"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,7 +6,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from sanscouture.accounts.models import Membership, Role
@@ -92,11 +92,22 @@ def tasks_for(
     return qs.order_by("due_date", "pk")
 
 
-def visible_fields(case: Case, body: Body) -> tuple[str, ...]:
-    """The fields `body` may see now: those its open tasks need, while the person's consent to it stands."""
-    if not Consent.objects.filter(case=case, body=body, withdrawn_at__isnull=True).exists():
+def consent_stands(case: Case, body: Body) -> bool:
+    return Consent.objects.filter(case=case, body=body, withdrawn_at__isnull=True).exists()
+
+
+def visible_fields(
+    case: Case, body: Body, *, tasks: list[Task] | None = None, consent: bool | None = None
+) -> tuple[str, ...]:
+    """The fields `body` may see now: those its open tasks need, while the person's consent to it stands
+    (`tasks`, `consent`: what the caller has read already)."""
+    if not (consent_stands(case, body) if consent is None else consent):
         return ()
-    pivots = case.tasks.filter(body=body, status__in=OPEN_TASK_STATUSES).values_list("pivot", flat=True)
+    if tasks is None:
+        pivots = case.tasks.filter(body=body, status__in=OPEN_TASK_STATUSES).values_list("pivot", flat=True)
+    else:
+        mine = sorted((t for t in tasks if t.body_id == body.pk), key=lambda t: (t.due_date, t.pk))
+        pivots = [t.pivot for t in mine if t.status in OPEN_TASK_STATUSES]
     return tuple(dict.fromkeys(f for p in pivots for f in needs(p)))
 
 
@@ -121,16 +132,20 @@ class AgentCaseView:
 
 def case_get_for_agent(*, user: AbstractBaseUser, public_id: str) -> Case:
     """The case if one of the user's bodies has a task in it; otherwise the case does not exist (404)."""
-    # A body to which a task is being handed over sees the case to decide (but none of its data: no task yet).
+    if not user.is_authenticated:
+        raise CaseNotFound("Dossier introuvable.")
+    # Checked on this one case (correlated EXISTS): `pk IN (every case the user sees)` made the engine build the
+    # set of all the body's cases on each page (2 s at a million cases, benchmarks/bench_scale.py).
     scope = Case.objects.filter(
-        Q(pk__in=Case.objects.visible_to(user).values("pk"))
-        | Q(
-            pk__in=Handover.objects.filter(status=HandoverStatus.PENDING, to_body__memberships__user=user).values(
-                "task__case"
+        Exists(Task.objects.filter(case=OuterRef("pk"), body__memberships__user=user))
+        # A body to which a task is being handed over sees the case to decide (but none of its data: no task yet).
+        | Exists(
+            Handover.objects.filter(
+                task__case=OuterRef("pk"), status=HandoverStatus.PENDING, to_body__memberships__user=user
             )
         )
         # A body asked for an opinion sees the case to answer (its data only as its own consent allows).
-        | Q(pk__in=OpinionRequest.objects.filter(to_body__memberships__user=user).values("task__case"))
+        | Exists(OpinionRequest.objects.filter(task__case=OuterRef("pk"), to_body__memberships__user=user))
     )
     try:
         return scope.select_related("commune", "commune_from").get(public_id=public_id)
@@ -144,10 +159,14 @@ def _tasks_with_pending(case: Case) -> list[Task]:
     tasks = list(case.tasks.select_related("body").order_by("commune_role", "body__name"))
     pending = {
         h.task_id: h
-        for h in Handover.objects.filter(task__case=case, status=HandoverStatus.PENDING).select_related("to_body")
+        for h in Handover.objects.filter(task__case=case, status=HandoverStatus.PENDING).select_related(
+            "to_body", "from_body"
+        )
     }
     for t in tasks:
         t.pending_handover = pending.get(t.pk)  # type: ignore[attr-defined]
+        if t.pending_handover:
+            t.pending_handover.task = t  # type: ignore[attr-defined]
     return tasks
 
 
@@ -167,7 +186,8 @@ def case_view_for_agent(*, user: AbstractBaseUser, public_id: str, body: Body | 
         raise CaseNotFound("Dossier introuvable.")
     if body is None or body not in in_case:
         body = in_case[0]
-    shown = visible_fields(case, body)
+    consent = consent_stands(case, body)
+    shown = visible_fields(case, body, tasks=tasks, consent=consent)
     labels = field_labels()
     values = case.data.values if not case.purged_at else {}
     data = {f: (labels[f], values[f]) for f in shown if f in values}
@@ -178,14 +198,15 @@ def case_view_for_agent(*, user: AbstractBaseUser, public_id: str, body: Body | 
         tasks=tasks,
         my_tasks=[t for t in tasks if t.body_id == body.pk],
         data=data,
-        consent=Consent.objects.filter(case=case, body=body, withdrawn_at__isnull=True).exists(),
+        consent=consent,
         messages=list(case.messages.select_related("body")),
         notes=list(case.notes.filter(body=body).select_related("author")),
         events=list(case.events.select_related("body")),
-        handovers_to_me=list(
-            Handover.objects.filter(task__case=case, to_body=body, status=HandoverStatus.PENDING).select_related(
-                "from_body", "task"
-            )
+        # The pending hand-overs were read with the tasks (at most one per task).
+        handovers_to_me=sorted(
+            (t.pending_handover for t in tasks if t.pending_handover and t.pending_handover.to_body_id == body.pk),  # type: ignore[attr-defined]
+            key=lambda h: (h.created_at, h.pk),
+            reverse=True,
         ),
         bodies=in_case,
         outcome=_outcome(case),

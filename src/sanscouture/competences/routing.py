@@ -155,7 +155,7 @@ class _Index:
 
 _lock = threading.Lock()
 _state: dict[str, object] = {"index": None, "checked": 0.0}
-CHECK_EVERY_SECONDS = 2.0
+CHECK_EVERY_SECONDS = 0.5  # another process follows a change within a second (docs/deployment.md)
 
 
 def routing_index_invalidate() -> None:

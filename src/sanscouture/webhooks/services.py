@@ -334,20 +334,26 @@ def signed_headers(*, message_id: str, payload: str, secrets_: list[str], at: da
 
 
 def _send_lane(lane: list[_Outgoing], timeout: float) -> list[_Result]:
-    """In a pool thread, no database: POST each delivery in order, stop at the first failure (the rest waits,
-    keeping the subscription's order and sparing a receiver that is down)."""
+    """In a pool thread, no database: POST each delivery in order on one kept-alive connection, stop at the first
+    failure (the rest waits, keeping the subscription's order and sparing a receiver that is down)."""
     results = []
-    for out in lane:
-        at = datetime.now(UTC)
-        headers = signed_headers(message_id=out.message_id, payload=out.payload, secrets_=out.secrets, at=at)
-        try:
-            code: int | None = net.post(out.url, body=out.payload.encode(), headers=headers, timeout=timeout)
-            error = "" if 200 <= code < 300 else f"HTTP {code}"
-        except Exception as exc:  # noqa: BLE001 — timeouts, refused connections, TLS, DNS: retry later
-            code, error = None, type(exc).__name__[:100]
-        results.append(_Result(id=out.id, status_code=code, error=error, at=at))
-        if error:
-            break
+    sender: net.Sender | None = None
+    try:
+        for out in lane:
+            at = datetime.now(UTC)
+            headers = signed_headers(message_id=out.message_id, payload=out.payload, secrets_=out.secrets, at=at)
+            try:
+                sender = sender or net.Sender(out.url, timeout=timeout)
+                code: int | None = sender.post(body=out.payload.encode(), headers=headers)
+                error = "" if code is not None and 200 <= code < 300 else f"HTTP {code}"
+            except Exception as exc:  # noqa: BLE001 — timeouts, refused connections, TLS, DNS: retry later
+                code, error = None, type(exc).__name__[:100]
+            results.append(_Result(id=out.id, status_code=code, error=error, at=at))
+            if error:
+                break
+    finally:
+        if sender is not None:
+            sender.close()
     return results
 
 
@@ -365,46 +371,56 @@ def _finish(
     token: uuid.UUID,
     report: DeliveryReport,
 ) -> None:
-    by_id = {r.id: r for r in results}
-    failed: _Result | None = None
+    """Mark a lane in one transaction: its successes in one UPDATE, its failure (at most one: the lane stopped there)
+    for a retry with backoff, and what was not tried for the same retry time (order kept). Only rows still claimed
+    by this pass are touched."""
+    tried = {r.id for r in results}
+    ok = [r for r in results if not r.error]
+    failed = next((r for r in results if r.error), None)
+    untried = [d.id for d in lane if d.id not in tried]
+    attempts = {d.id: d.attempts for d in lane}
+    mine = Delivery.objects.filter(claim_token=token, status=DeliveryStatus.SENDING)
+    released = {"claim_token": None, "claimed_until": None}
     with transaction.atomic():
-        for delivery in lane:
-            mine = Delivery.objects.filter(id=delivery.id, claim_token=token, status=DeliveryStatus.SENDING)
-            result = by_id.get(delivery.id)
-            if result is None:  # not tried: after a failure in its lane, it waits for the same retry time
-                mine.update(
-                    status=DeliveryStatus.PENDING,
-                    claim_token=None,
-                    claimed_until=None,
-                    next_attempt_at=timezone.now() + _backoff(max(delivery.attempts, 1)),
-                )
-                continue
-            common = {
-                "attempts": F("attempts") + 1,
-                "last_status_code": result.status_code,
-                "last_error": result.error,
-                "last_attempt_at": result.at,
-                "claim_token": None,
-                "claimed_until": None,
-            }
-            if not result.error:
-                if not mine.update(status=DeliveryStatus.DELIVERED, delivered_at=result.at, **common):
-                    logger.warning("livraison %s : réservation expirée pendant l'envoi, doublon possible", delivery.id)
-                report.delivered += 1
-                report.by_subscription[subscription.pk] = report.by_subscription.get(subscription.pk, 0) + 1
-            else:
-                failed = result
-                mine.update(
-                    status=DeliveryStatus.PENDING, next_attempt_at=result.at + _backoff(delivery.attempts + 1), **common
-                )
-                report.retried += 1
-                logger.warning(
-                    "livraison webhook %s (abonnement %s) : échec %s, tentative %s",
-                    delivery.id,
-                    subscription.public_id,
-                    result.error,
-                    delivery.attempts + 1,
-                )
+        if ok:
+            # One statement for the lane: its rows share the time and code of its last success (a lane lasts at most
+            # seconds; a CASE per row costs more to build than the whole send).
+            at, code = ok[-1].at, ok[-1].status_code
+            done = mine.filter(id__in=[r.id for r in ok]).update(
+                status=DeliveryStatus.DELIVERED,
+                delivered_at=at,
+                last_attempt_at=at,
+                last_status_code=code,
+                last_error="",
+                attempts=F("attempts") + 1,
+                **released,
+            )
+            if done < len(ok):
+                logger.warning("abonnement %s : réservation expirée pendant l'envoi, doublon possible", subscription.pk)
+            report.delivered += len(ok)
+            report.by_subscription[subscription.pk] = report.by_subscription.get(subscription.pk, 0) + len(ok)
+        retry_at = timezone.now()
+        if failed is not None:
+            retry_at = failed.at + _backoff(attempts[failed.id] + 1)
+            mine.filter(id=failed.id).update(
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=retry_at,
+                last_attempt_at=failed.at,
+                last_status_code=failed.status_code,
+                last_error=failed.error,
+                attempts=F("attempts") + 1,
+                **released,
+            )
+            report.retried += 1
+            logger.warning(
+                "livraison webhook %s (abonnement %s) : échec %s, tentative %s",
+                failed.id,
+                subscription.public_id,
+                failed.error,
+                attempts[failed.id] + 1,
+            )
+        if untried:  # after a failure in its lane: waits for the same retry time
+            mine.filter(id__in=untried).update(status=DeliveryStatus.PENDING, next_attempt_at=retry_at, **released)
         _subscription_health(subscription=subscription, failed=failed, report=report)
 
 
