@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_referential_load.py --no-postgres   # SQLite only
     .venv/bin/python benchmarks/bench_referential_load.py --postgres postgres://user@host:5432/postgres
     .venv/bin/python benchmarks/bench_referential_load.py --profile       # + a cProfile of the SQLite load
+    .venv/bin/python benchmarks/bench_referential_load.py --avant /chemin/vers/ancien/src   # before/after, same run
 
 What is timed: `sanscouture.competences.services.referential_load()` with the default bundled file
 (34,969 current communes, their delegated/associated communes and arrondissements, 1,255 EPCI, 11 EPT,
@@ -18,7 +19,10 @@ process-global: DATABASE_URL and SANSCOUTURE_DATA_DIR are set before django.setu
 PostgreSQL: a fresh database `sanscouture_bench_<pid>` is created on the server given by --postgres or
 BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) and dropped at the end.
 
-Target (issue): < 30 s on SQLite.
+`--avant SRC`: the same loads, first with the code of another checkout (its `src/`, e.g. a `git worktree` of the
+commit before a change), interleaved with this one's on each backend: before/after in the same run.
+
+Targets: < 30 s on SQLite (issue 2); ≤ 3 s on both databases (issue 16, item 4).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_POSTGRES, RESULTS, print_header, save_cache, write_results  # noqa: E402
 
 TARGET_SQLITE_S = 30.0
+TARGET_S = 3.0  # issue 16, item 4: both databases
 MARKER = "BENCH_RESULT "
 
 
@@ -129,6 +134,7 @@ def run_one(backend: str, database_url: str, data_dir: Path, *, profile: bool, s
         "bodies": Body.objects.count(),
         "changes": report.territories.changes,
         "profiled": profile,
+        "code": str(Path(services.__file__).resolve().parents[2]),  # which checkout's src was measured
     }
     if profiler:
         import io
@@ -151,14 +157,23 @@ def run_one(backend: str, database_url: str, data_dir: Path, *, profile: bool, s
 
 # --------------------------------------------------------------------------- parent: orchestration, report
 def child(
-    backend: str, database_url: str, data_dir: Path, *, profile: bool = False, save: bool = False
+    backend: str,
+    database_url: str,
+    data_dir: Path,
+    *,
+    profile: bool = False,
+    save: bool = False,
+    src: Path | None = None,
 ) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--one", backend, "--database-url", database_url, "--data-dir", str(data_dir)]
     if profile:
         cmd.append("--profile")
     if save:
         cmd.append("--save-cache")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if src:  # another checkout's code, found before the installed one
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.stderr.strip():
         print(proc.stderr.rstrip(), file=sys.stderr)
     for line in proc.stdout.splitlines():
@@ -167,15 +182,15 @@ def child(
     raise RuntimeError(f"{backend}: le sous-processus a échoué (code {proc.returncode})\n{proc.stdout[-3000:]}")
 
 
-def sqlite_run(*, profile: bool = False, save: bool = True) -> dict[str, object]:
+def sqlite_run(*, profile: bool = False, save: bool = True, src: Path | None = None) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="sc-bench-load-"))
     try:
-        return child("sqlite", f"sqlite:///{tmp / 'bench.sqlite3'}", tmp, profile=profile, save=save)
+        return child("sqlite", f"sqlite:///{tmp / 'bench.sqlite3'}", tmp, profile=profile, save=save, src=src)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def postgres_run(admin_url: str) -> dict[str, object] | str:
+def postgres_run(admin_url: str, *, src: Path | None = None) -> dict[str, object] | str:
     """A fresh database on the server of `admin_url`, dropped afterwards. Returns a message if unreachable."""
     import psycopg
 
@@ -192,7 +207,7 @@ def postgres_run(admin_url: str) -> dict[str, object] | str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        return child("postgres", bench_url, tmp)
+        return child("postgres", bench_url, tmp, src=src)
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -219,11 +234,21 @@ def show(r: dict[str, object]) -> None:
         print(f"    {step['step']:<28}  {step['seconds']:8.2f} s")
 
 
+def _compare(before: dict[str, object], after: dict[str, object]) -> None:
+    b, a = before["load_s"], after["load_s"]
+    print(
+        f"  avant → après : {b:.2f} s → {a:.2f} s ({b / a:.1f} × plus rapide) ; "  # type: ignore[operator]
+        f"en « lectures » du fichier : {before['ratio_load_to_parse']:.1f} → {after['ratio_load_to_parse']:.1f} ; "
+        f"cible ≤ {TARGET_S:.0f} s : {'OK' if a <= TARGET_S else f'à {a - TARGET_S:.2f} s de la cible'}"  # type: ignore[operator]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", metavar="URL", help="serveur PostgreSQL (base d'administration) à utiliser")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite seulement")
     parser.add_argument("--profile", action="store_true", help="en plus : un chargement SQLite sous cProfile")
+    parser.add_argument("--avant", type=Path, metavar="SRC", help="mesurer aussi le code du dossier src/ donné (avant)")
     parser.add_argument("--one", choices=("sqlite", "postgres"), help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -237,9 +262,17 @@ def main() -> None:
 
     print_header("Chargement du référentiel national embarqué dans une base vide")
     results: dict[str, object] = {}
+    if args.avant:
+        before = sqlite_run(save=False, src=args.avant)
+        results["sqlite_avant"] = before
+        print(f"\nAVANT (code de {before['code']}) :")
+        show(before)
+        print("\nAPRÈS (ce code) :")
     sqlite = sqlite_run(save=True)
     results["sqlite"] = sqlite
     show(sqlite)
+    if args.avant:
+        _compare(results["sqlite_avant"], sqlite)  # type: ignore[arg-type]
     print(
         f"  cible < {TARGET_SQLITE_S:.0f} s sur SQLite : "
         f"{'OK' if sqlite['load_s'] < TARGET_SQLITE_S else 'AU-DELÀ DE LA CIBLE'}"
@@ -249,6 +282,12 @@ def main() -> None:
 
     if not args.no_postgres:
         url = args.postgres or os.environ.get("BENCH_POSTGRES_URL") or DEFAULT_POSTGRES
+        pg_before = postgres_run(url, src=args.avant) if args.avant else None
+        if isinstance(pg_before, dict):
+            results["postgres_avant"] = pg_before
+            print(f"\nAVANT (code de {pg_before['code']}) :")
+            show(pg_before)
+            print("\nAPRÈS (ce code) :")
         pg = postgres_run(url)
         if isinstance(pg, str):
             print("\n" + pg)
@@ -257,6 +296,8 @@ def main() -> None:
             results["postgres"] = pg
             show(pg)
             print(f"  PostgreSQL / SQLite : {pg['load_s'] / sqlite['load_s']:.2f} ×")
+            if isinstance(pg_before, dict):
+                _compare(pg_before, pg)
 
     if args.profile:
         print("\nProfil cProfile d'un chargement SQLite supplémentaire (plus lent que la mesure ci-dessus) :")

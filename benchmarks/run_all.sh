@@ -13,8 +13,10 @@ status=0
 "$PY" benchmarks/bench_journeys.py || status=$?
 "$PY" benchmarks/bench_catalogue_import.py || status=$?
 "$PY" benchmarks/bench_cases.py || status=$?
+"$PY" benchmarks/bench_http_declarations.py || status=$?
 "$PY" benchmarks/bench_annuaire_import.py || status=$?
 "$PY" benchmarks/bench_impacts.py || status=$?
 "$PY" benchmarks/bench_opendata_export.py || status=$?
 "$PY" benchmarks/bench_webhooks.py || status=$?
+"$PY" benchmarks/bench_shadowing.py || status=$?
 exit "$status"

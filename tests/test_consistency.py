@@ -13,7 +13,18 @@ from sanscouture.bodies.services import pivot_labels
 from sanscouture.competences.catalogue import LEVELS, catalogue
 
 SRC = Path(sanscouture.__file__).parent
-APPS = ["territories", "bodies", "accounts", "competences", "catalogue", "journeys", "contracts", "impacts", "web"]
+APPS = [
+    "territories",
+    "bodies",
+    "accounts",
+    "competences",
+    "catalogue",
+    "journeys",
+    "contracts",
+    "impacts",
+    "shadowing",
+    "web",
+]
 
 # Every URL of the product, and who may open it. A new URL missing here fails: decide its access first.
 PUBLIC = {
@@ -64,6 +75,8 @@ PUBLIC = {
     "open311/v2/tokens/<str:open311_token>.<o311fmt:format>",
     "open311/v2/servicerequestupdates.<o311fmt:format>",
     "open311/<path:rest>",
+    # Gatherings (issue 13): the invitation's private link answers without a login (its token is the access).
+    "rencontres/invitation/<str:token>/",
 }
 AGENTS_ONLY = {
     "declarations/",
@@ -129,6 +142,16 @@ AGENTS_ONLY = {
     "vis-mon-job/<int:pair_id>/action",
     "vis-mon-job/<int:pair_id>/convention/",
     "vis-mon-job/<int:pair_id>/retour/",
+    # Gatherings (issue 13).
+    "rencontres/",
+    "rencontres/nouvelle",
+    "rencontres/effet/",
+    "rencontres/<int:rencontre_id>/",
+    "rencontres/<int:rencontre_id>/modifier",
+    "rencontres/<int:rencontre_id>/annuler",
+    "rencontres/<int:rencontre_id>/reponse",
+    "rencontres/<int:rencontre_id>/presences",
+    "rencontres/<int:rencontre_id>/invitation.ics",
     # Webhooks of a body (issue 15).
     "structures/<int:body_id>/webhooks/",
     "structures/<int:body_id>/webhooks/<uuid:webhook_id>/",
@@ -172,8 +195,11 @@ def test_every_url_has_a_declared_access():
         "/structures/1/jetons/",
         "/structures/1/jetons/1/revoquer",
         "/taches/",
-        "/vis-mon-job/",
-        "/vis-mon-job/1/convention/",
+        "/rencontres/",
+        "/rencontres/nouvelle",
+        "/rencontres/effet/",
+        "/rencontres/1/",
+        "/rencontres/1/presences",
         "/structures/1/webhooks/",
         "/dossiers/00000000-0000-0000-0000-000000000000/",
         "/dossiers/00000000-0000-0000-0000-000000000000/journal/",
@@ -213,6 +239,14 @@ def test_every_url_has_a_declared_access():
         "/fichiers/1/",
         "/fichiers/1/versions",
         "/fichiers/1/versions/1/telecharger",
+        "/vis-mon-job/",
+        "/vis-mon-job/inscription/",
+        "/vis-mon-job/suggestions/",
+        "/vis-mon-job/proposer",
+        "/vis-mon-job/1/",
+        "/vis-mon-job/1/action",
+        "/vis-mon-job/1/convention/",
+        "/vis-mon-job/1/retour/",
     ],
 )
 def test_agent_pages_redirect_anonymous_people_to_login(client, path):

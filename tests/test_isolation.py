@@ -17,7 +17,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from html import unescape
 from typing import Any
 
@@ -37,6 +37,7 @@ from sanscouture.cases.services import declaration_submit, note_add
 from sanscouture.competences.models import Exercise
 from sanscouture.contracts.models import ActionSheet, BudgetLine, Contract, Indicator, SharedFile
 from sanscouture.contracts.services import contract_create, shared_file_add, sheet_create
+from sanscouture.gatherings.models import Gathering, GatheringBody, Invitation
 from sanscouture.impacts.models import Action, Notice, Opinion
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
@@ -102,6 +103,7 @@ class World:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     files: dict[str, SharedFile] = field(default_factory=dict)
     open311: Any = None  # an Open311 request filed by the mairie of Saint-Martin-de-Londres (issue 15)
+    gatherings: dict[str, Gathering] = field(default_factory=dict)  # body key → the gathering it organises
     pairs: dict[str, Pair] = field(default_factory=dict)  # body key → a scheduled « vis mon job » pair of its agent
     webhooks: dict[str, Subscription] = field(default_factory=dict)  # body key → its subscription (issue 15)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
@@ -142,6 +144,7 @@ class World:
             "ligne_id": self.lines[key].pk,
             "indicateur_id": self.indicators[key].pk,
             "file_id": self.files[key].pk,
+            "rencontre_id": self.gatherings[key].pk,
             "number": 1,
             "fmt": "csv",
             "format": "xml",  # Open311's suffix
@@ -281,6 +284,26 @@ def build_world(referential) -> World:  # noqa: ANN001
         for key in (first, second):
             w.contracts[key], w.sheets[key], w.lines[key], w.indicators[key] = contract, sheet, line, indicator
             w.files[key] = shared
+    # Gatherings (issue 13): each body organises one (in ten days) inviting itself and its partner, whose agents are
+    # invited; the foreign body sees nothing of it.
+    start = timezone.now() + timedelta(days=10)
+    for key in (CAF34, MAIRIE34, CAF22, MAIRIE22):
+        g = Gathering.objects.create(
+            organiser=w.bodies[key],
+            title=f"Rencontre {key}",
+            place="Salle",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            territory="departement:34",
+            uid=f"iso-{key}",
+        )
+        for k in (key, sender[key]):
+            GatheringBody.objects.create(gathering=g, body=w.bodies[k])
+            for m in Membership.objects.filter(body=w.bodies[k], user__api_token__isnull=True):
+                Invitation.objects.create(
+                    gathering=g, user=m.user, body=m.body, nonce=f"n{g.pk}-{m.pk}", token_hash=f"iso-{g.pk}-{m.pk}"
+                )
+        w.gatherings[key] = g
     # Vis mon job (issue 13): each body's agent opted in, with a scheduled pair with the agent of the mairie of
     # Saint-Brieuc (a body of case B): an agent sees their own pair, the CAF's administrator the CAF's.
     for role in ("propre", "partage", "etranger", "mairie22"):
@@ -479,6 +502,19 @@ HTML: dict[str, str] = {
     # the message), others do not see the form (404).
     "GET contrats/<int:contrat_id>/projets-territoire.<str:fmt>": f"{AGENT_PAGE} *=200",
     "POST contrats/<int:contrat_id>/projets-territoire": f"{AGENT_PAGE} *=404 admin=302,302,404 staff=302",
+    # Gatherings (issue 13): seen by the agents of the bodies invited (the organiser's included); organised, changed,
+    # cancelled and their attendance noted by the organiser's administrators and référents (a refused cancellation
+    # comes back with its message: 302). A reply is an invited agent's own. The private link: a wrong one is a 404.
+    "GET rencontres/": f"{AGENT_PAGE} *=200",
+    "GET rencontres/nouvelle": f"{AGENT_PAGE} *=403 admin=200",
+    "GET rencontres/effet/": f"{AGENT_PAGE} *=200",
+    "GET rencontres/<int:rencontre_id>/": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    "GET rencontres/<int:rencontre_id>/modifier": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "POST rencontres/<int:rencontre_id>/annuler": f"{AGENT_PAGE} *=302,302,404 staff=404",
+    "POST rencontres/<int:rencontre_id>/reponse": f"{AGENT_PAGE} *=302,302,404 staff=404",
+    "GET rencontres/<int:rencontre_id>/presences": f"{AGENT_PAGE} *=404 admin=200,404,404",
+    "GET rencontres/<int:rencontre_id>/invitation.ics": f"{AGENT_PAGE} *=200,200,404 staff=404",
+    "GET rencontres/invitation/<str:token>/": "*=404",
     # Vis mon job (issue 13): an agent's own pairs, an administrator's body's; staff belong to no body. Objects are
     # each body's scheduled pair. A POST without a valid form: 400, or back to the page with a message (302).
     "GET vis-mon-job/": f"{AGENT_PAGE} *=200",
@@ -601,6 +637,26 @@ API: dict[str, str] = {
     "POST /contrats/{id}/projets-territoire": (
         "anonyme=401 personne=401 *=403 admin=201,201,403 jetonref=201,201,403 staff=201"
     ),
+    # Gatherings (issue 13): tokens act as their body (a référent's token organises like a référent); a reply is a
+    # person's own (a token has no invitation: 404); attendance before the start: 409.
+    "GET /rencontres": "anonyme=401 personne=401 *=200",
+    "POST /rencontres": "anonyme=401 personne=401 *=403 admin=201,403,403 jetonref=201,403,403",
+    "GET /rencontres/effet": "anonyme=401 personne=401 *=200",
+    "GET /rencontres/effet/territoire": "anonyme=401 personne=401 staff=403 *=200",
+    "GET /rencontres/{id}": "anonyme=401 personne=401 *=200,200,404 staff=404",
+    "GET /rencontres/{id}/invitation.ics": "anonyme=401 personne=401 *=200,200,404 staff=404",
+    "POST /rencontres/{id}/modification": (
+        "anonyme=401 personne=401 *=403,403,404 admin=200,403,404 jetonref=200,403,404 staff=404"
+    ),
+    "POST /rencontres/{id}/annulation": (
+        "anonyme=401 personne=401 *=403,403,404 admin=200,403,404 jetonref=200,403,404 staff=404"
+    ),
+    "POST /rencontres/{id}/reponse": "anonyme=401 personne=401 *=200,200,404 jeton=404 jetonref=404 staff=404",
+    "POST /rencontres/{id}/presences": (
+        "anonyme=401 personne=401 *=403,403,404 admin=409,403,404 jetonref=409,403,404 staff=404"
+    ),
+    "GET /rencontres/invitation/{token}": "*=404",
+    "POST /rencontres/invitation/{token}/reponse": "*=404",
     # Vis mon job (issue 13). Tokens act as their body: they read its suggestions and pairs; they neither opt in,
     # accept, approve nor give feedback (403). Objects: each body's scheduled pair (its agent proposed it).
     "GET /vis-mon-job/suggestions": "anonyme=401 personne=401 staff=403 *=200",
@@ -705,6 +761,7 @@ def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
             "service_code": "dechets-menagers",
             "attribute[commune]": "34274",
         },
+        "rencontres/<int:rencontre_id>/reponse": {"reply": "oui"},
     }.get(pattern, {})
 
 
@@ -775,6 +832,18 @@ def _api_data(path: str, w: World, role: str, obj: str) -> dict[str, Any] | None
         "/fiches/{id}/indicateurs": {"libelle": "Voyageurs par jour", "cible": 300},
         "/indicateurs/{indicateur_id}/valeurs": {"date": "2026-06-01", "valeur": 120},
         "/contrats/{id}/projets-territoire": {"pilote": w.bodies[target].pk, "projets": []},
+        "/rencontres": {
+            "structure": w.bodies[target].pk,
+            "titre": "Fête des voisins au travail",
+            "lieu": "Salle",
+            "debut": (timezone.now() + timedelta(days=20)).isoformat(),
+            "fin": (timezone.now() + timedelta(days=20, hours=2)).isoformat(),
+        },
+        "/rencontres/{id}/modification": {"lieu": "Autre salle"},
+        "/rencontres/{id}/annulation": {"motif": "Salle indisponible"},
+        "/rencontres/{id}/reponse": {"reponse": "oui"},
+        "/rencontres/{id}/presences": {"presents": []},
+        "/rencontres/invitation/{token}/reponse": {"reponse": "oui"},
         "/vis-mon-job/inscription": {"metier": "Gestionnaire", "a_montrer": "L'instruction"},
         "/vis-mon-job/inscription/retrait": {},
         "/vis-mon-job/binomes": {"inscription": 999999},
@@ -896,6 +965,7 @@ API_IDS = {
     "/contrats/": "contrat_id",
     "/fiches/": "fiche_id",
     "/structures/": "structure_id",
+    "/rencontres/": "rencontre_id",
     "/vis-mon-job/binomes/": "binome_id",
 }
 
@@ -937,8 +1007,13 @@ ADMIN_NO_ADD = {
     "impacts/notice",
     "notifications/outboxemail",
     "open311/servicerequest",
+    "gatherings/gathering",
+    "shadowing/feedback",
+    "shadowing/pair",
+    "shadowing/pairevent",
 }
 ADMIN_NO_DELETE = {
+    "gatherings/gathering",
     "accounts/accountevent",
     "cases/accesslog",
     "cases/case",
@@ -952,6 +1027,7 @@ ADMIN_NO_DELETE = {
     "impacts/exchange",
     "impacts/notice",
     "open311/servicerequest",
+    "shadowing/pairevent",
 }
 ADMIN_SPECIAL = {
     "admin/logout/": "*=302 staff=405",  # POST only
@@ -1145,7 +1221,9 @@ def test_csrf_is_enforced_on_every_unsafe_form_and_session_api_call(world):
         if response.status_code != 403:
             refused.append(f"{pattern} : {response.status_code}")
     for path in UNSAFE_API:
-        if path in ("/dossiers", "/moments-de-vie/{life_event}/parcours") or path.startswith("/suivi/"):
+        if path in ("/dossiers", "/moments-de-vie/{life_event}/parcours") or path.startswith(
+            ("/suivi/", "/rencontres/invitation/")
+        ):
             continue  # open to the person without a session: no session cookie, no CSRF risk
         strict = Client(enforce_csrf_checks=True)
         strict.cookies = copy.deepcopy(world.clients["admin"].cookies)

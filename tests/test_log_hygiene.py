@@ -36,6 +36,21 @@ def test_a_404_on_a_follow_up_link_is_logged_without_the_token(db):
     assert "UnJetonSecret" not in text and not log_leaks(text)
 
 
+def test_a_404_on_a_gathering_invitation_link_is_logged_without_the_token(db):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactFilter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        Client().get("/rencontres/invitation/UnJetonDeRencontreInconnu123456/")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "Not Found: /rencontres/invitation/***/" in text  # logged, masked (issue 13)
+    assert "UnJetonDeRencontre" not in text and not log_leaks(text)
+
+
 def _through_the_handler(emit) -> str:  # noqa: ANN001
     """What the configured console handler writes for the records `emit` logs."""
     stream = io.StringIO()

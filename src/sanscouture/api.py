@@ -11,6 +11,7 @@ from sanscouture.cases.api import router as cases_router
 from sanscouture.competences.api import router as competences_router
 from sanscouture.contracts.api import router as contracts_router
 from sanscouture.errors import DomainError, Throttled, envelope
+from sanscouture.gatherings.api import router as gatherings_router
 from sanscouture.impacts.api import router as impacts_router
 from sanscouture.journeys.api import router as journeys_router
 from sanscouture.network.api import router as network_router
@@ -39,8 +40,8 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details: 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = _error(request, exc.status, exc.code, exc.message, exc.details)
-    if isinstance(exc, Throttled):
-        response["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Throttled) or getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
     return response
 
 
@@ -88,6 +89,7 @@ api.add_router("/", cases_router)
 api.add_router("/", network_router)
 api.add_router("/", impacts_router)
 api.add_router("/", contracts_router)
+api.add_router("/", gatherings_router)
 api.add_router("/", opendata_router)
 api.add_router("/", shadowing_router)
 api.add_router("/", webhooks_router)

@@ -260,6 +260,7 @@ SANSCOUTURE_PERIODIC_JOBS = {
     "sanscouture.network.jobs.ledger_sync": 3600,  # the network's ledger (also read before every figure)
     "sanscouture.cases.jobs.handovers": 3600,
     "sanscouture.impacts.jobs.remind": 24 * 3600,
+    "sanscouture.gatherings.jobs.remind": 3600,
     "sanscouture.webhooks.jobs.deliver": 60,  # retries fall due between two wake-ups (docs/adr/024)
     "sanscouture.webhooks.jobs.purge": 24 * 3600,
 }
@@ -271,6 +272,9 @@ SANSCOUTURE_IMPACTS_REMIND_DAYS = int(os.environ.get("SANSCOUTURE_IMPACTS_REMIND
 # expires and the task stays with the body that sent it (issue 8).
 SANSCOUTURE_HANDOVER_REMIND_DAYS = int(os.environ.get("SANSCOUTURE_HANDOVER_REMIND_DAYS", "3"))
 SANSCOUTURE_HANDOVER_EXPIRE_DAYS = int(os.environ.get("SANSCOUTURE_HANDOVER_EXPIRE_DAYS", "10"))
+
+# Gatherings (issue 13): the invited agents are reminded this many days before (once).
+SANSCOUTURE_GATHERINGS_REMIND_DAYS = int(os.environ.get("SANSCOUTURE_GATHERINGS_REMIND_DAYS", "2"))
 
 # Largest request body accepted (bytes): bigger payloads get a 413 (error envelope under /api/) and change nothing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000

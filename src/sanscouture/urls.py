@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("sanscouture.impacts.urls")),
     path("", include("sanscouture.journeys.urls")),
     path("", include("sanscouture.network.urls")),
+    path("", include("sanscouture.gatherings.urls")),
     path("", include("sanscouture.shadowing.urls")),
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),

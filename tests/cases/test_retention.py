@@ -192,6 +192,8 @@ def test_the_worker_schedules_the_purge_and_the_reminders_daily_and_the_handover
         "sanscouture.impacts.jobs.remind": 86400,  # reminders and « sans réponse » of notices (issue 11)
         "sanscouture.cases.jobs.handovers": 3600,
         "sanscouture.network.jobs.ledger_sync": 3600,  # the cooperation network's ledger (issue 12)
+        "sanscouture.webhooks.jobs.deliver": 60,  # webhook retries and lost wake-ups (issue 15)
+        "sanscouture.webhooks.jobs.purge": 86400,
     }
 
 

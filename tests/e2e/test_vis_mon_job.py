@@ -58,6 +58,8 @@ def test_a_pair_from_suggestion_to_feedback(browser: Browser, server, secrets): 
     form.get_by_label("Votre métier ou fonction").fill("Responsable de l'accueil")
     form.get_by_label("Ce que vous pouvez montrer de votre métier").fill("L'accueil des allocataires")
     form.get_by_label("Ce que vous aimeriez découvrir").fill("La protection maternelle et infantile")
+    form.locator("label", has_text="Prestations familiales").click()  # DSFR draws the checkbox on its label
+    expect(form.get_by_label("Prestations familiales")).to_be_checked()
     assert_accessible(caf, context="inscription")
     caf.screenshot(path=SHOTS / "vmj-inscription.png", full_page=True)
     form.get_by_role("button", name="Enregistrer mon inscription").click()

@@ -146,6 +146,30 @@ def test_the_api_pages_the_export(referential, client, settings, tmp_path):  # n
     )
 
 
+def test_a_national_referential_is_never_written_during_a_request(referential, client, settings, tmp_path, monkeypatch):  # noqa: ANN001
+    """Above SYNC_COMMUNES, a missing edition is written by a background thread: meanwhile the latest written
+    edition is served (its date in X-Edition), or 503 with Retry-After when there is none yet."""
+    from sanscouture.opendata import data_inclusion
+
+    settings.DATA_DIR = tmp_path
+    started = []
+    monkeypatch.setattr(data_inclusion, "SYNC_COMMUNES", 100)
+    monkeypatch.setattr(data_inclusion, "_write_in_background", lambda *args: started.append(args))
+    response = client.get("/api/v1/opendata/data-inclusion/services")
+    assert response.status_code == 503 and response["Retry-After"] == str(data_inclusion.RETRY_AFTER)
+    assert response.json()["erreur"]["code"] == "export_en_preparation" and started
+    assert client.get("/opendata/data-inclusion/services.json").status_code == 503
+    page = client.get("/donnees-ouvertes/")
+    assert page.status_code == 200 and "en cours de préparation" in page.content.decode()
+    # An older edition (another date) is served meanwhile, and says which it is.
+    older = data_inclusion_write(directory=tmp_path / "opendata", on=ON)
+    response = client.get("/api/v1/opendata/data-inclusion/structures?limite=3")
+    assert response.status_code == 200 and response["X-Edition"] == f"{ON.isoformat()} v{older.version}"
+    assert response.json() == _rows(older, "structures")[:3]
+    # Each time, the current edition was asked of the background writer: today's, at the routing version.
+    assert {args[1] for args in started} == {f"data-inclusion-{timezone.localdate().isoformat()}-v{older.version}"}
+
+
 def test_the_catalogue_lists_both_datasets_with_their_sizes(referential, client, settings, tmp_path):  # noqa: ANN001
     from rdflib import Graph, URIRef
     from rdflib.namespace import DCAT

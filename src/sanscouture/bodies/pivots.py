@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from unidecode import unidecode
@@ -69,6 +70,7 @@ class PivotInfo:
         return f"{ANNUAIRE}/navigation/{self.annuaire}"
 
 
+@cache  # a few hundred names (régions, départements): computed once each
 def _slug(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in unidecode(name).lower()).split())
 
@@ -95,10 +97,20 @@ def _info(code: str, entry: dict, alias_of: dict | None = None) -> PivotInfo:
     )
 
 
+# libyaml's loader when PyYAML was built with it: the pure-Python one took half a second for this file, paid by the
+# first journey of each process (docs/adr/025).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@cache
+def _raw() -> dict[str, Any]:
+    return yaml.load(DATA.read_text(), Loader=_LOADER)  # noqa: S506 (a safe loader)
+
+
 @cache
 def pivot_catalogue() -> dict[str, PivotInfo]:
     """Every code of the reviewed file, free-text aliases included (they resolve to their canonical code)."""
-    raw = yaml.safe_load(DATA.read_text())
+    raw = _raw()
     return {str(code): _info(str(code), entry, raw.get(entry.get("alias_of", ""))) for code, entry in raw.items()}
 
 
@@ -109,5 +121,5 @@ def pivot_info(code: str) -> PivotInfo | None:
 @cache
 def pivot_labels() -> dict[str, str]:
     """Canonical pivot code → today's label (aliases left out: they are not codes of the Annuaire)."""
-    raw = yaml.safe_load(DATA.read_text())
+    raw = _raw()
     return {str(k): str(v["label"]) for k, v in raw.items() if not v.get("alias_of")}

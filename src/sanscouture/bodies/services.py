@@ -4,12 +4,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
+from sanscouture.bulk import bulk_insert, json_encoder
 from sanscouture.territories.models import (
     Commune,
     CommuneKind,
@@ -98,12 +101,32 @@ FIELDS = [
 ]
 
 
-def _wanted_bodies() -> list[Body]:
+@dataclass(slots=True)
+class _Derived:
+    """A body as the referential derives it, compared with the table before anything is written: a plain
+    object, not a model instance (37,000 of them on a first load, ADR 027)."""
+
+    key: str
+    kind: str
+    name: str
+    siren: str = ""
+    pivots: list[str] = field(default_factory=list)
+    basis: str = ""
+    commune_id: int | None = None
+    epci_id: str | None = None
+    ept_id: str | None = None
+    departement_id: str | None = None
+    region_id: str | None = None
+    source: str = "referentiel"
+    active: bool = True
+
+
+def _wanted_bodies() -> list[_Derived]:
     st = special_statuses()
     none_social = set(st["social_security"]["none"])
     no_communes = set(st["not_modelled"])
     collectivite_communes = {c.get("commune") for c in st["collectivites"] if c.get("commune")}
-    bodies: list[Body] = []
+    bodies: list[_Derived] = []
 
     communes = Commune.objects.filter(kind=CommuneKind.CURRENT).values_list(
         "pk", "insee_code", "name", "siren", "departement_id"
@@ -113,7 +136,7 @@ def _wanted_bodies() -> list[Body]:
             continue
         if code == "75056":
             bodies.append(
-                Body(
+                _Derived(
                     key="mairie:75056",
                     kind=BodyKind.MAIRIE,
                     name="Ville de Paris",
@@ -126,7 +149,7 @@ def _wanted_bodies() -> list[Body]:
             )
             continue
         bodies.append(
-            Body(
+            _Derived(
                 key=f"mairie:{code}",
                 kind=BodyKind.MAIRIE,
                 name=f"Mairie {of_commune(name)}",
@@ -144,7 +167,7 @@ def _wanted_bodies() -> list[Body]:
             pivots.append("cg")
             basis = st["metropole_de_lyon"]["basis"]
         bodies.append(
-            Body(
+            _Derived(
                 key=f"epci:{epci.siren}",
                 kind=BodyKind.EPCI,
                 name=epci.name,
@@ -156,7 +179,7 @@ def _wanted_bodies() -> list[Body]:
         )
     for ept in Ept.objects.all():
         bodies.append(
-            Body(
+            _Derived(
                 key=f"ept:{ept.siren}",
                 kind=BodyKind.EPT,
                 name=ept.name,
@@ -176,7 +199,7 @@ def _wanted_bodies() -> list[Body]:
                 .first()
             )
         bodies.append(
-            Body(
+            _Derived(
                 key=c["key"],
                 kind=BodyKind.COLLECTIVITE,
                 name=c["name"],
@@ -193,7 +216,7 @@ def _wanted_bodies() -> list[Body]:
         if region.code in regions_replaced or region.zone == Zone.COM:
             continue
         bodies.append(
-            Body(
+            _Derived(
                 key=f"region:{region.code}",
                 kind=BodyKind.REGION,
                 name=f"Région {region.name}",
@@ -215,7 +238,7 @@ def _wanted_bodies() -> list[Body]:
                 else ["cg"]
             )
             bodies.append(
-                Body(
+                _Derived(
                     key=f"departement:{dep.code}",
                     kind=BodyKind.DEPARTEMENT,
                     name=f"Département {of}",
@@ -228,7 +251,7 @@ def _wanted_bodies() -> list[Body]:
         if dep.code in representatives:
             key = "prefecture:977-978" if dep.code in ("977", "978") else f"prefecture:{dep.code}"
             bodies.append(
-                Body(
+                _Derived(
                     key=key,
                     kind=BodyKind.PREFECTURE,
                     name=representatives[dep.code],
@@ -240,7 +263,7 @@ def _wanted_bodies() -> list[Body]:
             )
         elif dep.zone != Zone.COM:
             bodies.append(
-                Body(
+                _Derived(
                     key=f"prefecture:{dep.code}",
                     kind=BodyKind.PREFECTURE,
                     name=f"Préfecture {of}",
@@ -256,7 +279,7 @@ def _wanted_bodies() -> list[Body]:
         cpam_name = cpam_names.get(dep.code, f"CPAM {of}")
         caf_pivots = ["caf", "cpam"] if caf_name == cpam_name else ["caf"]
         bodies.append(
-            Body(
+            _Derived(
                 key=f"caf:{dep.code}",
                 kind=st["social_security"].get("kind", {}).get(dep.code, BodyKind.CAF),
                 name=caf_name,
@@ -270,7 +293,7 @@ def _wanted_bodies() -> list[Body]:
         )
         if caf_name != cpam_name:
             bodies.append(
-                Body(
+                _Derived(
                     key=f"cpam:{dep.code}",
                     kind=BodyKind.CPAM,
                     name=cpam_name,
@@ -283,7 +306,7 @@ def _wanted_bodies() -> list[Body]:
         if dep.code in st["social_security"].get("no_mdph", ()):
             continue
         bodies.append(
-            Body(
+            _Derived(
                 key=f"mdph:{dep.code}",
                 kind=BodyKind.MDPH,
                 name=f"MDPH {of}",
@@ -306,7 +329,7 @@ def arrondissements() -> list[dict[str, Any]]:
     return json.loads((DATA / "arrondissements.json").read_text())
 
 
-def _sous_prefectures() -> list[Body]:
+def _sous_prefectures() -> list[_Derived]:
     """One sous-préfecture per arrondissement whose chef-lieu is not the préfecture's commune (décret
     n° 2004-374 art. 14); the arrondissement chef-lieu is served by the préfecture itself."""
     chefs_lieux = dict(Departement.objects.values_list("code", "chef_lieu"))
@@ -318,7 +341,7 @@ def _sous_prefectures() -> list[Body]:
         if dep not in chefs_lieux or chef_lieu == chefs_lieux[dep] or chef_lieu not in names:
             continue
         found.append(
-            Body(
+            _Derived(
                 key=f"{SOUS_PREFECTURE}:{arr['code']}",
                 kind=BodyKind.PREFECTURE,
                 name=f"Sous-préfecture {of_commune(names[chef_lieu])}",
@@ -348,22 +371,20 @@ def _sync_sous_prefecture_communes() -> None:
         old[body_id].add(commune_id)
     changed = [pk for pk in bodies if old[pk] != wanted[pk]]
     through.objects.filter(body_id__in=changed).delete()
-    through.objects.bulk_create(
-        [through(body_id=pk, commune_id=c) for pk in changed for c in wanted[pk]], batch_size=2000
-    )
+    bulk_insert(through, ["body_id", "commune_id"], ((pk, c) for pk in changed for c in sorted(wanted[pk])))
 
 
-def _former_bodies(current: set[str]) -> list[Body]:
+def _former_bodies(current: set[str]) -> list[_Derived]:
     """Mairies of former communes and former EPCI, from the dated referential: kept (inactive) so that routing
     at a past date can name them."""
-    bodies: list[Body] = []
+    bodies: list[_Derived] = []
     departements = set(Departement.objects.values_list("code", flat=True))
     for code, name, dep in CommunePeriod.objects.order_by("insee_code", "start").values_list(
         "insee_code", "name", "departement"
     ):
         if f"mairie:{code}" not in current:
             bodies.append(
-                Body(
+                _Derived(
                     key=f"mairie:{code}",
                     kind=BodyKind.MAIRIE,
                     name=f"Mairie {of_commune(name)}",
@@ -380,7 +401,7 @@ def _former_bodies(current: set[str]) -> list[Body]:
     ):
         if f"epci:{siren}" not in current:
             bodies.append(
-                Body(
+                _Derived(
                     key=f"epci:{siren}",
                     kind=BodyKind.EPCI,
                     name=name,
@@ -393,7 +414,7 @@ def _former_bodies(current: set[str]) -> list[Body]:
     return bodies
 
 
-def _regime_bodies() -> list[Body]:
+def _regime_bodies() -> list[_Derived]:
     """Bodies the law designates for a territory: IDFM, Sytral, préfecture de police, one SDIS per
     département (BSPP, BMPM, SDMIS where the law says so), mairies d'arrondissement."""
     rg = special_regimes()
@@ -403,13 +424,13 @@ def _regime_bodies() -> list[Body]:
             "insee_code", "pk"
         )
     )
-    bodies: list[Body] = []
+    bodies: list[_Derived] = []
     for r in rg["regimes"]:
         if "name" not in r:
             continue  # a further competence of a body defined above
         communes = r["territory"].get("communes") or []
         bodies.append(
-            Body(
+            _Derived(
                 key=r["key"],
                 kind=r["kind"],
                 name=r["name"],
@@ -426,7 +447,7 @@ def _regime_bodies() -> list[Body]:
     for s in secours["special"]:
         communes = s.get("communes") or []
         bodies.append(
-            Body(
+            _Derived(
                 key=s["key"],
                 kind=BodyKind.SECOURS,
                 name=s["name"],
@@ -438,7 +459,7 @@ def _regime_bodies() -> list[Body]:
         )
     for dep in Departement.objects.exclude(code__in=[*secours["none"], *special_deps]):
         bodies.append(
-            Body(
+            _Derived(
                 key=f"sdis:{dep.code}",
                 kind=BodyKind.SECOURS,
                 name=f"SDIS {of_territory(dep.name, dep.type_liaison)}",
@@ -451,7 +472,7 @@ def _regime_bodies() -> list[Body]:
     for m in arr["mairies"]:
         city = {"75": "75056", "69": "69123", "13": "13055"}[m["arrondissements"][0][:2]]
         bodies.append(
-            Body(
+            _Derived(
                 key=m["key"],
                 kind=BodyKind.MAIRIE_ARRDT,
                 name=m["name"],
@@ -466,28 +487,65 @@ def _regime_bodies() -> list[Body]:
 
 @transaction.atomic
 def bodies_sync() -> SyncReport:
-    """Create or update every body derived from the referential; deactivate those whose territory is gone."""
+    """Create or update every body derived from the referential; deactivate those whose territory is gone.
+    New bodies are written by COPY / executemany, changed ones by bulk_update (ADR 027)."""
     report = SyncReport()
     wanted = _wanted_bodies()
-    existing = {b.key: b for b in Body.objects.filter(source="referentiel")}
-    old_active = {b.pk: b.active for b in existing.values()}
-    create, update = [], []
+    existing = {
+        row[0]: row[1:]  # key → (pk, *FIELDS)
+        for row in Body.objects.filter(source="referentiel").values_list("key", "pk", *FIELDS).iterator(5000)
+    }
+    active_at = FIELDS.index("active") + 1
+    create, update, retired = [], [], 0
     for body in wanted:
         report.by_kind[body.kind] = report.by_kind.get(body.kind, 0) + 1
         old = existing.pop(body.key, None)
         if old is None:
             create.append(body)
             continue
-        body.pk = old.pk
-        if any(getattr(old, f) != getattr(body, f) for f in FIELDS):
-            update.append(body)
-    Body.objects.bulk_create(create, batch_size=2000)
+        values = tuple(getattr(body, f) for f in FIELDS)
+        if values != old[1:]:
+            update.append(Body(pk=old[0], key=body.key, **dict(zip(FIELDS, values, strict=True))))
+            if not body.active and old[active_at]:
+                retired += 1  # a former commune's mairie stays, inactive, for routing at past dates
+    _insert(create)
     Body.objects.bulk_update(update, FIELDS, batch_size=2000)
-    gone = [b.pk for b in existing.values() if b.active]
+    gone = [old[0] for old in existing.values() if old[active_at]]
     Body.objects.filter(pk__in=gone).update(active=False)
     _sync_sous_prefecture_communes()
-    # A former commune's mairie stays, inactive, for routing at past dates: that is a deactivation too.
-    retired = [b for b in update if not b.active and old_active.get(b.pk)]
-    report.created, report.updated = len(create), len(update) - len(retired)
-    report.deactivated = len(gone) + len(retired)
+    report.created, report.updated = len(create), len(update) - retired
+    report.deactivated = len(gone) + retired
     return report
+
+
+def _insert(bodies: list[_Derived]) -> None:
+    """New bodies: the derived fields, the model's defaults for the others (contacts, flags), now for the
+    timestamps — the constant part adapted once, `pivots` encoded once per distinct list."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    derived = ["key", *(f for f in FIELDS if f != "pivots")]
+    columns, constants = [*derived, "pivots"], []
+    for f in Body._meta.concrete_fields:
+        if f.primary_key or f.attname in columns:
+            continue
+        columns.append(f.attname)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            constants.append(now)
+        elif isinstance(f, models.JSONField):
+            constants.append(json_encoder(f)(f.get_default()))
+        else:
+            constants.append(f.get_default())
+    get = attrgetter(*derived)
+    encode = json_encoder(Body._meta.get_field("pivots"))
+    encoded: dict[tuple[str, ...], str] = {}
+
+    def pivots(body: _Derived) -> str:
+        key = tuple(body.pivots)
+        text = encoded.get(key)
+        if text is None:
+            text = encoded[key] = encode(body.pivots)
+        return text
+
+    tail = tuple(constants)
+    prepared = {c for c in columns[len(derived) :]}
+    bulk_insert(Body, columns, ((*get(b), pivots(b), *tail) for b in bodies), prepared=prepared)

@@ -1,31 +1,35 @@
 """Notify the agents of bodies about a case, through the notifications outbox (same transaction)."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from sanscouture.accounts.models import Membership
 from sanscouture.bodies.models import Body
 from sanscouture.notifications.models import Notification, NotificationKind
-from sanscouture.notifications.services import notify
+from sanscouture.notifications.services import Notice, notify_many
 
 from .models import Case
 
 PERSON_KINDS = (NotificationKind.NEW_TASK, NotificationKind.MESSAGE)
 
 
-def _person_activity_recently_notified(body: Body, case: Case) -> bool:
-    """A declaration or a message of the person already notified this body about this case within the window."""
+def _bodies_recently_notified(bodies: list[Body], case: Case) -> set[int]:
+    """The bodies that a declaration or a message of the person already notified about this case within the
+    window (one query for all of them)."""
     since = timezone.now() - timedelta(seconds=settings.SANSCOUTURE_PERSON_EMAIL_WINDOW)
-    return Notification.objects.filter(
-        body=body, case_ref=str(case.public_id), kind__in=PERSON_KINDS, created_at__gte=since
-    ).exists()
+    return set(
+        Notification.objects.filter(
+            body__in=bodies, case_ref=str(case.public_id), kind__in=PERSON_KINDS, created_at__gte=since
+        ).values_list("body_id", flat=True)
+    )
 
 
 def notify_bodies(
     *,
-    bodies: list[Body],
+    bodies: Iterable[Body | int],
     kind: str,
     case: Case,
     title: str,
@@ -37,19 +41,39 @@ def notify_bodies(
 
     What the person does (`from_person`: the declaration's tasks, their messages) e-mails a body at most once per
     case within SANSCOUTURE_PERSON_EMAIL_WINDOW: a flood of declarations or messages cannot become a flood of
-    e-mails; the in-app notifications still say everything."""
-    for body in bodies:
-        users = list(get_user_model().objects.filter(memberships__body=body, is_active=True).distinct())
-        if users:
-            email = not (from_person and _person_activity_recently_notified(body, case))
-            notify(
-                recipients=users,
-                kind=kind,
-                title=title,
-                text=text,
-                url=f"/dossiers/{case.public_id}/",
-                case_ref=str(case.public_id),
-                body=body,
-                dedupe_key=f"{dedupe_key}:{body.pk}",
-                email=email,
+    e-mails; the in-app notifications still say everything. In bulk: one read of the agents of all the bodies,
+    then two INSERTs (notifications, e-mails), whatever the number of bodies (docs/adr/025). `bodies`: the
+    bodies or their ids (the agents' read brings the bodies along)."""
+    wanted = [body if isinstance(body, int) else body.pk for body in bodies]
+    if not wanted:
+        return
+    by_pk: dict[int, Body] = {}
+    agents: dict[int, list] = {}
+    memberships = (
+        Membership.objects.filter(body__in=wanted, user__is_active=True)
+        .select_related("user", "body")
+        .only("user__email", "user__is_active", "body__name")  # what a notice and its e-mail show: no JSON read
+    )
+    for membership in memberships:
+        by_pk[membership.body_id] = membership.body
+        agents.setdefault(membership.body_id, []).append(membership.user)
+    if not agents:
+        return
+    recently = _bodies_recently_notified(list(by_pk.values()), case) if from_person else set()
+    notify_many(
+        notices=[
+            Notice(
+                recipients=agents[pk],
+                body=by_pk[pk],
+                dedupe_key=f"{dedupe_key}:{pk}",
+                email=pk not in recently,
             )
+            for pk in dict.fromkeys(wanted)
+            if pk in agents
+        ],
+        kind=kind,
+        title=title,
+        text=text,
+        url=f"/dossiers/{case.public_id}/",
+        case_ref=str(case.public_id),
+    )

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from sanscouture.competences.models import RoutingVersion
+from sanscouture.competences.routing import local_generation
 
 from .errors import LifeEventNotFound, PublicationNotFound
 from .models import CatalogueVersion, LifeEvent, LifeEventQuerySet, Publication
@@ -67,25 +68,41 @@ def publications_get(ids: Iterable[str], *, fields: Iterable[str] | None = None)
 # dropped when any process imports a catalogue (the version row), checked at most every CHECK_EVERY_SECONDS.
 CHECK_EVERY_SECONDS = 2.0
 _memo_lock = threading.Lock()
-_memo: dict[str, Any] = {"version": None, "checked": 0.0, "items": {}}
+_memo: dict[str, Any] = {"version": None, "checked": 0.0, "items": {}, "in_transaction": False, "routing": -1}
+
+
+def _versions() -> tuple[int, int]:
+    """The catalogue's and the routing's version rows, in one round trip (plain SQL: a query per row would double
+    what a declaration pays when the check falls inside it)."""
+    catalogue_table = connection.ops.quote_name(CatalogueVersion._meta.db_table)
+    routing_table = connection.ops.quote_name(RoutingVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT version FROM {catalogue_table} WHERE id = 1), "  # noqa: S608 (model names)
+            f"(SELECT version FROM {routing_table} WHERE id = 1)"
+        )
+        catalogue_version, routing_version = cursor.fetchone()
+    return catalogue_version or 0, routing_version or 0
 
 
 def catalogue_memo() -> dict[Any, Any]:
-    """A dict for what derives from the catalogue alone, kept in the process until the next catalogue import.
-    Inside a transaction it is a fresh dict each time: what a transaction reads may be rolled back."""
-    if connection.in_atomic_block:
-        return {}
-    now = time.monotonic()
-    if now - _memo["checked"] >= CHECK_EVERY_SECONDS:
+    """A dict for what derives from the catalogue alone, kept in the process until the next catalogue import or
+    routing change (the routing version too: bodies, their names and whether active, change with the referential).
+
+    Usable inside a transaction (a declaration reads its journey in its own): a transaction that changes the
+    catalogue or the referential calls the invalidation, which drops the memo at once; the versions read inside a
+    transaction are read again after it (as the routing index does), so a rolled-back import is never kept."""
+    in_transaction = connection.in_atomic_block
+    if _memo["routing"] != local_generation():  # this process dropped its routing index: drop along with it
+        _drop_memo()
+    stale = time.monotonic() - _memo["checked"] >= CHECK_EVERY_SECONDS
+    if stale or (_memo["in_transaction"] and not in_transaction):
         with _memo_lock:
-            # The routing version too: bodies (their names, whether active) change with the referential.
-            version = (
-                CatalogueVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0,
-                RoutingVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0,
-            )
+            version = _versions()
             if version != _memo["version"]:
                 _memo.update(version=version, items={})
             _memo["checked"] = time.monotonic()
+            _memo["in_transaction"] = in_transaction
     return _memo["items"]
 
 
@@ -98,4 +115,4 @@ def catalogue_memo_invalidate() -> None:
 
 
 def _drop_memo() -> None:
-    _memo.update(version=None, checked=0.0, items={})
+    _memo.update(version=None, checked=0.0, items={}, in_transaction=False, routing=local_generation())

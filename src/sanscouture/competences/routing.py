@@ -156,6 +156,13 @@ class _Index:
 _lock = threading.Lock()
 _state: dict[str, object] = {"index": None, "checked": 0.0}
 CHECK_EVERY_SECONDS = 0.5  # another process follows a change within a second (docs/deployment.md)
+# Bumped each time this process drops its index: what higher layers keep beside it (the catalogue memo of
+# journeys) is dropped with it, at once, even inside the transaction that changed the referential.
+_drops = [0]
+
+
+def local_generation() -> int:
+    return _drops[0]
 
 
 def routing_index_invalidate() -> None:
@@ -168,6 +175,7 @@ def routing_index_invalidate() -> None:
 
 def _drop_local() -> None:
     _state["index"] = None
+    _drops[0] += 1
 
 
 def _current_version() -> int:

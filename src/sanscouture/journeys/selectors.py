@@ -2,7 +2,10 @@
 competent local bodies. A read: nothing is stored."""
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -47,7 +50,8 @@ def is_move(slug: str) -> bool:
 @cache
 def fiche_competences() -> dict[str, dict[str, str]]:
     """Reviewed mapping: publication id → the competence that decides who handles its démarche."""
-    return yaml.safe_load(FICHE_COMPETENCES.read_text())
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: read by a process's first journey
+    return yaml.load(FICHE_COMPETENCES.read_text(), Loader=loader)  # noqa: S506 (a safe loader)
 
 
 @dataclass(frozen=True)
@@ -300,20 +304,37 @@ _DEADLINE = re.compile(
 _SENTENCE = re.compile(r"[^.!?;:]*[.!?;:]?")
 
 
-def _deadline(title: str, content: list[dict[str, Any]]) -> str:
+def _deadline(title: str, content: list[dict[str, Any]], said: dict[int, tuple[Any, str]] | None = None) -> str:
+    """The official sentence giving the step's time limit. `said`: what each paragraph says of it, kept per life
+    event (paragraphs are shared, never copied, by `_filter`), so that a new set of answers re-reads none."""
     if _DEADLINE.search(title):
         return title
     for para in _paragraphs(content):
-        text = plain_text([para])
-        match = _DEADLINE.search(text)
-        if match:
-            for sentence in _SENTENCE.findall(text):
-                if match.group(0) in sentence:
-                    return sentence.strip()[:240]
+        kept = said.get(id(para)) if said is not None else None
+        if kept is not None and kept[0] is para:
+            sentence = kept[1]
+        else:
+            sentence = _paragraph_deadline(para)
+            if said is not None:
+                said[id(para)] = (para, sentence)  # the node itself is kept: its id is never reused meanwhile
+        if sentence:
+            return sentence
     return ""
 
 
-def _steps(content: dict[str, Any], variables: dict[str, bool]) -> list[tuple[Step, _Found]]:
+def _paragraph_deadline(para: dict[str, Any]) -> str:
+    text = plain_text([para])
+    match = _DEADLINE.search(text)
+    if match:
+        for sentence in _SENTENCE.findall(text):
+            if match.group(0) in sentence:
+                return sentence.strip()[:240]
+    return ""
+
+
+def _steps(
+    content: dict[str, Any], variables: dict[str, bool], said: dict[int, tuple[Any, str]] | None = None
+) -> list[tuple[Step, _Found]]:
     found: list[tuple[Step, _Found]] = []
 
     def visit(nodes: list[dict[str, Any]], phase: str) -> None:
@@ -327,7 +348,11 @@ def _steps(content: dict[str, Any], variables: dict[str, bool]) -> list[tuple[St
                 tree = _filter(node.get("children") or [], variables, cited)
                 title = node.get("title", "")
                 step = Step(
-                    number=len(found) + 1, title=title, phase=phase, content=tree, deadline=_deadline(title, tree)
+                    number=len(found) + 1,
+                    title=title,
+                    phase=phase,
+                    content=tree,
+                    deadline=_deadline(title, tree, said),
                 )
                 found.append((step, cited))
 
@@ -481,9 +506,61 @@ def _unanswered(event: LifeEvent, variables: dict[str, bool], answered: set[str]
     return out
 
 
+@dataclass(frozen=True)
+class _CitedFiche:
+    """A publication a step cites, as the step shows it whatever the commune."""
+
+    fiche: FicheRef
+    publication: Publication
+    pivots: tuple[tuple[str, str], ...]  # (pivot, the title the publication gives its contact)
+    competence: dict[str, str] | None  # the reviewed mapping's entry, when a local competence decides
+
+
+@dataclass(frozen=True)
+class _StepPlan:
+    """One step for one set of answers, whatever the commune: its visible content, what it cites."""
+
+    title: str
+    phase: str
+    content: list[dict[str, Any]]
+    deadline: str
+    services: tuple[OnlineService, ...]
+    linked: tuple[LinkedJourney, ...]
+    fiches: tuple[_CitedFiche, ...]
+    pivots: tuple[tuple[str, str], ...]  # the offices the step's own content names
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """What a life event shows for one set of answers in any commune: computed once, kept in the catalogue memo,
+    so that a journey only routes (docs/adr/025)."""
+
+    steps: tuple[_StepPlan, ...]
+    introduction: list[dict[str, Any]]
+    before_services: tuple[OnlineService, ...]
+    more_info: tuple[Link, ...]
+    questions: tuple[FicheRef, ...]
+    linked: tuple[LinkedJourney, ...]
+    contacts: list[dict[str, Any]]
+    notices: list[dict[str, Any]]
+    before_pivots: tuple[tuple[str, str], ...]
+    warnings: tuple[str, ...]
+    glossary: dict[str, dict[str, str]]
+    unanswered: tuple[Unanswered, ...]
+
+
+# Per (commune, date): the offices and competent bodies journeys found there, kept for the next journey of the
+# same commune (any life event). Bounded: the least recently used communes are dropped first.
+COMMUNES_KEPT = 2000
+
+
 def journey_compute(*, life_event: str, choices: list[str], commune: str, on: date | None = None) -> Journey:
     """The journey for `life_event` (slug or F… id) with the chosen answers (choice ids) in `commune`
-    (any INSEE code, old and delegated ones included) on `on` (default: today)."""
+    (any INSEE code, old and delegated ones included) on `on` (default: today).
+
+    What does not depend on the commune (the visible content for these answers, the publications cited) is
+    computed once per life event and answers; what does (offices, competent bodies) once per commune and date;
+    both are kept in the process until the catalogue or the routing changes (`catalogue_memo`)."""
     memo = catalogue_memo()
     event = memo.get(("life_event", life_event)) or life_event_get(life_event)
     memo[("life_event", life_event)] = event
@@ -492,12 +569,115 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
     if pl is None:
         res = commune_resolve(commune)
         pl, message = place(res.commune.insee_code), res.message
-    where = _where(pl)
     on = check_date(on)
     variables, answers = variables_for(event, choices)
-    answered = {q["id"] for q in event.questionnaire for c in q["choices"] if c["id"] in choices}
+    answered = frozenset(q["id"] for q in event.questionnaire for c in q["choices"] if c["id"] in choices)
+    key = ("compiled", event.publication_id, frozenset(variables.items()), answered)
+    compiled = memo.get(key)
+    if compiled is None:
+        compiled = memo[key] = _compile(event, variables, answered, memo)
+    here = _here(pl, on, memo)
+    offices_seen: dict[str, Office | None] = {}
+
+    def office(code: str, title: str = "") -> Office | None:
+        if code not in offices_seen:
+            if (code, title) not in here["offices"]:
+                here["offices"][(code, title)] = _office(code, title, here["where"], on)
+            offices_seen[code] = here["offices"][(code, title)]
+        return offices_seen[code]
+
+    steps = []
+    for plan in compiled.steps:
+        step = Step(
+            number=len(steps) + 1,
+            title=plan.title,
+            phase=plan.phase,
+            content=plan.content,
+            deadline=plan.deadline,
+            services=list(plan.services),
+            linked_journeys=list(plan.linked),
+        )
+        offices: dict[str, Office] = {}
+        for cited in plan.fiches:
+            step.fiches.append(cited.fiche)
+            for pivot, title in cited.pivots:
+                found_office = office(pivot, title)
+                if found_office is not None:
+                    offices.setdefault(found_office.pivot, found_office)
+            if cited.competence is not None:
+                pub = cited.publication
+                if pub.id not in here["competent"]:
+                    here["competent"][pub.id] = _competent(
+                        pub, cited.competence, catalogue().competences, pl, on, offices
+                    )
+                step.competent.append(here["competent"][pub.id])
+        for pivot, title in plan.pivots:
+            found_office = office(pivot, title)
+            if found_office is not None:
+                offices.setdefault(found_office.pivot, found_office)
+        step.offices = list(offices.values())
+        steps.append(step)
+    steps += _local_steps(event, pl, on, memo, start=len(steps) + 1)
+    before = Before(
+        introduction=compiled.introduction,
+        services=list(compiled.before_services),
+        more_info=list(compiled.more_info),
+        questions=list(compiled.questions),
+        linked_journeys=list(compiled.linked),
+        contacts=compiled.contacts,
+        notices=compiled.notices,
+    )
+    for pivot, title in compiled.before_pivots:
+        found_office = office(pivot, title)
+        if found_office is not None and found_office not in before.offices:
+            before.offices.append(found_office)
+    return Journey(
+        life_event=event,
+        commune=pl,
+        commune_message=message,
+        on=on,
+        answers=answers,
+        choices=list(dict.fromkeys(choices)),
+        steps=steps,
+        warnings=list(compiled.warnings),
+        before=before,
+        unanswered=list(compiled.unanswered),
+        glossary=compiled.glossary,
+    )
+
+
+def journeys_warm(commune: str = "75056") -> int:
+    """Read every life event once, as `sanscouture serve` does before forking its workers: each keeps the life
+    events, the publications they cite, their fiches and what each paragraph says of a time limit, so that the
+    first journey of a life event in a worker only compiles its answers and routes its commune. Returns the
+    number of life events read."""
+    slugs = list(LifeEvent.objects.values_list("slug", flat=True))
+    for slug in slugs:
+        journey_compute(life_event=slug, choices=[], commune=commune)
+    return len(slugs)
+
+
+def _here(pl: Place, on: date, memo: dict[Any, Any]) -> dict[str, Any]:
+    """What journeys found in one commune on one date (offices by pivot, competent bodies by publication), kept
+    for the next journey there; the least recently used communes are dropped beyond COMMUNES_KEPT."""
+    kept = memo.get("communes")
+    if kept is None:
+        kept = memo["communes"] = OrderedDict()
+    key = (pl.insee_code, on)
+    here = kept.get(key)
+    if here is None:
+        here = kept[key] = {"where": _where(pl), "offices": {}, "competent": {}}
+        while len(kept) > COMMUNES_KEPT:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(key)
+    return here
+
+
+def _compile(event: LifeEvent, variables: dict[str, bool], answered: frozenset[str], memo: dict[Any, Any]) -> _Compiled:
+    """The commune-independent part of a journey for one set of answers (see `_Compiled`)."""
     content = event.content
-    raw_steps = _steps(content, variables)
+    raw_steps = _steps(content, variables, memo.setdefault(("deadlines", event.publication_id), {}))
     before_raw = content.get("before") or {}
     intro_found = _Found()
     introduction = _filter(content.get("introduction") or [], variables, intro_found)
@@ -507,81 +687,75 @@ def journey_compute(*, life_event: str, choices: list[str], commune: str, on: da
     publications, life_events = cited
     mapping = fiche_competences()
     comps = catalogue().competences
-    offices_seen: dict[str, Office | None] = {}
+    fiches: dict[str, FicheRef] = memo.setdefault(("fiches", event.publication_id), {})
 
-    def office(code: str, title: str = "") -> Office | None:
-        if code not in offices_seen:
-            offices_seen[code] = _office(code, title, where, on)
-        return offices_seen[code]
+    def fiche(pub: Publication) -> FicheRef:
+        if pub.id not in fiches:
+            fiches[pub.id] = _fiche(pub)
+        return fiches[pub.id]
 
     warnings = []
-    steps = []
+    plans = []
     refs: set[str] = set(intro_found.refs)
     for step, found in raw_steps:
         refs |= found.refs
-        offices: dict[str, Office] = {}
-        step.services = [_service(n) for n in found.services if n.get("url")]
+        linked: list[LinkedJourney] = []
+        cited_fiches: list[_CitedFiche] = []
         for target in dict.fromkeys(found.targets):
             if target == event.publication_id:
                 continue
             if target in life_events:
                 le = life_events[target]
-                step.linked_journeys.append(
-                    LinkedJourney(slug=le.slug, publication_id=target, title=le.publication.title)
-                )
+                linked.append(LinkedJourney(slug=le.slug, publication_id=target, title=le.publication.title))
                 continue
             pub: Publication | None = publications.get(target)
             if pub is None:
                 warnings.append(f"Étape « {step.title} » : la fiche {target} n'est pas dans le catalogue chargé.")
                 continue
-            step.fiches.append(_fiche(pub))
             titles = {c["pivot"]: c.get("title", "") for c in pub.contacts if c.get("pivot")}
-            for pivot in pub.pivots:
-                found_office = office(pivot, titles.get(pivot, ""))
-                if found_office is not None:
-                    offices.setdefault(found_office.pivot, found_office)
-            if pub.id in mapping and mapping[pub.id]["competence"] in comps:
-                step.competent.append(_competent(pub, mapping[pub.id], comps, pl, on, offices))
-        for pivot, title in found.pivots:
-            found_office = office(pivot, title)
-            if found_office is not None:
-                offices.setdefault(found_office.pivot, found_office)
-        step.offices = list(offices.values())
-        steps.append(step)
-    steps += _local_steps(event, pl, on, memo, start=len(steps) + 1)
-    before = Before(
+            entry = mapping.get(pub.id)
+            cited_fiches.append(
+                _CitedFiche(
+                    fiche=fiche(pub),
+                    publication=pub,
+                    pivots=tuple((pivot, titles.get(pivot, "")) for pivot in pub.pivots),
+                    competence=entry if entry and entry["competence"] in comps else None,
+                )
+            )
+        plans.append(
+            _StepPlan(
+                title=step.title,
+                phase=step.phase,
+                content=step.content,
+                deadline=step.deadline,
+                services=tuple(_service(n) for n in found.services if n.get("url")),
+                linked=tuple(linked),
+                fiches=tuple(cited_fiches),
+                pivots=tuple(found.pivots),
+            )
+        )
+    glossary = content.get("glossary") or {}
+    return _Compiled(
+        steps=tuple(plans),
         introduction=introduction,
-        services=[_service(n) for n in before_raw.get("services", ()) if n.get("url")],
-        more_info=[Link(m["title"], m["url"], m.get("source", "")) for m in before_raw.get("more_info", ())],
-        questions=[
-            _fiche(publications[x["target"]]) for x in before_raw.get("questions", ()) if x["target"] in publications
-        ],
-        linked_journeys=[
+        before_services=tuple(_service(n) for n in before_raw.get("services", ()) if n.get("url")),
+        more_info=tuple(Link(m["title"], m["url"], m.get("source", "")) for m in before_raw.get("more_info", ())),
+        questions=tuple(
+            fiche(publications[x["target"]]) for x in before_raw.get("questions", ()) if x["target"] in publications
+        ),
+        linked=tuple(
             LinkedJourney(slug=life_events[x["target"]].slug, publication_id=x["target"], title=x["title"])
             for x in before_raw.get("see_also", ())
             if x["target"] in life_events and x["target"] != event.publication_id
-        ],
+        ),
         contacts=[c for c in before_raw.get("contacts", ()) if not c.get("pivot")],
         notices=before_raw.get("notices", []),
-    )
-    for contact in before_raw.get("contacts", ()):
-        if contact.get("pivot"):
-            found_office = office(contact["pivot"], contact.get("title", ""))
-            if found_office is not None and found_office not in before.offices:
-                before.offices.append(found_office)
-    glossary = content.get("glossary") or {}
-    return Journey(
-        life_event=event,
-        commune=pl,
-        commune_message=message,
-        on=on,
-        answers=answers,
-        choices=list(dict.fromkeys(choices)),
-        steps=steps,
-        warnings=warnings,
-        before=before,
-        unanswered=_unanswered(event, variables, answered) if len(answered) < len(event.questionnaire) else [],
+        before_pivots=tuple((c["pivot"], c.get("title", "")) for c in before_raw.get("contacts", ()) if c.get("pivot")),
+        warnings=tuple(warnings),
         glossary={ref: glossary[ref] for ref in sorted(refs) if ref in glossary},
+        unanswered=tuple(_unanswered(event, variables, set(answered)))
+        if len(answered) < len(event.questionnaire)
+        else (),
     )
 
 
@@ -653,22 +827,48 @@ def _local_steps(event: LifeEvent, pl: Place, on: date, memo: dict[Any, Any], *,
     return steps
 
 
+_batch: ContextVar[dict[str, list[LocalStep]] | None] = ContextVar("journeys_batch", default=None)
+
+
+@contextmanager
+def journeys_batch() -> Iterator[None]:
+    """Journeys computed together (a declaration's arrival and departure): the local steps of a life event are
+    checked once for all of them, one query fewer per journey after the first."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
 def _local_steps_of(life_event: str, memo: dict[Any, Any]) -> list[LocalStep]:
     """The local steps of a life event not withdrawn, kept in the memo while a one-row stamp of the table says
-    nothing was added or withdrawn (steps are never edited: a change is a withdrawal and a new step). The stamp is
-    plain SQL: the ORM would spend more composing the query than the database answering it."""
+    nothing was added or withdrawn (steps are never edited: a change is a withdrawal and a new step). The stamp
+    holds the latest creation and withdrawal times too, so that a step written by a rolled-back transaction is
+    never taken for a later one of the same id (SQLite reuses the highest id). Plain SQL: the ORM would spend
+    more composing the query than the database answering it."""
+    batch = _batch.get()
+    if batch is not None and life_event in batch:
+        return batch[life_event]
     table = LocalStep._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*), MAX(id), COUNT(withdrawn_at) FROM {table} WHERE life_event = %s",  # noqa: S608
+            "SELECT COUNT(*), MAX(id), COUNT(withdrawn_at), MAX(created_at), MAX(withdrawn_at) "  # noqa: S608
+            f"FROM {table} WHERE life_event = %s",
             [life_event],
         )
         stamp = cursor.fetchone()
     kept = memo.get(("local_steps", life_event))
     if kept is None or kept[0] != stamp:
-        steps = list(LocalStep.objects.filter(life_event=life_event, withdrawn_at__isnull=True).select_related("body"))
+        steps = (
+            []
+            if not stamp[0]
+            else list(LocalStep.objects.filter(life_event=life_event, withdrawn_at__isnull=True).select_related("body"))
+        )
         kept = (stamp, steps)
         memo[("local_steps", life_event)] = kept
+    if batch is not None:
+        batch[life_event] = kept[1]
     return kept[1]
 
 

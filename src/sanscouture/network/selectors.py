@@ -494,3 +494,42 @@ def trends_of_territory(*, territory: Territory, period: Period) -> list[dict[st
         )
         month = (month + timedelta(days=32)).replace(day=1)
     return out
+
+
+def ties_figures(*, ties: set[tuple[int, int]], period: Period, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The figures of a set of ties between bodies (pairs, lower id first) over a period: interactions (per tie and
+    per 30 days), hand-overs decided, refusal rate, median acceptance delay, mean trust of the ties' ratings. Used by
+    the gatherings' effect panel (issue 13) on treated and comparable ties alike; `exclude`: kinds left out."""
+    ids = {x for pair in ties for x in pair}
+    rows = (
+        Interaction.objects.between(period.start, period.end)
+        .filter(from_body_id__in=ids, to_body_id__in=ids)
+        .exclude(from_body=F("to_body"))
+        .exclude(kind__in=exclude)
+    )
+    ledger = _ledger(rows, "from_body_id", "to_body_id")
+    total = accepted = refused = 0
+    delays: list[int] = []
+    for (x, y, kind), n in ledger.counts.items():
+        if (min(x, y), max(x, y)) not in ties:
+            continue
+        total += n
+        if kind == InteractionKind.HANDOVER_ACCEPTED:
+            accepted += n
+            delays.extend(ledger.delays.get((x, y, kind), []))
+        elif kind == InteractionKind.HANDOVER_REFUSED:
+            refused += n
+    ratings = _pair_ratings(ties, period)
+    scored = [r for r in ratings.values() if r["confiance"] is not None]
+    weight = sum(r["evaluations"] for r in scored)
+    days = (period.end - period.start).days + 1
+    return {
+        "liens": len(ties),
+        "interactions": total,
+        "par_lien_par_mois": round(total / len(ties) * 30 / days, 3) if ties and days > 0 else None,
+        "orientations_decidees": accepted + refused,
+        "taux_refus": round(refused / (accepted + refused), 3) if accepted + refused else None,
+        "delai_median_acceptation_heures": _median_hours(delays),
+        "confiance": round(sum(r["confiance"] * r["evaluations"] for r in scored) / weight, 2) if weight else None,
+        "evaluations": weight,
+    }

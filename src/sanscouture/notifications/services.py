@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
+from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 
 from sanscouture.bodies.models import Body
 
@@ -66,22 +69,154 @@ def _check(*, kind: str, title: str, text: str, url: str, dedupe_key: str) -> No
 
 def _message_id(key: str) -> str:
     """A Message-ID stable for one outbox row: a resend after a crash is recognisable as the same message."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "sanscouture.localhost"
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{_domain(settings.DEFAULT_FROM_EMAIL)}>"
+
+
+@cache
+def _domain(from_email: str) -> str:
+    return parseaddr(from_email)[1].rpartition("@")[2] or "sanscouture.localhost"
+
+
+@dataclass(frozen=True)
+class _NamePlaceholder:
+    """Stands for the body in a template rendered once for several bodies; its name is put in afterwards."""
+
+    name: str = "\x00structure\x00"
+
+
+def _emails_by_body(context: dict[str, Any], bodies: list[Body | None]) -> dict[int | None, tuple[str, str]]:
+    """The text and HTML e-mails for each body: both templates rendered once, the body's name put in after (as
+    the template would: raw in the text, escaped in the HTML). A declaration e-mails a dozen bodies."""
+    marker = _NamePlaceholder()
+    text = render_to_string("notifications/email.txt", {**context, "body": marker})
+    html = render_to_string("notifications/email.html", {**context, "body": marker})
+    without_text = without_html = None
+    out: dict[int | None, tuple[str, str]] = {}
+    for body in bodies:
+        if body is None:  # no body: the templates leave the line out
+            if without_text is None:
+                without_text = render_to_string("notifications/email.txt", {**context, "body": None})
+                without_html = render_to_string("notifications/email.html", {**context, "body": None})
+            out[None] = (without_text, without_html)  # type: ignore[assignment]
+        else:
+            out[body.pk] = (text.replace(marker.name, body.name), html.replace(marker.name, escape(body.name)))
+    return out
 
 
 def _enqueue_once_after_commit() -> None:
     """One wake-up of the worker per transaction, however many notifications it wrote (a declaration writes a
-    dozen). Robust: a lost enqueue must not fail the caller's committed change; the sweep delivers anyway."""
+    dozen). With the database queue of the settings (the same database), the task row is written in the caller's
+    transaction: one commit instead of two (docs/adr/025), and a rolled-back change leaves no task either. Any
+    other queue is reached after the commit, robustly: a lost enqueue must not fail the caller's committed change;
+    the sweep delivers anyway."""
     pending = transaction.get_connection().run_on_commit  # (savepoint ids, callback, robust)
-    if not any(entry[1] is _enqueue_delivery for entry in pending):
+    if any(entry[1] in (_enqueue_delivery, _delivery_enqueued) for entry in pending):
+        return
+    if _queue_in_this_database():
+        # Marks this transaction as having its wake-up (dropped with a rolled-back savepoint, like the row).
+        transaction.on_commit(_delivery_enqueued)
+        _enqueue_delivery()
+    else:
         transaction.on_commit(_enqueue_delivery, robust=True)
+
+
+def _delivery_enqueued() -> None:
+    """Nothing to do after the commit: the task row was written in the transaction."""
+
+
+def _queue_in_this_database() -> bool:
+    from django_tasks_db.backend import DatabaseBackend
+
+    from .tasks import deliver_outbox
+
+    backend = deliver_outbox.get_backend()
+    return isinstance(backend, DatabaseBackend) and transaction.get_connection().alias == "default"
 
 
 def _enqueue_delivery() -> None:
     from .tasks import deliver_outbox
 
     deliver_outbox.enqueue()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One body's share of a bulk notification: its agents to notify, and the key of this event for them."""
+
+    recipients: list[AbstractBaseUser]
+    body: Body | None
+    dedupe_key: str
+    email: bool = True
+
+
+@transaction.atomic(savepoint=False)  # the caller's transaction: a failure here fails it whole
+def notify_many(
+    *,
+    notices: list[Notice],
+    kind: str,
+    title: str,
+    text: str,
+    url: str,
+    case_ref: str | None = None,
+    calendar: str = "",
+) -> None:
+    """`notify` for several bodies at once (a declaration reaches a dozen): the same rules and rows, but two
+    INSERTs in all (the notifications, then the e-mails) whatever the number of bodies and agents."""
+    for notice in notices:
+        _check(kind=kind, title=title, text=text, url=url, dedupe_key=notice.dedupe_key)
+    notifications: list[Notification] = []
+    emails: list[OutboxEmail] = []
+    now = timezone.now()
+    addressed: dict[int, list[AbstractBaseUser]] = {}
+    for i, notice in enumerate(notices):
+        people = list({user.pk: user for user in notice.recipients}.values())
+        notifications += [
+            Notification(
+                recipient=user,
+                body=notice.body,
+                kind=kind,
+                title=title,
+                text=text,
+                url=url,
+                case_ref=case_ref,
+                dedupe_key=notice.dedupe_key,
+            )
+            for user in people
+        ]
+        if notice.email:
+            addressed[i] = [u for u in people if getattr(u, "email", "") and u.is_active]
+    context = {
+        "title": title,
+        "text": text,
+        "kind": NotificationKind(kind).label,
+        "case_ref": case_ref,
+        "link": settings.SANSCOUTURE_BASE_URL.rstrip("/") + url,
+    }
+    rendered = _emails_by_body(context, [notices[i].body for i, users in addressed.items() if users])
+    for i, users in addressed.items():
+        notice = notices[i]
+        if not users:
+            continue
+        text_body, html_body = rendered[notice.body.pk if notice.body else None]
+        emails += [
+            OutboxEmail(
+                to=user.email,
+                subject=f"Sans Couture : {title}",
+                text_body=text_body,
+                html_body=html_body,
+                calendar=calendar,
+                kind=kind,
+                dedupe_key=f"{notice.dedupe_key}:{user.pk}",
+                message_id=_message_id(f"{notice.dedupe_key}:{user.pk}"),
+                next_attempt_at=now,
+            )
+            for user in users
+        ]
+    if notifications:
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    if emails:
+        OutboxEmail.objects.bulk_create(emails, ignore_conflicts=True)
+        _enqueue_once_after_commit()
 
 
 @transaction.atomic
@@ -112,53 +247,15 @@ def notify(
     people = list({user.pk: user for user in recipients}.values())
     if not people:
         return []
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=user,
-                body=body,
-                kind=kind,
-                title=title,
-                text=text,
-                url=url,
-                case_ref=case_ref,
-                dedupe_key=dedupe_key,
-            )
-            for user in people
-        ],
-        ignore_conflicts=True,
+    notify_many(
+        notices=[Notice(recipients=people, body=body, dedupe_key=dedupe_key, email=email)],
+        kind=kind,
+        title=title,
+        text=text,
+        url=url,
+        case_ref=case_ref,
+        calendar=calendar,
     )
-    addressed = [user for user in people if getattr(user, "email", "") and user.is_active] if email else []
-    if addressed:
-        context = {
-            "title": title,
-            "text": text,
-            "kind": NotificationKind(kind).label,
-            "case_ref": case_ref,
-            "body": body,
-            "link": settings.SANSCOUTURE_BASE_URL.rstrip("/") + url,
-        }
-        text_body = render_to_string("notifications/email.txt", context)
-        html_body = render_to_string("notifications/email.html", context)
-        now = timezone.now()
-        OutboxEmail.objects.bulk_create(
-            [
-                OutboxEmail(
-                    to=user.email,
-                    subject=f"Sans Couture : {title}",
-                    text_body=text_body,
-                    html_body=html_body,
-                    calendar=calendar,
-                    kind=kind,
-                    dedupe_key=f"{dedupe_key}:{user.pk}",
-                    message_id=_message_id(f"{dedupe_key}:{user.pk}"),
-                    next_attempt_at=now,
-                )
-                for user in addressed
-            ],
-            ignore_conflicts=True,
-        )
-        _enqueue_once_after_commit()
     by_user = {n.recipient_id: n for n in Notification.objects.filter(recipient__in=people, dedupe_key=dedupe_key)}
     return [by_user[user.pk] for user in people]
 

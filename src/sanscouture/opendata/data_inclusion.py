@@ -9,7 +9,9 @@ beside each file lets the API serve any page of the national export without read
 
 import fcntl
 import json
+import logging
 import os
+import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ from pathlib import Path
 import pydantic
 from data_inclusion.schema.v1 import Service, Structure, score_qualite
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from sanscouture.bodies.models import Body, BodyKind
@@ -28,7 +31,13 @@ from sanscouture.competences.models import RoutingVersion
 from sanscouture.competences.routing import check_date, communes_served, pivot_labels, route_everywhere
 from sanscouture.territories.models import Commune
 
+logger = logging.getLogger("sanscouture.opendata")
 Progress = Callable[[str, int, int], None]
+# Up to this many current communes a request may write a missing edition itself (the test referential: ≈ 5 s);
+# above, all of France (≈ 700,000 services, minutes), a background thread writes it and requests are served the
+# latest written edition meanwhile, or told to come back (503) when there is none yet.
+SYNC_COMMUNES = 5000
+RETRY_AFTER = 120
 NAME = "data-inclusion"
 SOURCE = "sans-couture"
 DATASETS = ("structures", "services")
@@ -231,7 +240,11 @@ def _networks(body: Body) -> list[str] | None:
 
 
 def _date_maj(body: Body, today: date) -> date:
-    return min(timezone.localdate(body.updated_at), today)
+    """The body's last change (computed once per body: a body has up to 50 services)."""
+    day = body.__dict__.get("_date_maj")
+    if day is None:
+        day = body.__dict__["_date_maj"] = min(timezone.localdate(body.updated_at), today)
+    return day
 
 
 def structure_row(body: Body, *, today: date) -> dict:
@@ -348,23 +361,17 @@ def _services(on: date, bodies: dict[int, Body], progress: Progress | None) -> I
 
 
 _SCORE_FIELDS = ("modes_accueil", "modes_mobilisation", "mobilisable_par", "frais", "date_maj", "source")
+_SCORE_PRESENT = ("adresse", "telephone", "courriel", "lien_mobilisation", "thematiques", "publics", "frais_precisions")
 
 
-def _score(service: Service, cache: dict = {}) -> tuple[float, dict]:  # noqa: B006  (a per-process memo)
-    """The package's score, memoised on what its criteria read: rows that differ only by their commune or
-    name score alike, and pendulum's date arithmetic is most of the cost over 700,000 services."""
-    key = (
-        *(getattr(service, f) if not isinstance(getattr(service, f), set) else frozenset(getattr(service, f))
-          for f in _SCORE_FIELDS),
-        bool(service.adresse), bool(service.telephone), bool(service.courriel), bool(service.lien_mobilisation),
-        bool(service.thematiques), bool(service.publics), bool(service.frais_precisions), len(service.description),
-    )  # fmt: skip
-    hit = cache.get(key)
-    if hit is None:
-        if len(cache) > 100_000:
-            cache.clear()
-        hit = cache[key] = score_qualite.score(service)
-    return hit
+def _score_key(row: dict) -> tuple:
+    """What the package's criteria read of a service: rows that differ only by their commune or name score
+    alike, and pendulum's date arithmetic is most of the cost over 700,000 services."""
+    return (
+        *(tuple(v) if isinstance(v := row.get(f), list) else v for f in _SCORE_FIELDS),
+        *(bool(row.get(f)) for f in _SCORE_PRESENT),
+        len(row["description"]),
+    )
 
 
 class _Writer:
@@ -401,8 +408,8 @@ def data_inclusion_write(*, directory: Path, on: date | None = None, progress: P
     tmp = {d: directory / f".{stem}-{d}.{os.getpid()}.json" for d in DATASETS}
     counts = dict.fromkeys(DATASETS, 0)
     invalid = dict.fromkeys(DATASETS, 0)
-    totals, applicable = dict.fromkeys(CRITERIA, 0.0), dict.fromkeys(CRITERIA, 0)
-    score_sum = 0.0
+    scored: dict[tuple, tuple[float, dict]] = {}  # score key → the package's score and criteria
+    scored_rows: dict[tuple, int] = defaultdict(int)  # score key → how many services have it
     writers = {d: _Writer(tmp[d]) for d in DATASETS}
     try:
         rows = ((structure_row(b, today=today) for b in bodies.values()), _services(on, bodies, progress))
@@ -414,12 +421,10 @@ def data_inclusion_write(*, directory: Path, on: date | None = None, progress: P
                     invalid[dataset] += 1
                     continue
                 if model is Service:
-                    score, by_criterion = _score(checked)
-                    score_sum += score
-                    for name, value in by_criterion.items():
-                        if value is not None:
-                            totals[name] += value
-                            applicable[name] += 1
+                    key = _score_key(row)
+                    if key not in scored:
+                        scored[key] = score_qualite.score(checked)
+                    scored_rows[key] += 1
                 writers[dataset].write(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
                 counts[dataset] += 1
         for dataset in DATASETS:
@@ -429,6 +434,13 @@ def data_inclusion_write(*, directory: Path, on: date | None = None, progress: P
         for dataset in DATASETS:
             writers[dataset].file.close()
             tmp[dataset].unlink(missing_ok=True)
+    score_sum = sum(scored[k][0] * n for k, n in scored_rows.items())
+    totals, applicable = dict.fromkeys(CRITERIA, 0.0), dict.fromkeys(CRITERIA, 0)
+    for key, n in scored_rows.items():
+        for name, value in scored[key][1].items():
+            if value is not None:
+                totals[name] += value * n
+                applicable[name] += n
     export = Export(
         on=on,
         version=version,
@@ -458,10 +470,75 @@ def data_inclusion_edition(*, on: date | None = None, progress: Progress | None 
     with (directory / f".{NAME}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         export = _stored(directory, stem, on) or data_inclusion_write(directory=directory, on=on, progress=progress)
+    _remove_older(directory, stem)
+    return export
+
+
+def data_inclusion_available() -> Export | None:
+    """What the site and the API serve: today's edition at the current routing version if it is written; else,
+    on a small referential, that edition written now; on a national one, the latest written edition (None if
+    there is none yet) while a background thread writes the current one. `sanscouture export data-inclusion`
+    after each import avoids the wait."""
+    on = check_date(None)
+    directory = _directory()
+    stem = f"{NAME}-{on.isoformat()}-v{_routing_version()}"
+    export = _stored(directory, stem, on)
+    if export:
+        return export
+    if Commune.objects.current().count() <= SYNC_COMMUNES:
+        return data_inclusion_edition(on=on)
+    _write_in_background(directory, stem, on)
+    return _latest(directory)
+
+
+_background = threading.Lock()
+
+
+def _write_in_background(directory: Path, stem: str, on: date) -> None:
+    if not _background.acquire(blocking=False):
+        return  # this process is writing it already
+
+    def run() -> None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with (directory / f".{NAME}.lock").open("w") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return  # another process is writing it
+                if not _stored(directory, stem, on):
+                    data_inclusion_write(directory=directory, on=on)
+            _remove_older(directory, stem)
+        except Exception:
+            logger.exception("échec de l'écriture de l'export data·inclusion")
+        finally:
+            connection.close()  # this thread's own connection
+            _background.release()
+
+    threading.Thread(target=run, name="data-inclusion-export", daemon=True).start()
+
+
+def _remove_older(directory: Path, stem: str) -> None:
     for old in directory.glob(f"{NAME}-*"):
         if not old.name.startswith(stem + ".") and not old.name.startswith(stem + "-"):
             old.unlink(missing_ok=True)
-    return export
+
+
+def _latest(directory: Path) -> Export | None:
+    metas = sorted(
+        (p for p in directory.glob(f"{NAME}-*-v*.json") if not p.stem.endswith(DATASETS)),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for meta in reversed(metas):
+        stem = meta.stem
+        try:
+            on = date.fromisoformat(stem.removeprefix(f"{NAME}-").rsplit("-v", 1)[0])
+        except ValueError:
+            continue
+        export = _stored(directory, stem, on)
+        if export and all(export.path(d).exists() for d in DATASETS):
+            return export
+    return None
 
 
 def _stored(directory: Path, stem: str, on: date) -> Export | None:

@@ -8,7 +8,7 @@ from math import ceil
 from django.conf import settings
 from django.urls import reverse
 
-from .data_inclusion import data_inclusion_edition
+from .data_inclusion import data_inclusion_available
 from .services import qui_fait_quoi_edition, qui_fait_quoi_schema
 
 LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -89,11 +89,23 @@ _INCLUSION = {
 
 def _data_inclusion(dataset: str) -> Callable[[Callable[[str], str]], dict]:
     def build(url: Callable[[str], str]) -> dict:
-        export = data_inclusion_edition()
-        day = export.on.isoformat()
+        export = data_inclusion_available()
         title, description = _INCLUSION[dataset]
         download = url(f"opendata:data_inclusion_{dataset}")
         api = url(f"api:data_inclusion_{dataset}")
+        if export is None:  # the first edition is being written: the API distribution only, until it is
+            return {
+                "@id": download.removesuffix(".json"),
+                "@type": "dcat:Dataset",
+                "dct:identifier": f"data-inclusion-{dataset}",
+                "dct:title": title,
+                "dct:description": description + " Première édition en cours de préparation.",
+                "dct:license": {"@id": LICENCE},
+                "dct:publisher": {"@id": "#editeur"},
+                "dct:conformsTo": {"@id": DATA_INCLUSION_SCHEMA},
+                "dcat:distribution": [_api_distribution(api, title)],
+            }
+        day = export.on.isoformat()
         if dataset == "services":
             description += f" Score de qualité data·inclusion moyen : {export.score:.2f} sur 1."
         return {
@@ -124,20 +136,25 @@ def _data_inclusion(dataset: str) -> Callable[[Callable[[str], str]], dict]:
                     "dct:license": {"@id": LICENCE},
                     "dct:conformsTo": {"@id": DATA_INCLUSION_SCHEMA},
                 },
-                {  # the same rows, page by page (limite, decalage): no byte size, it is not one file
-                    "@id": f"{api}#api",
-                    "@type": "dcat:Distribution",
-                    "dct:title": f"{title} (API paginée)",
-                    "dct:format": "JSON",
-                    "dcat:mediaType": {"@id": IANA + "application/json"},
-                    "dcat:accessURL": {"@id": api},
-                    "dct:license": {"@id": LICENCE},
-                    "dct:conformsTo": {"@id": DATA_INCLUSION_SCHEMA},
-                },
+                _api_distribution(api, title),
             ],
         }
 
     return build
+
+
+def _api_distribution(api: str, title: str) -> dict:
+    """The same rows, page by page (limite, decalage): no byte size, it is not one file."""
+    return {
+        "@id": f"{api}#api",
+        "@type": "dcat:Distribution",
+        "dct:title": f"{title} (API paginée)",
+        "dct:format": "JSON",
+        "dcat:mediaType": {"@id": IANA + "application/json"},
+        "dcat:accessURL": {"@id": api},
+        "dct:license": {"@id": LICENCE},
+        "dct:conformsTo": {"@id": DATA_INCLUSION_SCHEMA},
+    }
 
 
 # Every dataset the instance publishes, in catalogue order.

@@ -5,7 +5,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from .data_inclusion import DATASETS, data_inclusion_edition
+from .data_inclusion import DATASETS, RETRY_AFTER, data_inclusion_available
 from .selectors import PAGE_SIZE, dcat_catalogue, dcat_pages
 from .services import qui_fait_quoi_edition, qui_fait_quoi_schema
 
@@ -33,9 +33,13 @@ def qui_fait_quoi_parquet(request: HttpRequest) -> FileResponse:
 
 
 @require_safe
-def data_inclusion_json(request: HttpRequest, dataset: str) -> FileResponse:
+def data_inclusion_json(request: HttpRequest, dataset: str) -> HttpResponse:
     """A whole data·inclusion dataset (structures or services) as one JSON array, as the API pages it."""
-    export = data_inclusion_edition()
+    export = data_inclusion_available()
+    if export is None:
+        response = _error(503, "export_en_preparation", "L'export data·inclusion est en cours de préparation.")
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
     return _file(export.path(dataset), "application/json", f"data-inclusion-{dataset}-{export.on}.json")
 
 
@@ -72,7 +76,7 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
     """The open data page for people: what is published, how big, how fresh."""
     edition = qui_fait_quoi_edition()
-    inclusion = data_inclusion_edition()
+    inclusion = data_inclusion_available()  # None while the first edition is written
     context = {
         "title": "Données ouvertes",
         "edition": edition,
@@ -82,9 +86,9 @@ def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
         "parquet_size": edition.parquet.stat().st_size,
         "fields": qui_fait_quoi_schema()["fields"],
         "inclusion": inclusion,
-        "inclusion_sizes": {d: inclusion.size(d) for d in DATASETS},
-        "inclusion_counts": {d: _number(inclusion.counts[d]) for d in DATASETS},
-        "inclusion_criteria": list(inclusion.criteria.items()),
+        "inclusion_sizes": {d: inclusion.size(d) for d in DATASETS} if inclusion else {},
+        "inclusion_counts": {d: _number(inclusion.counts[d]) for d in DATASETS} if inclusion else {},
+        "inclusion_criteria": list(inclusion.criteria.items()) if inclusion else [],
     }
     return render(request, "opendata/donnees_ouvertes.html", context)
 

@@ -1,9 +1,10 @@
 from django import forms
+from dsfr.forms import DsfrBaseForm
 
 from sanscouture.bodies.models import BodyUnit
 
 
-class OptInForm(forms.Form):
+class OptInForm(DsfrBaseForm):
     metier = forms.CharField(label="Votre métier ou fonction", max_length=150)
     a_montrer = forms.CharField(
         label="Ce que vous pouvez montrer de votre métier",
@@ -32,11 +33,12 @@ class OptInForm(forms.Form):
     def __init__(self, *args, body=None, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["services"].queryset = BodyUnit.objects.filter(body=body, active=True).order_by("name")
+        self.fields["services"].label_from_instance = lambda unit: unit.name
 
 
-class DatesForm(forms.Form):
-    debut = forms.DateField(label="Premier jour", widget=forms.DateInput(attrs={"type": "date"}))
-    fin = forms.DateField(label="Dernier jour", widget=forms.DateInput(attrs={"type": "date"}))
+class DatesForm(DsfrBaseForm):
+    debut = forms.DateField(label="Premier jour", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    fin = forms.DateField(label="Dernier jour", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     heure_debut = forms.TimeField(
         label="Heure d'arrivée", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -46,7 +48,7 @@ class DatesForm(forms.Form):
     lieu = forms.CharField(label="Lieu", max_length=300, required=False)
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(DsfrBaseForm):
     texte = forms.CharField(
         label="En quelques mots : ce que vous avez appris, ce que vous ferez autrement",
         max_length=2000,

@@ -314,6 +314,14 @@ def pair_approve(*, pair: Pair, actor: AbstractBaseUser) -> Pair:
     return pair
 
 
+def _actor_body(pair: Pair, actor: AbstractBaseUser) -> Body:
+    """The side the actor acts for: their own as an agent of the pair, else the body they administer."""
+    party = _party(pair, actor)
+    if party is not None:
+        return pair.a_body if party == "a" else pair.b_body
+    return pair.a_body if pair.a_body_id in administered_body_ids(actor) else pair.b_body
+
+
 def _can_act(pair: Pair, actor: AbstractBaseUser) -> bool:
     return _party(pair, actor) is not None or bool(administered_body_ids(actor) & {pair.a_body_id, pair.b_body_id})
 
@@ -353,7 +361,7 @@ def pair_schedule(
     pair.invitations_sent += 1
     pair.save()
     detail = f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
-    _journal(pair, actor, PairAction.SCHEDULED, detail)
+    _journal(pair, actor, PairAction.SCHEDULED, detail, body=_actor_body(pair, actor))
     _notify(
         pair,
         [pair.a_user, pair.b_user],
@@ -381,7 +389,7 @@ def pair_complete(*, pair: Pair, actor: AbstractBaseUser, today: date | None = N
         )
     pair.status, pair.done_at = PairStatus.DONE, timezone.now()
     pair.save(update_fields=["status", "done_at"])
-    _journal(pair, actor, PairAction.DONE)
+    _journal(pair, actor, PairAction.DONE, body=_actor_body(pair, actor))
     interaction_record(pair=pair)
     _notify(
         pair,

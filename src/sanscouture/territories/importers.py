@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 
+from sanscouture.bulk import bulk_insert
 from sanscouture.errors import ImportFailed
 from sanscouture.safetext import refuse_control_escapes
 
@@ -303,6 +304,20 @@ def history_extend(periods: list[Period], states: dict[str, tuple[str, ...]], ef
     return sorted(out, key=lambda p: (p[0], p[8]))
 
 
+PERIOD_COLUMNS = [
+    "insee_code",
+    "name",
+    "departement",
+    "region",
+    "epci_siren",
+    "epci_kind",
+    "epci_name",
+    "ept_siren",
+    "start",
+    "end",
+]
+
+
 def _extend_history(
     data: dict[str, Any],
     epcis: dict[str, Epci],
@@ -336,24 +351,11 @@ def _extend_history(
     periods = history_extend(periods, states, effective)
     before = CommunePeriod.objects.count()
     CommunePeriod.objects.all().delete()
-    CommunePeriod.objects.bulk_create(
-        [
-            CommunePeriod(
-                insee_code=p[0],
-                name=p[1],
-                departement=p[2],
-                region=p[3],
-                epci_siren=p[4],
-                epci_kind=p[5],
-                epci_name=p[6],
-                ept_siren=p[7],
-                start=date.fromisoformat(p[8]),
-                end=date.fromisoformat(p[9]) if p[9] else None,
-            )
-            for p in periods
-        ],
-        batch_size=5000,
-    )
+    for p in periods:  # the dates stay ISO text, as both backends take them, once checked
+        date.fromisoformat(p[8])
+        if p[9]:
+            date.fromisoformat(p[9])
+    bulk_insert(CommunePeriod, PERIOD_COLUMNS, periods, prepared={"start", "end"})
     report.count("périodes (référentiel daté)", "créés", max(len(periods) - before, 0))
 
 
@@ -409,7 +411,12 @@ def _import_communes(
             raise ImportFailed(f"communes.json : type inconnu « {r.get('type')} » pour {r.get('code')}.")
         by_kind[kind].append(r)
 
-    existing = {(c.insee_code, c.kind): c for c in Commune.objects.all()}
+    # Existing rows as tuples (no model instance for the 37,000 unchanged ones); new rows inserted by COPY /
+    # executemany (sanscouture.bulk, ADR 027), changed ones through bulk_update.
+    existing = {
+        (row[0], row[1]): row[2:]
+        for row in Commune.objects.values_list("insee_code", "kind", "pk", *COMMUNE_FIELDS).iterator(chunk_size=5000)
+    }
     seen: set[tuple[str, str]] = set()
     total, done = len(records), 0
     current_ids: dict[str, int] = {}
@@ -433,31 +440,29 @@ def _import_communes(
             if key in seen:
                 raise ImportFailed(f"communes.json : la commune {code} ({kind}) apparaît deux fois.")
             seen.add(key)
-            obj = Commune(
-                insee_code=code,
-                kind=kind,
-                name=_req(r, "nom", "communes.json"),
-                search_name=normalize(r["nom"]),
-                type_liaison=r.get("typeLiaison") or 0,
-                zone=r.get("zone") or "metro",
-                departement_id=dep,
-                region_id=r.get("region") or departements[dep].region_id,
-                parent_id=parent_id,
-                epci_id=epci_of.get(code) if kind == CommuneKind.CURRENT else None,
-                ept_id=ept_of.get(code) if kind == CommuneKind.CURRENT else None,
-                siren=r.get("siren") or "",
-                population=r.get("population"),
-                postcodes=r.get("codesPostaux") or [],
-                arrondissement=(r.get("arrondissement") or "") if kind == CommuneKind.CURRENT else "",
+            values = (  # in the order of COMMUNE_FIELDS
+                _req(r, "nom", "communes.json"),
+                normalize(r["nom"]),
+                r.get("typeLiaison") or 0,
+                r.get("zone") or "metro",
+                dep,
+                r.get("region") or departements[dep].region_id,
+                parent_id,
+                epci_of.get(code) if kind == CommuneKind.CURRENT else None,
+                ept_of.get(code) if kind == CommuneKind.CURRENT else None,
+                r.get("siren") or "",
+                r.get("population"),
+                r.get("codesPostaux") or [],
+                (r.get("arrondissement") or "") if kind == CommuneKind.CURRENT else "",
             )
             old = existing.get(key)
             if old is None:
-                create.append(obj)
-            else:
-                obj.pk = old.pk
-                if any(getattr(old, f) != getattr(obj, f) for f in COMMUNE_FIELDS):
-                    update.append(obj)
-        Commune.objects.bulk_create(create, batch_size=2000)
+                create.append((code, kind, *values))
+            elif tuple(old[1:]) != values:
+                update.append(
+                    Commune(pk=old[0], insee_code=code, kind=kind, **dict(zip(COMMUNE_FIELDS, values, strict=True)))
+                )
+        bulk_insert(Commune, ["insee_code", "kind", *COMMUNE_FIELDS], create)
         Commune.objects.bulk_update(update, COMMUNE_FIELDS, batch_size=2000)
         report.count("communes", "créés", len(create))
         report.count("communes", "modifiés", len(update))
@@ -466,27 +471,29 @@ def _import_communes(
         done += len(by_kind[kind])
         step("communes", done, total)
 
-    gone = [c.pk for key, c in existing.items() if key not in seen]
+    gone = [old[0] for key, old in existing.items() if key not in seen]
     if gone:
         Commune.objects.filter(pk__in=gone).delete()
         report.count("communes", "supprimés", len(gone))
 
     # Postcodes and former codes are fully derived from the commune records: rebuild them.
     Postcode.objects.all().delete()
-    Postcode.objects.bulk_create(
-        [
-            Postcode(code=pc, commune_id=current_ids[r["code"]])
+    bulk_insert(
+        Postcode,
+        ["code", "commune_id"],
+        (
+            (pc, current_ids[r["code"]])
             for r in by_kind[CommuneKind.CURRENT]
-            for pc in set(r.get("codesPostaux") or [])
-        ],
-        batch_size=5000,
+            for pc in sorted(set(r.get("codesPostaux") or []))
+        ),
     )
     FormerCode.objects.all().delete()
-    FormerCode.objects.bulk_create(
-        [
-            FormerCode(code=old, commune_id=current_ids[r["code"]])
+    bulk_insert(
+        FormerCode,
+        ["code", "commune_id"],
+        (
+            (old, current_ids[r["code"]])
             for r in by_kind[CommuneKind.CURRENT]
-            for old in set(r.get("anciensCodes") or [])
-        ],
-        batch_size=5000,
+            for old in sorted(set(r.get("anciensCodes") or []))
+        ),
     )

@@ -20,6 +20,7 @@ from sanscouture.catalogue.importers import catalogue_load_bundled
 from sanscouture.catalogue.models import LifeEvent
 from sanscouture.competences.services import referential_load
 from sanscouture.contracts.demo import demo_contracts
+from sanscouture.gatherings.demo import demo_gatherings
 from sanscouture.impacts.demo import demo_actions
 from sanscouture.network.demo import demo_network
 from sanscouture.open311.demo import demo_open311
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             logins = [*logins, *shadowing.logins]
             crte = demo_contracts()
             report = demo_open311()
+            rencontres = demo_gatherings()
         if options["json"]:
             document = {
                 "agents": [
@@ -87,6 +89,10 @@ class Command(BaseCommand):
                     {"id": a.pk, "titre": a.title, "structure": a.body.key, "avis": a.notices.count()} for a in actions
                 ],
                 "open311": {"service_request_id": report.pk, "jurisdiction_id": "34274"},
+                "rencontres": [
+                    {"id": g.pk, "titre": g.title, "organisatrice": g.organiser.key, "debut": g.starts_at.isoformat()}
+                    for g in rencontres
+                ],
             }
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
             return
@@ -126,3 +132,7 @@ class Command(BaseCommand):
             "Signalement Open311 de démonstration (mairie de Saint-Martin-de-Londres → CC du Grand Pic) :"
         )
         self.stdout.write(f"  {base}/open311/v2/requests/{report.pk}.xml?jurisdiction_id=34274")
+        self.stdout.write("Rencontres de démonstration (CC Estuaire et Sillon) — et leur effet :")
+        for g in rencontres:
+            self.stdout.write(f"  {g.title} ({g.starts_at:%d/%m/%Y}) : {base}/rencontres/{g.pk}/")
+        self.stdout.write(f"  Effet des rencontres : {base}/rencontres/effet/")

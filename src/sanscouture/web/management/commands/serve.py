@@ -157,6 +157,9 @@ class Command(BaseCommand):
         from sanscouture.territories.search import search_index
 
         route_all(commune="75056")  # warm the routing index once, before forking workers
+        from sanscouture.journeys.selectors import journeys_warm
+
+        journeys_warm()  # and what journeys keep of the catalogue: a life event's first journey reads nothing
         search_index()  # and the commune search index: the first person typing does not wait for it
         from gunicorn.app.base import BaseApplication
 
