@@ -26,6 +26,7 @@ Target (issue): route_everywhere() < 5 s.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import sys
@@ -51,6 +52,14 @@ def loaded_db() -> Path:
     result = sqlite_run(save=True)
     print(f"  chargé en {result['load_s']:.1f} s, gardé dans {result['cached_db']}")
     return Path(str(result["cached_db"]))
+
+
+def resident_mb() -> float:
+    """Resident memory of this process (Linux /proc), in MB."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError):
+        return float("nan")
 
 
 def consume(iterator) -> int:  # noqa: ANN001
@@ -104,10 +113,12 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     build_s = min(builds)
     n_places = len(index.places)
 
-    # 3. A pass on the index just built (its answers cache empty), then warm passes.
+    # 3. A pass on the index just built (its answers cache empty: the answer rows are filled), then warm passes.
+    rss_before = resident_mb()
     t = time.perf_counter()
     consume(routing.route_everywhere())
     fresh_s = time.perf_counter() - t
+    rows_mb = resident_mb() - rss_before
     warm = []
     for _ in range(2):
         t = time.perf_counter()
@@ -145,6 +156,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         f"  route_everywhere(), index neuf (cache des réponses vide) {fresh_s:6.3f} s   "
         f"{n / fresh_s:>12,.0f} routages/s"
     )
+    print(f"  mémoire des lignes de réponses (RSS, 1er passage)      {rows_mb:8.0f} Mo")
     print(f"  route_everywhere() à chaud (meilleur de 2)             {warm_s:8.3f} s   {n / warm_s:>12,.0f} routages/s")
     print(
         f"  référence : boucle Python, 1 lookup dict par couple    {baseline_s:8.3f} s   "
@@ -247,6 +259,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
             "index_build_runs_s": builds,
             "cold_s": cold_s,
             "fresh_index_s": fresh_s,
+            "answer_rows_rss_mb": rows_mb,
             "warm_s": warm_s,
             "warm_runs_s": warm,
             "routings_per_s_cold": n / cold_s,

@@ -66,6 +66,15 @@ PUBLIC = {
     "opendata/qui-fait-quoi.schema.json",
     "opendata/data-inclusion/structures.json",
     "opendata/data-inclusion/services.json",
+    # Open311 GeoReport v2 (issue 15): public reads as the spec says; the POST needs a body's api_key (docs/adr/023).
+    "open311/v2/discovery.<o311fmt:format>",
+    "open311/v2/services.<o311fmt:format>",
+    "open311/v2/services/<str:service_code>.<o311fmt:format>",
+    "open311/v2/requests.<o311fmt:format>",
+    "open311/v2/requests/<str:service_request_id>.<o311fmt:format>",
+    "open311/v2/tokens/<str:open311_token>.<o311fmt:format>",
+    "open311/v2/servicerequestupdates.<o311fmt:format>",
+    "open311/<path:rest>",
     # Gatherings (issue 13): the invitation's private link answers without a login (its token is the access).
     "rencontres/invitation/<str:token>/",
 }

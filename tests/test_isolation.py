@@ -41,6 +41,8 @@ from sanscouture.gatherings.models import Gathering, GatheringBody, Invitation
 from sanscouture.impacts.models import Action, Notice, Opinion
 from sanscouture.journeys.models import LocalStep
 from sanscouture.notifications.models import Notification
+from sanscouture.open311.selectors import all_services, jurisdiction_get, location_resolve
+from sanscouture.open311.services import service_request_create
 from sanscouture.shadowing.models import Pair, PairStatus, Profile
 from sanscouture.webhooks.models import Delivery, Secret, Subscription
 
@@ -100,6 +102,7 @@ class World:
     lines: dict[str, BudgetLine] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     files: dict[str, SharedFile] = field(default_factory=dict)
+    open311: Any = None  # an Open311 request filed by the mairie of Saint-Martin-de-Londres (issue 15)
     gatherings: dict[str, Gathering] = field(default_factory=dict)  # body key → the gathering it organises
     pairs: dict[str, Pair] = field(default_factory=dict)  # body key → a scheduled « vis mon job » pair of its agent
     webhooks: dict[str, Subscription] = field(default_factory=dict)  # body key → its subscription (issue 15)
@@ -144,6 +147,11 @@ class World:
             "rencontre_id": self.gatherings[key].pk,
             "number": 1,
             "fmt": "csv",
+            "format": "xml",  # Open311's suffix
+            "service_code": "dechets-menagers",
+            "service_request_id": self.open311.pk,
+            "open311_token": self.open311.token,
+            "rest": "pas-une-ressource",
             "pair_id": self.pairs[key].pk,
             "binome_id": self.pairs[key].pk,
             "webhook_id": self.webhooks[key].public_id,
@@ -346,6 +354,15 @@ def build_world(referential) -> World:  # noqa: ANN001
         c = Client(raise_request_exception=False)
         login_verified(c, w.users[role])
         w.clients[role] = c
+    # Open311 (issue 15): a request of the mairie of Saint-Martin-de-Londres, routed to the competent body.
+    w.open311 = service_request_create(
+        jurisdiction=jurisdiction_get("34274"),
+        service=all_services()["dechets-menagers"],
+        location=location_resolve(commune_code="34274", address_string="", has_lat_long=False),
+        submitted_by=w.bodies[MAIRIE34],
+        actor=w.users["partage"],
+        description="Bacs non ramassés",
+    )
     w.clients["jeton"] = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {w.raw_tokens[CAF34]}")
     _, raw = api_token_create(body=w.bodies[CAF34], name="si-referent", role="referent", created_by=w.users["admin"])
     w.clients["jetonref"] = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {raw}")
@@ -387,6 +404,17 @@ HTML: dict[str, str] = {
     "GET opendata/data-inclusion/structures.json": PUBLIC_GET,
     "GET opendata/data-inclusion/services.json": PUBLIC_GET,
     "GET donnees-ouvertes/": PUBLIC_GET,
+    # Open311 GeoReport v2 (issue 15), outside /api/v1 with its own error model: reads are public as the spec says
+    # (no personal field in them); a write needs a body's api_key in the form (none here: 403 for every role).
+    "GET open311/v2/discovery.<o311fmt:format>": PUBLIC_GET,
+    "GET open311/v2/services.<o311fmt:format>": PUBLIC_GET,
+    "GET open311/v2/services/<str:service_code>.<o311fmt:format>": PUBLIC_GET,
+    "GET open311/v2/requests.<o311fmt:format>": PUBLIC_GET,
+    "POST open311/v2/requests.<o311fmt:format>": "*=403",
+    "GET open311/v2/requests/<str:service_request_id>.<o311fmt:format>": PUBLIC_GET,
+    "GET open311/v2/tokens/<str:open311_token>.<o311fmt:format>": PUBLIC_GET,
+    "GET open311/v2/servicerequestupdates.<o311fmt:format>": PUBLIC_GET,
+    "GET open311/<path:rest>": "*=404",
     # Login steps.
     "GET connexion/": "*=200 propre=302 partage=302 etranger=302 admin=302 staff=302",
     "POST deconnexion/": "*=302",
@@ -718,6 +746,21 @@ def _html_data(pattern: str, w: World, role: str, obj: str) -> dict[str, Any]:
         "actions/<int:action_id>/opinions": {"body": w.bodies[home].pk, "text": "Avis"},
         "actions/<int:action_id>/opinions/<int:opinion_id>/reponse": {"text": "Merci"},
         "lignes-budgetaires/<int:ligne_id>/statut": {f"ligne{w.lines[w.target(role, obj)].pk}-status": "accorde"},
+        **dict.fromkeys(
+            (
+                "open311/v2/services.<o311fmt:format>",
+                "open311/v2/services/<str:service_code>.<o311fmt:format>",
+                "open311/v2/requests/<str:service_request_id>.<o311fmt:format>",
+                "open311/v2/tokens/<str:open311_token>.<o311fmt:format>",
+                "open311/v2/servicerequestupdates.<o311fmt:format>",
+            ),
+            {"jurisdiction_id": "34274"},
+        ),
+        "open311/v2/requests.<o311fmt:format>": {
+            "jurisdiction_id": "34274",
+            "service_code": "dechets-menagers",
+            "attribute[commune]": "34274",
+        },
         "rencontres/<int:rencontre_id>/reponse": {"reply": "oui"},
     }.get(pattern, {})
 
@@ -963,6 +1006,7 @@ ADMIN_NO_ADD = {
     "impacts/exchange",
     "impacts/notice",
     "notifications/outboxemail",
+    "open311/servicerequest",
     "gatherings/gathering",
     "shadowing/feedback",
     "shadowing/pair",
@@ -982,6 +1026,7 @@ ADMIN_NO_DELETE = {
     "impacts/action",
     "impacts/exchange",
     "impacts/notice",
+    "open311/servicerequest",
     "shadowing/pairevent",
 }
 ADMIN_SPECIAL = {
@@ -1164,8 +1209,10 @@ UNSAFE_API = [k.split(" ", 1)[1] for k in API if k.startswith("POST ")]
 
 def test_csrf_is_enforced_on_every_unsafe_form_and_session_api_call(world):
     """Every POST of the site, with the role that may send it, without the CSRF token: 403, nothing changed."""
-    refused = []
+    refused, cases = [], Case.objects.count()
     for pattern in UNSAFE_HTML:
+        if pattern.startswith("open311/"):
+            continue  # Open311 writes use no cookie: the body's api_key in the form authenticates them
         role = "personne" if pattern.startswith("suivi/") else "admin"
         strict = Client(enforce_csrf_checks=True)
         strict.cookies = copy.deepcopy(world.clients[role].cookies)
@@ -1186,7 +1233,7 @@ def test_csrf_is_enforced_on_every_unsafe_form_and_session_api_call(world):
         if response.status_code != 403:
             refused.append(f"API {path} : {response.status_code}")
     assert refused == [], f"formulaires ou appels acceptés sans jeton CSRF : {refused}"
-    assert Case.objects.count() == 2 and not Handover.objects.exclude(status="pending").exists()
+    assert Case.objects.count() == cases and not Handover.objects.exclude(status="pending").exists()
 
 
 def test_foreign_ids_of_any_shape_are_404(world):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("sanscouture.territories.urls")),
     path("", include("sanscouture.competences.urls")),
     path("", include("sanscouture.opendata.urls")),
+    path("", include("sanscouture.open311.urls")),
     path("", include("sanscouture.webhooks.urls")),
     path("", include("sanscouture.web.urls")),
 ]

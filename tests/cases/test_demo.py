@@ -25,9 +25,9 @@ def test_demo_is_idempotent_and_prints_logins_and_links(referential):
     before = counts()
     second = run(mot_de_passe="demo-motdepasse-solide-42")
     # Two guichet-unique cases; the births of the network's demo (issue 12) are marked « DÉMO Réseau-… », those of
-    # vis mon job's (issue 13) « DÉMO Vis-mon-job-… ».
+    # vis mon job's and the gatherings' (issue 13) « DÉMO Vis-mon-job-… », « DÉMO Voisins-… ».
     assert counts() == before
-    assert Case.objects.exclude(data__values__nom__regex=r"^DÉMO (Réseau|Vis-mon-job)-").count() == 2
+    assert Case.objects.exclude(data__values__nom__regex=r"^DÉMO (Réseau|Vis-mon-job|Voisins)-").count() == 2
     for line in (
         "demo-mairie-savenay / demo-motdepasse-solide-42",
         "demo-guichet-savenay",
@@ -64,7 +64,15 @@ def test_demo_json_gives_every_login_and_a_working_token_per_body(referential):
     out = StringIO()
     call_command("demo", "--json", mot_de_passe="demo-motdepasse-solide-42", stdout=out, stderr=StringIO())
     document = json.loads(out.getvalue())  # standard output is the JSON document and nothing else
-    assert set(document) == {"agents", "api_tokens", "actions", "vis_mon_job", "webhooks"}
+    assert set(document) == {
+        "agents",
+        "api_tokens",
+        "actions",
+        "vis_mon_job",
+        "webhooks",
+        "rencontres",
+        "open311",
+    }
     assert all(isinstance(pair, int) for pair in document["vis_mon_job"].values())
     agents = {a["username"]: a for a in document["agents"]}
     caf = agents["demo-caf-34"]

@@ -194,6 +194,7 @@ def test_the_worker_schedules_the_purge_and_the_reminders_daily_and_the_handover
         "sanscouture.network.jobs.ledger_sync": 3600,  # the cooperation network's ledger (issue 12)
         "sanscouture.webhooks.jobs.deliver": 60,  # webhook retries and lost wake-ups (issue 15)
         "sanscouture.webhooks.jobs.purge": 86400,
+        "sanscouture.gatherings.jobs.remind": 3600,  # gatherings' reminders, two days before (issue 13)
     }
 
 

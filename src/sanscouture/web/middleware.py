@@ -28,9 +28,11 @@ from sanscouture.errors import (
     Throttled,
     envelope,
 )
+from sanscouture.open311.views import error_response as open311_error_response
 from sanscouture.safetext import FORBIDDEN_IN_LINE, describe, first_forbidden
 
 API_PREFIX = "/api/"
+OPEN311_PREFIX = "/open311/"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 INT64_MAX = 2**63 - 1
 
@@ -158,12 +160,20 @@ def _is_anonymous(request: HttpRequest) -> bool:
         return False
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, raw = header.partition(" ")
-    return not (scheme.lower() == "bearer" and api_token_from_bearer(raw.strip()) is not None)
+    if scheme.lower() == "bearer" and api_token_from_bearer(raw.strip()) is not None:
+        return False
+    # Open311 clients send their key as a form field (`api_key`), as the GeoReport spec says (docs/adr/023).
+    if request.path_info.startswith(OPEN311_PREFIX) and request.content_type == "application/x-www-form-urlencoded":
+        return api_token_from_bearer((request.POST.get("api_key") or "").strip()) is None
+    return True
 
 
 def _refusal(request: HttpRequest, exc: DomainError, in_api: bool) -> HttpResponse:
-    if in_api:
-        response: HttpResponse = JsonResponse(envelope(exc.code, exc.message, exc.details), status=exc.status)
+    if request.path_info.startswith(OPEN311_PREFIX):  # the GeoReport spec's own error model (docs/adr/023)
+        fmt = "json" if request.path_info.endswith(".json") else "xml"
+        response: HttpResponse = open311_error_response(exc.status, exc.message, fmt)
+    elif in_api:
+        response = JsonResponse(envelope(exc.code, exc.message, exc.details), status=exc.status)
     else:
         context = {
             "title": PAGE_TITLES.get(exc.status, "Requête refusée"),

@@ -23,6 +23,7 @@ from sanscouture.contracts.demo import demo_contracts
 from sanscouture.gatherings.demo import demo_gatherings
 from sanscouture.impacts.demo import demo_actions
 from sanscouture.network.demo import demo_network
+from sanscouture.open311.demo import demo_open311
 from sanscouture.shadowing.demo import demo_shadowing
 from sanscouture.webhooks.demo import demo_webhooks
 
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             shadowing = demo_shadowing(common_password=options.get("password"))
             logins = [*logins, *shadowing.logins]
             crte = demo_contracts()
+            report = demo_open311()
             rencontres = demo_gatherings()
         if options["json"]:
             document = {
@@ -86,6 +88,7 @@ class Command(BaseCommand):
                 "actions": [
                     {"id": a.pk, "titre": a.title, "structure": a.body.key, "avis": a.notices.count()} for a in actions
                 ],
+                "open311": {"service_request_id": report.pk, "jurisdiction_id": "34274"},
                 "rencontres": [
                     {"id": g.pk, "titre": g.title, "organisatrice": g.organiser.key, "debut": g.starts_at.isoformat()}
                     for g in rencontres
@@ -125,6 +128,10 @@ class Command(BaseCommand):
         self.stdout.write("Contrat de démonstration — fiche action et ses leviers :")
         self.stdout.write(f"  {crte.contract.title} : {base}/contrats/{crte.contract.pk}/")
         self.stdout.write(f"  {crte.sheet.title} : {base}/fiches/{crte.sheet.pk}/")
+        self.stdout.write(
+            "Signalement Open311 de démonstration (mairie de Saint-Martin-de-Londres → CC du Grand Pic) :"
+        )
+        self.stdout.write(f"  {base}/open311/v2/requests/{report.pk}.xml?jurisdiction_id=34274")
         self.stdout.write("Rencontres de démonstration (CC Estuaire et Sillon) — et leur effet :")
         for g in rencontres:
             self.stdout.write(f"  {g.title} ({g.starts_at:%d/%m/%Y}) : {base}/rencontres/{g.pk}/")
