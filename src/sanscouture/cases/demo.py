@@ -109,28 +109,32 @@ class DemoLogin:
     label: str
 
 
+def demo_agent(*, username: str, key: str, role: str, label: str, common_password: str | None) -> DemoLogin:
+    """Create one demo agent once (password reset on each run, TOTP secret kept)."""
+    body = Body.objects.get(key=key)
+    password = common_password or secrets.token_urlsafe(12)
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        user, device = agent_create(
+            username=username, password=password, body=body, role=role, email=f"{username}@demo.invalid"
+        )
+        user.first_name, user.last_name = "Démo", label[:150]
+        user.save(update_fields=["first_name", "last_name"])
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        Membership.objects.get_or_create(user=user, body=body, defaults={"role": role})
+        device = user.totpdevice_set.filter(confirmed=True).order_by("pk").first()
+    secret = base64.b32encode(device.bin_key).decode() if device else "(aucun appareil)"
+    return DemoLogin(username, password, secret, str(role), body, label)
+
+
 def demo_agents(*, common_password: str | None) -> list[DemoLogin]:
     """Create the demo agents once (passwords reset on each run, TOTP secrets kept)."""
-    users = get_user_model().objects
-    out = []
-    for username, key, role, label in AGENTS:
-        body = Body.objects.get(key=key)
-        password = common_password or secrets.token_urlsafe(12)
-        user = users.filter(username=username).first()
-        if user is None:
-            user, device = agent_create(
-                username=username, password=password, body=body, role=role, email=f"{username}@demo.invalid"
-            )
-            user.first_name, user.last_name = "Démo", label[:150]
-            user.save(update_fields=["first_name", "last_name"])
-        else:
-            user.set_password(password)
-            user.save(update_fields=["password"])
-            Membership.objects.get_or_create(user=user, body=body, defaults={"role": role})
-            device = user.totpdevice_set.filter(confirmed=True).order_by("pk").first()
-        secret = base64.b32encode(device.bin_key).decode() if device else "(aucun appareil)"
-        out.append(DemoLogin(username, password, secret, str(role), body, label))
-    return out
+    return [
+        demo_agent(username=username, key=key, role=role, label=label, common_password=common_password)
+        for username, key, role, label in AGENTS
+    ]
 
 
 def demo_api_tokens() -> dict[str, str]:

@@ -4,8 +4,6 @@ them and completed (three months ago, with both feedbacks); in the Hérault, the
 one of the Département suggested with its reasons, accepted by both and approved by both administrators (dates left
 to set). Idempotent. Called by `sanscouture demo` after the network's demo (the ledger must be read first)."""
 
-import base64
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,9 +11,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from sanscouture.accounts.models import Membership, Role
-from sanscouture.accounts.services import agent_create
 from sanscouture.bodies.models import Body, BodyUnit, UnitKind
-from sanscouture.cases.demo import DemoLogin
+from sanscouture.cases.demo import DemoLogin, demo_agent
 from sanscouture.cases.models import CaseData, Handover, Task
 from sanscouture.cases.services import declaration_submit, handover_decide, task_hand_over, task_unit_assign
 from sanscouture.network.models import Interaction
@@ -66,26 +63,6 @@ class DemoShadowing:
     savenay_pair: Pair | None
     herault_pair: Pair | None
     logins: list[DemoLogin]
-
-
-def _agent(common_password: str | None) -> DemoLogin:
-    username, key, role, label = NEW_AGENT
-    body = Body.objects.get(key=key)
-    users = get_user_model().objects
-    password = common_password or secrets.token_urlsafe(12)
-    user = users.filter(username=username).first()
-    if user is None:
-        user, device = agent_create(
-            username=username, password=password, body=body, role=role, email=f"{username}@demo.invalid"
-        )
-        user.first_name, user.last_name = "Démo", label[:150]
-        user.save(update_fields=["first_name", "last_name"])
-    else:
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        device = user.totpdevice_set.filter(confirmed=True).order_by("pk").first()
-    secret = base64.b32encode(device.bin_key).decode() if device else "(aucun appareil)"
-    return DemoLogin(username, password, secret, str(role), body, label)
 
 
 def _savenay_units() -> tuple[BodyUnit, BodyUnit]:
@@ -175,7 +152,8 @@ def _pair_from_suggestion(body: Body, proposer: str, partner: str, internal: boo
 
 def demo_shadowing(*, common_password: str | None) -> DemoShadowing:
     """Seed « vis mon job »'s demo; returns the two pairs and the new agent's login."""
-    login = _agent(common_password)
+    username, key, role, label = NEW_AGENT
+    login = demo_agent(username=username, key=key, role=role, label=label, common_password=common_password)
     accueil, etat_civil = _savenay_units()
     _profiles()
     _savenay_handovers(accueil, etat_civil)
