@@ -70,7 +70,14 @@ def demo(server):
 def agents(server, demo):
     return {
         name: Client(server).login(name, demo["secrets"][name])
-        for name in ("demo-caf-34", "demo-departement-34", "demo-departement-34-agent", "demo-cc-estuaire-sillon")
+        for name in (
+            "demo-caf-34",
+            "demo-departement-34",
+            "demo-departement-34-agent",
+            "demo-cc-estuaire-sillon",
+            "demo-mairie-savenay",
+            "demo-guichet-savenay",
+        )
     }
 
 
@@ -149,13 +156,15 @@ def test_idempotent_notes_of_an_agent(server, agents):
 
 
 def test_two_agents_accepting_the_same_hand_over_at_once_exactly_one_succeeds_20_runs(server, agents):
-    caf, dep1, dep2 = agents["demo-caf-34"], agents["demo-departement-34"], agents["demo-departement-34-agent"]
+    # Two agents of the mairie de Savenay: the CAF–Département tie stays as the demo made it (vis mon job's
+    # suggestions over HTTP read it later in the session).
+    caf, mairie1, mairie2 = agents["demo-caf-34"], agents["demo-mairie-savenay"], agents["demo-guichet-savenay"]
     outcomes = []
     for run in range(20):
         case = declare(server, f"TEST Course {run} {uuid.uuid4().hex[:6]}", consent_all=False)
         task = next(t for t in case["taches"] if t["structure"]["cle"] == "caf:34")
-        dep_id = next(t["structure"]["id"] for t in case["taches"] if t["structure"]["cle"] == "departement:34")
-        status, handover = caf.call("POST", f"/taches/{task['id']}/orientations", {"structure": dep_id, "motif": "FSL"})
+        to_id = next(t["structure"]["id"] for t in case["taches"] if t["structure"]["cle"] == "mairie:44195")
+        status, handover = caf.call("POST", f"/taches/{task['id']}/orientations", {"structure": to_id, "motif": "FSL"})
         assert status == 201, handover
         barrier, results = threading.Barrier(2), []
 
@@ -163,7 +172,7 @@ def test_two_agents_accepting_the_same_hand_over_at_once_exactly_one_succeeds_20
             barrier.wait()
             results.append(agent.call("POST", url, {"decision": "acceptee"}))
 
-        threads = [threading.Thread(target=accept, args=(a,)) for a in (dep1, dep2)]
+        threads = [threading.Thread(target=accept, args=(a,)) for a in (mairie1, mairie2)]
         for t in threads:
             t.start()
         for t in threads:

@@ -359,7 +359,7 @@ def _compute(
                 "delai_median_acceptation_heures": _median_hours(pair_accept[key]),
             }
         )
-    links.sort(key=lambda link: -link["interactions"])
+    links.sort(key=lambda link: (-link["interactions"], link["source"], link["cible"]))  # ties in a stable order
     return out_nodes, links, brokerage, ei
 
 
