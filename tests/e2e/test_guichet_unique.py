@@ -137,7 +137,8 @@ def test_one_declaration_one_shared_case_worked_together(browser: Browser, serve
     handed = steps.first.get_attribute("value")
     steps.first.check(force=True)
     caf.locator("#mes-taches").get_by_label("Département de l'Hérault").check(force=True)
-    caf.get_by_label("Motif de l'orientation", exact=True).fill("Aide au logement : fonds de solidarité pour le logement")
+    reason = caf.get_by_label("Motif de l'orientation", exact=True)  # not the one towards another service
+    reason.fill("Aide au logement : fonds de solidarité pour le logement")
     caf.get_by_role("button", name="Orienter la tâche").click()
     expect(caf.locator(".fr-alert").first).to_contain_text("Orientation proposée à Département de l'Hérault")
     expect(caf.locator("#mes-taches .sc-pending")).to_contain_text("Orientation en attente")
