@@ -456,9 +456,12 @@ def data_inclusion_write(*, directory: Path, on: date | None = None, progress: P
     return export
 
 
-def data_inclusion_edition(*, on: date | None = None, progress: Progress | None = None) -> Export:
+def data_inclusion_edition(
+    *, on: date | None = None, progress: Progress | None = None, wait: bool = True
+) -> Export | None:
     """The edition for `on` (default: today) at the current routing version: the stored one, or generated now
-    (one process at a time, under a file lock; older editions removed once the new one is in place)."""
+    (one process at a time, under a file lock; older editions removed once the new one is in place). With
+    `wait=False` (the task worker), None when another process is writing it."""
     on = check_date(on)
     directory = _directory()
     directory.mkdir(parents=True, exist_ok=True)
@@ -467,7 +470,10 @@ def data_inclusion_edition(*, on: date | None = None, progress: Progress | None 
     if export:
         return export
     with (directory / f".{NAME}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # another process is writing it
         export = _stored(directory, stem, on) or data_inclusion_write(directory=directory, on=on, progress=progress)
     _remove_older(directory, stem)
     return export
@@ -502,22 +508,6 @@ def _write_in_background(directory: Path, stem: str, on: date) -> None:
     from .tasks import data_inclusion_write_task
 
     transaction.on_commit(lambda: data_inclusion_write_task.enqueue(on.isoformat()))
-
-
-def data_inclusion_write_current(*, on: date) -> Export | None:
-    """The worker's side: write the edition of `on` at the routing version of now, unless it is written or another
-    process is writing it (then None)."""
-    directory = _directory()
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = f"{NAME}-{on.isoformat()}-v{_routing_version()}"
-    with (directory / f".{NAME}.lock").open("w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return None  # another process is writing it
-        export = _stored(directory, stem, on) or data_inclusion_write(directory=directory, on=on)
-    _remove_older(directory, stem)
-    return export
 
 
 def _remove_older(directory: Path, stem: str) -> None:
