@@ -5,11 +5,14 @@ on any violation, listing each rule with the first offending elements.
 """
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from sanscouture.accounts.testing import totp_code_from_secret
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -21,6 +24,35 @@ ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+
+
+DEMO_PASSWORD = "demo-motdepasse-solide-42"
+TOTP_STEP = 30
+# The last TOTP step each username's code was given for, over the whole session: the walks share one server and
+# django-otp takes a code once per step, so two walks logging the same agent in within 30 s must not reuse one.
+_LAST_STEP: dict[str, int] = {}
+
+
+def fresh_totp_code(username: str, secret: str) -> str:
+    """A code the server accepts (one step either side of now) and has not seen for `username`; waits for the next
+    step when both are used."""
+    while True:
+        now = int(time.time()) // TOTP_STEP
+        step = max(now, _LAST_STEP.get(username, now - 1) + 1)
+        if step <= now + 1:
+            _LAST_STEP[username] = step
+            return totp_code_from_secret(secret, step_offset=step - now)
+        time.sleep(TOTP_STEP - time.time() % TOTP_STEP + 0.2)
+
+
+def log_in(page: Page, username: str, secret: str, *, next_url: str = "/", password: str = DEMO_PASSWORD) -> None:
+    """Password then a fresh TOTP code, as a person does on /connexion/; lands on `next_url`."""
+    page.goto(f"/connexion/?next={next_url}")
+    page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_label("Code à 6 chiffres").fill(fresh_totp_code(username, secret))
+    page.get_by_role("button", name="Valider le code").click()
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from sanscouture.accounts.testing import totp_code_from_secret
 from sanscouture.contracts.demo import SPACE_IDS, station_model
-from tests.conftest import DEMO_PASSWORD as PASSWORD
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -26,12 +24,7 @@ def secrets(demo: dict) -> dict[str, str]:
 
 
 def _log_in(page: Page, username: str, secret: str, next_url: str = "/contrats/") -> None:
-    page.goto(f"/connexion/?next={next_url}")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(secret, step_offset=1))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, username, secret, next_url=next_url)
 
 
 def test_the_levers_of_the_demo_crte(page: Page, secrets: dict[str, str]):

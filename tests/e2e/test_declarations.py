@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from sanscouture.accounts.testing import totp_code_from_secret
+from .conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -29,12 +29,7 @@ def agent(server) -> str:  # noqa: ANN001
 
 
 def login(page: Page, username: str) -> None:
-    page.goto("/connexion/?next=/declarations/")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(TOTP_SECRET))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, username, TOTP_SECRET, next_url="/declarations/", password=PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Déclarations d'exercice de compétences")
 
 

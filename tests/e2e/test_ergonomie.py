@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 ANSWERS = ("locataire", "francais", "oui", "salarie-du-secteur-prive")  # the questionnaire of "Je déménage"
@@ -124,15 +124,7 @@ def test_an_agent_lands_on_their_tasks_and_tells_them_apart(browser, server) -> 
     assert f"{server.url}/suivi/" in out  # the follow-up links use the port the server really runs on
     secret = dict(re.findall(r"^\s+(demo-[\w-]+) / .* secret TOTP (\w+) ", out, re.M))["demo-mairie-savenay"]
     page = _context(browser, server).new_page()
-    page.goto("/connexion/")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill("demo-mairie-savenay")
-    page.get_by_label("Mot de passe").fill("demo-motdepasse-solide-42")
-    page.get_by_role("button", name="Se connecter").click()
-    from sanscouture.accounts.testing import totp_code_from_secret
-
-    # This step's code: the guichet walk logs the same agent in later with the next step's (no replay refused).
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(secret, step_offset=0))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, "demo-mairie-savenay", secret)
     expect(page.get_by_role("heading", level=1)).to_have_text("Tâches de mes structures")  # not "Qui fait quoi ?"
     expect(page.locator("#qui-est-connecte")).to_contain_text("Mairie de Savenay")
     titles = page.locator("#liste-taches tbody tr td:nth-child(2)").all_inner_texts()

@@ -10,8 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from sanscouture.accounts.testing import totp_code_from_secret
-from tests.e2e.conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -43,14 +42,7 @@ def _context(browser: Browser, server) -> BrowserContext:  # noqa: ANN001
 
 
 def _log_in(page: Page, username: str, secret: str) -> None:
-    page.goto("/connexion/?next=/taches/")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Code de vérification")
-    # The next step's code: django-otp accepts it (tolerance 1) even if another test used this step's code.
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(secret, step_offset=1))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, username, secret, next_url="/taches/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tâches de mes structures")
 
 

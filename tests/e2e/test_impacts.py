@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from sanscouture.accounts.testing import totp_code_from_secret
-
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +34,7 @@ def agents(server) -> dict:  # noqa: ANN001
 
 
 def login(page: Page, username: str, next_url: str) -> None:
-    page.goto(f"/connexion/?next={next_url}")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(AGENTS[username][2]))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, username, AGENTS[username][2], next_url=next_url, password=PASSWORD)
 
 
 def shot(page: Page, name: str) -> None:

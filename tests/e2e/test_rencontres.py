@@ -11,9 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from sanscouture.accounts.testing import totp_code_from_secret
-
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -29,12 +27,7 @@ def secrets(server) -> dict[str, str]:  # noqa: ANN001
 
 
 def _log_in(page: Page, username: str, secret: str, next_: str = "/rencontres/") -> None:
-    page.goto(f"/connexion/?next={next_}")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(secret, step_offset=1))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, username, secret, next_url=next_)
 
 
 def _context(browser, server):  # noqa: ANN001, ANN202

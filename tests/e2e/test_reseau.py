@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from sanscouture.accounts.testing import totp_code_from_secret
-
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -27,12 +25,7 @@ def secrets(server) -> dict[str, str]:  # noqa: ANN001
 
 
 def _log_in(page: Page, username: str, secret: str) -> None:
-    page.goto("/connexion/?next=/reseau/")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(secret, step_offset=1))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, username, secret, next_url="/reseau/")
 
 
 def test_the_network_of_the_herault_its_tie_ratings_and_the_departements_services(page: Page, secrets):

@@ -12,9 +12,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import Browser, Page, expect
 
-from sanscouture.accounts.testing import totp_code_from_secret
-
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -33,12 +31,7 @@ def _session(browser: Browser, server, username: str, secret: str) -> Page:  # n
     context = browser.new_context(base_url=server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.goto("/connexion/?next=/vis-mon-job/")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(secret, step_offset=1))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, username, secret, next_url="/vis-mon-job/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Vis mon job")
     return page
 

@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from sanscouture.accounts.testing import totp_code_from_secret
-
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -48,12 +46,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def test_subscribe_and_see_deliveries(page: Page, server, admin) -> None:  # noqa: ANN001
-    page.goto("/connexion/?next=/taches/")
-    page.get_by_role("textbox", name="Identifiant", exact=True).fill(admin)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code à 6 chiffres").fill(totp_code_from_secret(SECRET))
-    page.get_by_role("button", name="Valider le code").click()
+    log_in(page, admin, SECRET, next_url="/taches/", password=PASSWORD)
     page.get_by_role("link", name="Agents — CAF de l'Hérault").first.click()
     page.get_by_role("link", name="Webhooks de la structure").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks de CAF de l'Hérault")
