@@ -45,9 +45,12 @@ def fresh_totp_code(username: str, secret: str) -> str:
         time.sleep(TOTP_STEP - time.time() % TOTP_STEP + 0.2)
 
 
-def log_in(page: Page, username: str, secret: str, *, next_url: str = "/", password: str = DEMO_PASSWORD) -> None:
-    """Password then a fresh TOTP code, as a person does on /connexion/; lands on `next_url`."""
-    page.goto(f"/connexion/?next={next_url}")
+def log_in(
+    page: Page, username: str, secret: str, *, next_url: str | None = None, password: str = DEMO_PASSWORD
+) -> None:
+    """Password then a fresh TOTP code, as a person does on /connexion/; lands on `next_url` (by default where the
+    product sends an agent)."""
+    page.goto(f"/connexion/?next={next_url}" if next_url else "/connexion/")
     page.get_by_role("textbox", name="Identifiant", exact=True).fill(username)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
