@@ -31,7 +31,7 @@ def test_a_reciprocated_tie_closes_no_path_and_the_broker_keeps_its_pairs():
     assert roles["y"].total == 0  # x → z exists
     del ties[("x", "z")]
     roles = metrics.brokerage_roles(ties, {"x": "M", "y": "M", "z": "M"})
-    assert roles["y"].coordinateur == 1 and roles["y"].ends == {"x", "z"}
+    assert roles["y"].coordinateur == 1 and metrics.brokerage_ends(ties, "y") == {"x", "z"}
 
 
 def test_ei_index_of_each_group():
@@ -44,16 +44,31 @@ def test_ei_index_of_each_group():
 
 def test_reciprocity_betweenness_and_constraint_of_an_isolated_node():
     ties = {("a", "b"): 1, ("b", "a"): 1, ("b", "c"): 1}
-    directed = metrics.directed(ties, ["a", "b", "c", "lonely"])
-    recip = metrics.reciprocity(directed)
+    nodes = ["a", "b", "c", "lonely"]
     # b: in {a}, out {a, c}: 2 of its 3 directed ties are reciprocated.
-    assert recip == {"a": 1.0, "b": round(2 / 3, 3), "c": 0.0, "lonely": None}
-    graph = metrics.undirected(ties, ["a", "b", "c", "lonely"])
-    assert graph["a"]["b"]["weight"] == 2
-    between = metrics.betweenness(graph)
-    assert between["b"] > 0 and between["a"] == between["lonely"] == 0
-    constraint = metrics.constraint(graph)
-    assert constraint["lonely"] is None and constraint["a"] == 1.0 and constraint["b"] < 1
+    assert metrics.reciprocity(metrics.indexed(ties, nodes, undirected=False)) == [1.0, round(2 / 3, 3), 0.0, None]
+    graph = metrics.indexed(ties, nodes, undirected=True)
+    assert graph.weights.tolist() == [2, 1] and graph.degree().tolist() == [1, 2, 1, 0]  # a–b counted both ways
+    a, b, _, lonely = metrics.betweenness(graph)
+    assert b > 0 and a == lonely == 0
+    a, b, _, lonely = metrics.constraint(graph)
+    assert lonely is None and a == 1.0 and b < 1
+
+
+def test_reciprocity_equals_networkx_on_a_random_directed_graph():
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(2)
+    nodes = list(range(30))
+    ties = {(a, b): 1 for a in nodes for b in nodes if a != b and rng.random() < 0.1}
+    graph = nx.DiGraph(list(ties))
+    graph.add_nodes_from(nodes)
+    theirs = nx.reciprocity(graph, [n for n in nodes if graph.degree(n)])
+    ours = metrics.reciprocity(metrics.indexed(ties, nodes, undirected=False))
+    assert {n: ours[n] for n in theirs} == {n: round(v, 3) for n, v in theirs.items()}
+    assert any(0 < v < 1 for v in theirs.values())
 
 
 def test_brokerage_by_group_counts_equals_enumerating_every_two_path():
@@ -65,12 +80,15 @@ def test_brokerage_by_group_counts_equals_enumerating_every_two_path():
     group = {n: rng.choice("ABC") for n in nodes}
     ties = {(a, b): 1 for a in nodes for b in nodes if a != b and rng.random() < 0.15}
     expected = {n: dict.fromkeys(metrics.ROLES, 0) for n in nodes}
+    ends: dict[str, set[str]] = {n: set() for n in nodes}
     for a, b in ties:
         for c in nodes:
             if (b, c) in ties and c != a and (a, c) not in ties:
                 expected[b][metrics._role(group[a], group[b], group[c])] += 1
+                ends[b] |= {a, c}
     got = metrics.brokerage_roles(ties, group)
     assert {n: {r: getattr(got[n], r) for r in metrics.ROLES} for n in nodes} == expected
+    assert {n: metrics.brokerage_ends(ties, n) for n in nodes} == ends
     assert sum(b.total for b in got.values()) > 50
 
 
@@ -80,13 +98,16 @@ def test_constraint_equals_networkx_on_a_random_weighted_graph():
     import networkx as nx
 
     rng = random.Random(5)
-    graph = nx.Graph()
-    graph.add_nodes_from(range(25))
+    ties: dict[tuple, int] = {}
     for _ in range(70):
-        a, b = rng.sample(range(25), 2)
-        graph.add_edge(a, b, weight=rng.randint(1, 9))
-    graph.add_node("seul")
-    ours = metrics.constraint(graph)
+        a, b = rng.sample(range(25), 2)  # both directions of a pair add up, as in our undirected graph
+        ties[(a, b)] = ties.get((a, b), 0) + rng.randint(1, 9)
+    nodes = [*range(25), "seul"]
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    for (a, b), w in ties.items():
+        graph.add_edge(a, b, weight=graph[a][b]["weight"] + w if graph.has_edge(a, b) else w)
+    ours = dict(zip(nodes, metrics.constraint(metrics.indexed(ties, nodes, undirected=True)), strict=True))
     theirs = nx.constraint(graph, [n for n in graph if graph.degree(n)], weight="weight")
     assert ours["seul"] is None
     assert all(abs(ours[n] - theirs[n]) < 1e-3 for n in theirs)
@@ -98,12 +119,10 @@ def test_betweenness_equals_networkx_exact_figure():
     import networkx as nx
 
     rng = random.Random(11)
-    graph = nx.Graph()
+    ties = {tuple(rng.sample(range(40), 2)): rng.randint(1, 5) for _ in range(90)}
+    graph = nx.Graph(list(ties))
     graph.add_nodes_from(range(40))
-    for _ in range(90):
-        a, b = rng.sample(range(40), 2)
-        graph.add_edge(a, b, weight=rng.randint(1, 5))
-    ours = metrics.betweenness(graph)
+    ours = metrics.betweenness(metrics.indexed(ties, list(range(40)), undirected=True))
     theirs = nx.betweenness_centrality(graph)
     assert all(abs(ours[n] - theirs[n]) < 1e-3 for n in graph)
-    assert max(ours.values()) > 0
+    assert max(ours) > 0

@@ -1,16 +1,17 @@
-"""Network measures on plain data (no database): reciprocity, betweenness and Burt's constraint with networkx;
-Gould–Fernandez brokerage roles and Krackhardt's E-I index written here (networkx has neither).
+"""Network measures on plain data (no database). Reciprocity, betweenness and Burt's constraint as networkx defines
+them, computed here on numpy arrays (networkx's own were 10 to 100 times slower at a département's size; the tests
+check ours against networkx's); Gould–Fernandez brokerage roles and Krackhardt's E-I index written here (networkx
+has neither).
 
 Inputs are directed, weighted ties `(a, b) → weight` between node ids and a `group` of each node (body type for the
 network between bodies, direction for the services of one body). Every function says how it computes.
 """
 
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 
 Node = Hashable
@@ -25,15 +26,13 @@ BETWEENNESS_MIN_SAMPLE = 30
 
 @dataclass
 class Brokerage:
-    """Counts of open two-paths a → b → c (no tie a → c) in which the node is the broker b, by role; `ends` are the
-    nodes it links that way (the a and c of those paths)."""
+    """Counts of open two-paths a → b → c (no tie a → c) in which the node is the broker b, by role."""
 
     coordinateur: int = 0  # a, b, c in one group
     gardien: int = 0  # gatekeeper: a outside, b and c in one group (lets the outside in)
     representant: int = 0  # representative: a and b in one group, c outside (speaks for its group)
     consultant: int = 0  # a and c in one group, b outside (itinerant)
     liaison: int = 0  # three different groups
-    ends: set[Node] = field(default_factory=set, repr=False)
 
     @property
     def total(self) -> int:
@@ -59,48 +58,72 @@ def brokerage_roles(ties: Ties, group: Mapping[Node, Hashable]) -> dict[Node, Br
     """Gould & Fernandez (1989): for every broker b, every a with a → b and every c ≠ a with b → c and no a → c,
     count one two-path in the role given by the groups of a, b and c (the same as statnet's `brokerage`).
 
-    The c of one (a, b) are counted by group: the groups of b's successors, minus those closed by a direct tie
-    a → c (a set intersection), so the cost follows the closed paths, not all of them."""
-    succ: dict[Node, set[Node]] = defaultdict(set)
-    pred: dict[Node, set[Node]] = defaultdict(set)
-    for (a, b), weight in ties.items():
-        if a != b and weight > 0:
-            succ[a].add(b)
-            pred[b].add(a)
-    out = {node: Brokerage() for node in group}
-    empty: set[Node] = set()
-    role_of: dict[tuple[Hashable, Hashable, Hashable], str] = {}
-    for b in set(succ) & set(pred):
-        roles = out.setdefault(b, Brokerage())
-        gb, succ_b = group.get(b), succ[b]
-        by_group = Counter(group.get(c) for c in succ_b)
-        found: Counter[str] = Counter()
-        unreached = set(succ_b)  # the c not yet at the end of an open path through b
-        for a in pred[b]:
-            ga = group.get(a)
-            closed = succ_b & succ.get(a, empty)
-            if a in succ_b:
-                closed.add(a)
-            if len(closed) == len(succ_b):
-                continue
-            shut = Counter(group.get(c) for c in closed) if closed else None
-            for gc, n in by_group.items():
-                if shut:
-                    n -= shut[gc]
-                if n > 0:
-                    key = (ga, gb, gc)
-                    role = role_of.get(key)
-                    if role is None:
-                        role = role_of[key] = _role(ga, gb, gc)
-                    found[role] += n
-            roles.ends.add(a)
-            if unreached:
-                unreached &= closed
-        for role, n in found.items():
-            setattr(roles, role, getattr(roles, role) + n)
-        if found:
-            roles.ends |= succ_b - unreached
-    return out
+    Counted by groups with numpy: the two-paths of b from group ga to group gc are (predecessors of b in ga) ×
+    (successors of b in gc), less the a = c of a reciprocated tie, less the closed ones (a → c exists), which are
+    the only paths enumerated (one set intersection per tie a → b)."""
+    nodes = list(group)
+    seen = set(nodes)
+    for pair in ties:
+        for node in pair:
+            if node not in seen:
+                seen.add(node)
+                nodes.append(node)
+    index = {node: i for i, node in enumerate(nodes)}
+    labels = list(dict.fromkeys(group.get(node) for node in nodes))
+    code = {label: i for i, label in enumerate(labels)}
+    n, ng = len(nodes), len(labels)
+    g = np.asarray([code[group.get(node)] for node in nodes], dtype=np.int64)
+    edges = [(index[a], index[b]) for (a, b), weight in ties.items() if a != b and weight > 0]
+    heads = np.asarray([a for a, _ in edges], dtype=np.int64)
+    tails = np.asarray([b for _, b in edges], dtype=np.int64)
+    succ: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges:
+        succ[a].add(b)
+    before = np.zeros((n, ng), dtype=np.int64)  # predecessors of b by group
+    after = np.zeros((n, ng), dtype=np.int64)  # successors of b by group
+    np.add.at(before, (tails, g[heads]), 1)
+    np.add.at(after, (heads, g[tails]), 1)
+    paths = before[:, :, None] * after[:, None, :]
+    # a → b → a is no two-path: take the reciprocated ties out of the (g, g) cells.
+    back = np.asarray([a in succ[b] for a, b in edges], dtype=bool)
+    mutual = np.zeros((n, ng), dtype=np.int64)
+    np.add.at(mutual, (tails[back], g[heads[back]]), 1)
+    paths[:, np.arange(ng), np.arange(ng)] -= mutual
+    closed: list[int] = []
+    groups = g.tolist()
+    for a, b in edges:
+        common = succ[a] & succ[b]
+        if common:
+            cell = (b * ng + groups[a]) * ng
+            closed.extend(cell + groups[c] for c in common)
+    if closed:
+        paths -= np.bincount(closed, minlength=n * ng * ng).reshape(n, ng, ng)
+    # Role of each (ga, gb, gc), then the counts of each broker in each role.
+    role = np.asarray(
+        [[[ROLES.index(_role(ga, gb, gc)) for gc in labels] for gb in labels] for ga in labels], dtype=np.int64
+    ).reshape(ng, ng, ng)
+    per_node_role = role[:, g, :].transpose(1, 0, 2)  # [b, ga, gc]
+    counts = np.zeros((n, len(ROLES)), dtype=np.int64)
+    for r in range(len(ROLES)):
+        counts[:, r] = np.where(per_node_role == r, paths, 0).sum(axis=(1, 2))
+    return {node: Brokerage(*(int(v) for v in counts[i])) for i, node in enumerate(nodes)}
+
+
+def brokerage_ends(ties: Ties, broker: Node) -> set[Node]:
+    """The nodes `broker` links by an open two-path (the a and c of the paths `brokerage_roles` counts)."""
+    succ_b = {b for (a, b), w in ties.items() if a == broker and b != broker and w > 0}
+    pred_b = {a for (a, b), w in ties.items() if b == broker and a != broker and w > 0}
+    succ_a: dict[Node, set[Node]] = defaultdict(set)
+    for (a, b), w in ties.items():
+        if a in pred_b and w > 0:
+            succ_a[a].add(b)
+    ends: set[Node] = set()
+    for a in pred_b:
+        reached = succ_b - succ_a[a] - {a}
+        if reached:
+            ends.add(a)
+            ends |= reached
+    return ends
 
 
 def ei_index(ties: Ties, group: Mapping[Node, Hashable]) -> dict[Hashable, float | None]:
@@ -124,36 +147,61 @@ def ei_index(ties: Ties, group: Mapping[Node, Hashable]) -> dict[Hashable, float
     return out
 
 
-def undirected(ties: Ties, nodes: list[Node]) -> nx.Graph:
-    """The undirected graph of ties, weight = interactions both ways."""
-    graph = nx.Graph()
-    graph.add_nodes_from(nodes)
-    for (a, b), weight in ties.items():
-        if a == b:
-            continue
-        if graph.has_edge(a, b):
-            graph[a][b]["weight"] += weight
-        else:
-            graph.add_edge(a, b, weight=weight)
-    return graph
+@dataclass(frozen=True)
+class TieArrays:
+    """A graph on nodes 0..n-1 as its distinct ties heads[i] → tails[i] (no self loop) and their weights; for an
+    undirected graph, each pair once with heads < tails."""
+
+    n: int
+    heads: np.ndarray
+    tails: np.ndarray
+    weights: np.ndarray
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Both directions of every tie as CSR rows: (indptr, neighbours, weights)."""
+        rows = np.concatenate([self.heads, self.tails])
+        columns = np.concatenate([self.tails, self.heads])
+        weights = np.concatenate([self.weights, self.weights])
+        by_row = np.argsort(rows, kind="stable")
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.n))])
+        return indptr, columns[by_row], weights[by_row]
+
+    def degree(self) -> np.ndarray:
+        """Distinct neighbours of each node (undirected graph)."""
+        return np.bincount(self.heads, minlength=self.n) + np.bincount(self.tails, minlength=self.n)
 
 
-def directed(ties: Ties, nodes: list[Node]) -> nx.DiGraph:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(nodes)
-    graph.add_weighted_edges_from((a, b, w) for (a, b), w in ties.items() if a != b)
-    return graph
+def tie_arrays(n: int, heads: np.ndarray, tails: np.ndarray, weights: np.ndarray, *, undirected: bool) -> TieArrays:
+    """The distinct ties of nodes 0..n-1 from possibly repeated ones (weights summed), self loops left out."""
+    keep = heads != tails
+    heads, tails, weights = heads[keep], tails[keep], weights[keep]
+    if undirected:
+        heads, tails = np.minimum(heads, tails), np.maximum(heads, tails)
+    keys, inverse = np.unique(heads * n + tails, return_inverse=True)
+    return TieArrays(n, keys // n, keys % n, np.bincount(inverse, weights=weights, minlength=len(keys)))
 
 
-def reciprocity(graph: nx.DiGraph) -> dict[Node, float | None]:
-    """networkx's reciprocity of each node: share of its directed ties (in and out) that go both ways; none for a
-    node without directed tie."""
-    active = [n for n in graph if graph.degree(n)]
-    values = nx.reciprocity(graph, active) if active else {}
-    return {n: (round(values[n], 3) if n in values else None) for n in graph}
+def indexed(ties: Ties, nodes: list[Node], *, undirected: bool) -> TieArrays:
+    """`tie_arrays` of ties between named nodes, indexed by their position in `nodes`."""
+    index = {node: i for i, node in enumerate(nodes)}
+    heads = np.asarray([index[a] for a, _ in ties], dtype=np.int64)
+    tails = np.asarray([index[b] for _, b in ties], dtype=np.int64)
+    weights = np.asarray(list(ties.values()), dtype=np.float64)
+    return tie_arrays(len(nodes), heads, tails, weights, undirected=undirected)
 
 
-def betweenness(graph: nx.Graph) -> dict[Node, float]:
+def reciprocity(graph: TieArrays) -> list[float | None]:
+    """networkx's reciprocity of each node of a directed graph (`nx.reciprocity`): 2 × |successors ∩ predecessors|
+    ÷ (|successors| + |predecessors|), the share of its directed ties that go both ways; none for a node without
+    directed tie. Tested equal to networkx's (tests/network/test_metrics.py)."""
+    n = graph.n
+    back = np.isin(graph.tails * n + graph.heads, graph.heads * n + graph.tails)
+    ties = np.bincount(graph.heads, minlength=n) + np.bincount(graph.tails, minlength=n)
+    both = np.bincount(graph.heads[back], minlength=n)
+    return [round(2 * int(b) / int(t), 3) if t else None for b, t in zip(both, ties, strict=True)]
+
+
+def betweenness(graph: TieArrays) -> list[float]:
     """Normalised betweenness centrality on the undirected, unweighted graph, networkx's definition and scaling
     (Brandes' algorithm): exact up to BETWEENNESS_SAMPLE nodes; above, estimated from sampled sources (seed 0),
     as many as keep the work near BETWEENNESS_BUDGET edge visits, at least BETWEENNESS_MIN_SAMPLE.
@@ -161,10 +209,13 @@ def betweenness(graph: nx.Graph) -> dict[Node, float]:
     Written here on integer-indexed adjacency lists: networkx's takes 25 ms per source on a graph of 1,000 bodies
     and 16,000 ties, so 45 s for a département of 5,000 (benchmarks/bench_network.py). Tested equal to networkx's
     exact figure (tests/network/test_metrics.py)."""
-    order = list(graph)
-    n = len(order)
-    index = {node: i for i, node in enumerate(order)}
-    adjacency = [[index[v] for v in graph[u] if v != u] for u in order]
+    indptr, neighbours, _ = graph.csr()
+    flat, bounds = neighbours.tolist(), indptr.tolist()
+    return _brandes([flat[bounds[u] : bounds[u + 1]] for u in range(graph.n)])
+
+
+def _brandes(adjacency: list[list[int]]) -> list[float]:
+    n = len(adjacency)
     edges = sum(len(a) for a in adjacency) or 1
     if n <= BETWEENNESS_SAMPLE:
         sources = list(range(n))
@@ -201,42 +252,31 @@ def betweenness(graph: nx.Graph) -> dict[Node, float]:
                 score[w] += delta[w]
     scale = 1 / ((n - 1) * (n - 2)) if n > 2 else 0.0
     scale *= n / len(sources) if sources else 0
-    return {order[i]: round(score[i] * scale, 4) for i in range(n)}
+    return [round(value * scale, 4) for value in score]
 
 
-def constraint(graph: nx.Graph) -> dict[Node, float | None]:
-    """Burt's constraint as networkx defines it (`nx.constraint`, weighted by interactions): near 1, all of a body's
-    ties lead to the same few, connected partners; low, the body spans structural holes. None for an isolated body.
+def constraint(graph: TieArrays) -> list[float | None]:
+    """Burt's constraint as networkx defines it (`nx.constraint`, weighted by interactions) on the undirected graph:
+    near 1, all of a body's ties lead to the same few, connected partners; low, the body spans structural holes.
+    None for an isolated body.
 
     Same formula, computed here over the neighbours of neighbours with numpy (per node, its two-step paths as
     arrays): networkx's own takes 37 s for 200 bodies of 15 partners each on this machine (it recomputes every
     normalised weight inside every sum), a plain Python pass 6 s for 5,000 bodies. Tested equal to networkx's on
     random graphs (tests/network/test_metrics.py)."""
-    order = list(graph)
-    n = len(order)
-    index = {node: i for i, node in enumerate(order)}
-    # The graph as CSR arrays: row u holds u's neighbours and p_uv, the share of u's interactions going to v.
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    columns: list[int] = []
-    weights: list[float] = []
-    for i, u in enumerate(order):
-        for v, d in graph[u].items():
-            if v != u:
-                columns.append(index[v])
-                weights.append(float(d.get("weight", 1)))
-        indptr[i + 1] = len(columns)
-    indices = np.asarray(columns, dtype=np.int64)
-    share = np.asarray(weights, dtype=np.float64)
+    n = graph.n
+    indptr, indices, weights = graph.csr()
     degree = np.diff(indptr)
-    totals = np.bincount(np.repeat(np.arange(n), degree), weights=share, minlength=n)
+    # p_uv, the share of u's interactions going to v.
+    totals = np.bincount(np.repeat(np.arange(n), degree), weights=weights, minlength=n)
     totals = np.where(degree > 0, totals, 1.0)
-    share /= np.repeat(totals, degree)
-    out: dict[Node, float | None] = {}
+    share = weights / np.repeat(totals, degree)
+    out: list[float | None] = []
     mark = np.zeros(n, dtype=bool)
     for u in range(n):
         lo, hi = indptr[u], indptr[u + 1]
         if lo == hi:
-            out[order[u]] = None
+            out.append(None)
             continue
         neighbours, p_u = indices[lo:hi], share[lo:hi]
         # Every two-step path u → w → v: the rows of u's neighbours, concatenated.
@@ -249,5 +289,5 @@ def constraint(graph: nx.Graph) -> dict[Node, float | None]:
         keep = mark[ends]
         mark[neighbours] = False
         indirect = np.bincount(ends[keep], weights=paths[keep], minlength=n)[neighbours]
-        out[order[u]] = round(float(((p_u + indirect) ** 2).sum()), 4)
+        out.append(round(float(((p_u + indirect) ** 2).sum()), 4))
     return out

@@ -5,11 +5,12 @@ services, never about agents."""
 import json
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 
@@ -54,7 +55,8 @@ HOW = {
     "part_inter_institutions": "Part de ces interactions avec une autre structure (le reste : entre ses propres "
     "services).",
     "partenaires": "Nombre de structures distinctes avec qui elle a interagi.",
-    "reciprocite": "Part de ses liens orientés (orientations, messages) qui vont dans les deux sens (networkx).",
+    "reciprocite": "Part de ses liens orientés (orientations, messages) qui vont dans les deux sens (définition de "
+    "networkx).",
     "delai_median_acceptation_heures": "Médiane, en heures, du délai entre l'envoi et l'acceptation des orientations "
     "qu'elle a reçues.",
     "taux_refus": "Orientations reçues refusées ÷ orientations reçues décidées.",
@@ -213,15 +215,23 @@ RAW_COLUMNS = {"a": "from_body_id", "b": "to_body_id", "ua": "from_unit_id", "ub
 MONTH_COLUMNS = {"a": "from_body_id", "b": "to_body_id", "ua": "from_unit", "ub": "to_unit"}
 
 
-def _stream(rows: QuerySet, fields: tuple[str, ...] | None) -> Iterator[tuple]:
-    """The rows' tuples straight from the database cursor: Django's per-row conversion of `values_list` cost more
-    than the counting itself at a million rows."""
+def _chunks(rows: QuerySet, fields: tuple[str, ...] | None) -> Iterator[list[tuple]]:
+    """The rows' tuples straight from the database cursor, in chunks: Django's per-row conversion of `values_list`
+    cost more than the counting itself at a million rows."""
     rows = rows if fields is None else rows.values_list(*fields)
     sql, params = rows.order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(20_000):
-            yield from chunk
+            yield chunk
+
+
+def _json_lists(values: list) -> list:
+    """Delay lists as the database gives them: text on SQLite, decoded in one call per chunk (a call per row cost
+    half a second at a département's size); lists already on PostgreSQL."""
+    if values and isinstance(values[0], str):
+        return json.loads("[" + ",".join(values) + "]")
+    return values
 
 
 def _whole_months(period: Period) -> tuple[date, date]:
@@ -254,22 +264,30 @@ def _facts(period: Period, where: Q, keys: tuple[str, ...]) -> Iterator[tuple]:
             return rest
 
         summed = months.values(*columns, "kind").annotate(n=Sum("count")).values_list("kind", "n", *columns)
-        for kind, n, *rest in _stream(summed, None):
-            yield (kind, n, None, *keyed(rest))
-        for kind, delays, *rest in _stream(months.filter(kind__in=TIMED_READ), ("kind", "delays", *columns)):
-            yield (kind, 0, json.loads(delays) if isinstance(delays, str) else delays, *keyed(rest))
+        for chunk in _chunks(summed, None):
+            for kind, n, *rest in chunk:
+                yield (kind, n, None, *keyed(rest))
+        for chunk in _chunks(months.filter(kind__in=TIMED_READ), ("kind", "delays", *columns)):
+            decoded = _json_lists([row[1] for row in chunk])
+            for (kind, _, *rest), delays in zip(chunk, decoded, strict=True):
+                yield (kind, 0, delays, *keyed(rest))
     else:
         parts = [raw.filter(day__gte=period.start, day__lte=period.end)]
     for part in parts:
-        for kind, delay, *rest in _stream(part, raw_fields):
-            yield (kind, 1, None if delay is None else [delay], *rest)
+        for chunk in _chunks(part, raw_fields):
+            for kind, delay, *rest in chunk:
+                yield (kind, 1, None if delay is None else [delay], *rest)
 
 
-def _ledger(facts: Iterable[tuple]) -> _Ledger:
-    """The facts (kind, count, delays, x, y) counted per ordered pair and kind."""
+def _ledger(facts: Iterable[tuple], internal: dict[Any, int] | None = None) -> _Ledger:
+    """The facts (kind, count, delays, x, y) counted per ordered pair and kind; with `internal`, the counts of facts
+    from a node to itself go there instead (between two services of one body)."""
     ledger = _Ledger()
     counts, delays = ledger.counts, ledger.delays
     for kind, n, values, x, y in facts:
+        if internal is not None and x == y:
+            internal[x] += n
+            continue
         if n:
             counts[(x, y, kind)] += n
         if values and kind in TIMED:
@@ -277,90 +295,126 @@ def _ledger(facts: Iterable[tuple]) -> _Ledger:
     return ledger
 
 
+KIND_CODES = {kind: code for code, kind in enumerate(InteractionKind.values)}
+_CODE = {name: KIND_CODES[kind] for name, kind in InteractionKind.__members__.items()}
+_DIRECTED_CODES = [KIND_CODES[k] for k in DIRECTED]
+_SYMMETRIC_CODES = [KIND_CODES[k] for k in SYMMETRIC]
+
+
 def _compute(
     ledger: _Ledger, nodes: dict[Any, dict[str, Any]], group: dict[Any, str], internal: dict[Any, int]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[Any, metrics.Brokerage], dict[str, float | None]]:
-    """Per node and per pair figures from the aggregated ledger (ids of bodies or of services)."""
-    undirected_ties: dict[tuple[Any, Any], float] = defaultdict(float)
-    directed_ties: dict[tuple[Any, Any], float] = defaultdict(float)
-    activity: dict[Any, int] = defaultdict(int)
-    pair: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for (x, y, kind), n in ledger.counts.items():
-        undirected_ties[(x, y)] += n
-        activity[x] += n
-        activity[y] += n
-        if kind in SYMMETRIC:
-            directed_ties[(x, y)] += n
-            directed_ties[(y, x)] += n
-        elif kind in DIRECTED:
-            directed_ties[(x, y)] += n
-        key = (x, y) if str(x) <= str(y) else (y, x)
-        link = pair.setdefault(key, {"source": key[0], "cible": key[1], "interactions": 0, "par_type": {}})
-        link["interactions"] += n
-        link["par_type"][kind] = link["par_type"].get(kind, 0) + n
-    # Hand-over decisions per pair (both directions) and per receiving node.
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Callable[[Any], set[Any]], dict[str, float | None]]:
+    """Per node and per pair figures from the aggregated ledger (ids of bodies or of services). The (pair, kind)
+    sums are numpy arrays indexed by the nodes' positions: Python loops over them cost seconds at a département's
+    size (benchmarks/bench_network.py). Also returns who a broker links (asked for the explanations only)."""
+    order = list(nodes)
+    n = len(order)
+    index = {node: i for i, node in enumerate(order)}
+    rows = [
+        (index[x], index[y], KIND_CODES[kind], count)
+        for (x, y, kind), count in ledger.counts.items()
+        if x in index and y in index
+    ]
+    xs, ys, ks, ns = np.asarray(rows, dtype=np.int64).reshape(-1, 4).T
+    activity = np.bincount(xs, weights=ns, minlength=n) + np.bincount(ys, weights=ns, minlength=n)
+    # Links: each unordered pair once, the lower id as source; per kind, its count.
+    ids = np.asarray(order)
+    first = ids[xs] <= ids[ys]
+    source, target = np.where(first, xs, ys), np.where(first, ys, xs)
+    pairs, link_of = np.unique(source * n + target, return_inverse=True)
+    by_kind = np.zeros((len(pairs), len(KIND_CODES)), dtype=np.int64)
+    np.add.at(by_kind, (link_of, ks), ns)
+    # Hand-over decisions received, and delays.
+    decided = np.isin(ks, [_CODE["HANDOVER_ACCEPTED"], _CODE["HANDOVER_REFUSED"]])
+    received_decided = np.bincount(ys[decided], weights=ns[decided], minlength=n)
+    refused = ks == _CODE["HANDOVER_REFUSED"]
+    received_refused = np.bincount(ys[refused], weights=ns[refused], minlength=n)
     received_accept: dict[Any, list[int]] = defaultdict(list)
-    received_refused: dict[Any, int] = defaultdict(int)
-    received_decided: dict[Any, int] = defaultdict(int)
     notice_delays: dict[Any, list[int]] = defaultdict(list)
     pair_accept: dict[tuple[Any, Any], list[int]] = defaultdict(list)
     for (x, y, kind), delays in ledger.delays.items():
-        key = (x, y) if str(x) <= str(y) else (y, x)
         if kind == InteractionKind.HANDOVER_ACCEPTED:
             received_accept[y].extend(delays)
-            pair_accept[key].extend(delays)
+            pair_accept[(x, y) if x <= y else (y, x)].extend(delays)
         elif kind == InteractionKind.NOTICE_ANSWER:
             notice_delays[x].extend(delays)  # the answer goes from the body notified to the author
-    for (_, y, kind), n in ledger.counts.items():
-        if kind in DECISIONS:
-            received_decided[y] += n
-            if kind == InteractionKind.HANDOVER_REFUSED:
-                received_refused[y] += n
-    order = list(nodes)
-    undirected = metrics.undirected(undirected_ties, order)
-    directed = metrics.directed(directed_ties, order)
+    # The graphs: every interaction in the undirected one; who went to whom in the directed one (a case worked
+    # together, a gathering: both ways).
+    undirected = metrics.tie_arrays(n, xs, ys, ns, undirected=True)
+    one_way = np.isin(ks, _DIRECTED_CODES)
+    both_ways = np.isin(ks, _SYMMETRIC_CODES)
+    directed = metrics.tie_arrays(
+        n,
+        np.concatenate([xs[one_way | both_ways], ys[both_ways]]),
+        np.concatenate([ys[one_way | both_ways], xs[both_ways]]),
+        np.concatenate([ns[one_way | both_ways], ns[both_ways]]),
+        undirected=False,
+    )
+    degree = undirected.degree()
     recip = metrics.reciprocity(directed)
     between = metrics.betweenness(undirected)
     constraint = metrics.constraint(undirected)
-    brokerage = metrics.brokerage_roles(directed_ties, {n: group[n] for n in order})
-    ei = metrics.ei_index(undirected_ties, {n: group[n] for n in order})
+    directed_ties = dict(
+        zip(zip(directed.heads.tolist(), directed.tails.tolist(), strict=True), directed.weights.tolist(), strict=True)
+    )
+    by_position = metrics.brokerage_roles(directed_ties, {i: group[node] for i, node in enumerate(order)})
+    brokerage = {order[i]: roles for i, roles in by_position.items()}
+
+    def ends_of(node: Any) -> set[Any]:
+        return {order[i] for i in metrics.brokerage_ends(directed_ties, index[node])}
+
+    one_direction = metrics.tie_arrays(n, xs, ys, ns, undirected=False)  # E-I counts each direction
+    ei = metrics.ei_index(
+        {
+            (order[x], order[y]): w
+            for x, y, w in zip(
+                one_direction.heads.tolist(), one_direction.tails.tolist(), one_direction.weights.tolist(), strict=True
+            )
+        },
+        {node: group[node] for node in order},
+    )
     out_nodes = []
-    for node in order:
-        total = activity[node] + internal.get(node, 0)
-        decided = received_decided[node]
+    for i, node in enumerate(order):
+        act, decisions = int(activity[i]), int(received_decided[i])
+        total = act + internal.get(node, 0)
         out_nodes.append(
             {
                 **nodes[node],
-                "activite": activity[node],
-                "part_inter_institutions": round(activity[node] / total, 3) if total else None,
-                "partenaires": undirected.degree(node),
-                "reciprocite": recip.get(node),
+                "activite": act,
+                "part_inter_institutions": round(act / total, 3) if total else None,
+                "partenaires": int(degree[i]),
+                "reciprocite": recip[i],
                 "delai_median_acceptation_heures": _median_hours(received_accept[node]),
-                "orientations_recues_decidees": decided,
-                "taux_refus": round(received_refused[node] / decided, 3) if decided else None,
+                "orientations_recues_decidees": decisions,
+                "taux_refus": round(int(received_refused[i]) / decisions, 3) if decisions else None,
                 "delai_median_reponse_avis_heures": _median_hours(notice_delays[node]),
-                "intermediarite": between.get(node, 0.0),
-                "contrainte": constraint.get(node),
+                "intermediarite": between[i],
+                "contrainte": constraint[i],
                 "courtage": brokerage[node].as_dict(),
-                "isolee": undirected.degree(node) == 0,
+                "isolee": bool(degree[i] == 0),
             }
         )
     links = []
-    for key, link in pair.items():
-        accepted = link["par_type"].get(InteractionKind.HANDOVER_ACCEPTED, 0)
-        refused = link["par_type"].get(InteractionKind.HANDOVER_REFUSED, 0)
+    kinds = InteractionKind.values
+    accepted_col, refused_col, sent_col = _CODE["HANDOVER_ACCEPTED"], _CODE["HANDOVER_REFUSED"], _CODE["HANDOVER_SENT"]
+    for key, counts in zip(pairs.tolist(), by_kind.tolist(), strict=True):
+        a, b = order[key // n], order[key % n]
+        accepted, refused = counts[accepted_col], counts[refused_col]
         links.append(
             {
-                **link,
-                "orientations": link["par_type"].get(InteractionKind.HANDOVER_SENT, 0),
+                "source": a,
+                "cible": b,
+                "interactions": sum(counts),
+                "par_type": {kinds[c]: v for c, v in enumerate(counts) if v},
+                "orientations": counts[sent_col],
                 "acceptees": accepted,
                 "refusees": refused,
                 "taux_refus": round(refused / (accepted + refused), 3) if accepted + refused else None,
-                "delai_median_acceptation_heures": _median_hours(pair_accept[key]),
+                "delai_median_acceptation_heures": _median_hours(pair_accept.get((a, b), [])),
             }
         )
     links.sort(key=lambda link: (-link["interactions"], link["source"], link["cible"]))  # ties in a stable order
-    return out_nodes, links, brokerage, ei
+    return out_nodes, links, ends_of, ei
 
 
 def _between(nodes: dict[Any, dict[str, Any]], linked: set[Any], kinds: dict[Any, str]) -> str:
@@ -379,7 +433,7 @@ def _between(nodes: dict[Any, dict[str, Any]], linked: set[Any], kinds: dict[Any
 
 def _explain(
     out_nodes: list[dict[str, Any]],
-    brokerage: dict[Any, metrics.Brokerage],
+    ends_of: Callable[[Any], set[Any]],
     nodes: dict,
     kinds: dict,
     period: Period,
@@ -390,7 +444,7 @@ def _explain(
     span = f"du {period.start:%d/%m/%Y} au {period.end:%d/%m/%Y}"
     brokers = sorted((n for n in out_nodes if n["courtage"]["total"]), key=lambda n: -n["courtage"]["total"])
     for node in brokers[:1]:  # the main broker; the others are in the table (column « Courtage »)
-        linked = brokerage[node["id"]].ends
+        linked = ends_of(node["id"])
         roles = sorted(((n, role) for role, n in node["courtage"].items() if role != "total" and n), reverse=True)
         detail = ", ".join(f"{ROLE_LABELS[role]} {n}" for n, role in roles[:2])
         lines.append(
@@ -408,16 +462,8 @@ def network_of_territory(*, territory: Territory, period: Period) -> Graph:
     interaction in the period, their partners outside the territory, every tie among them."""
     inside = set(territory_bodies(territory).values_list("pk", flat=True))
     internal: dict[int, int] = defaultdict(int)
-
-    def crossing(facts: Iterable[tuple]) -> Iterator[tuple]:
-        for fact in facts:
-            if fact[3] == fact[4]:  # between two services of one body
-                internal[fact[3]] += fact[1]
-            else:
-                yield fact
-
     where = Q(from_body_id__in=inside) | Q(to_body_id__in=inside)
-    ledger = _ledger(crossing(_facts(period, where, ("a", "b"))))
+    ledger = _ledger(_facts(period, where, ("a", "b")), internal)
     on_platform = set(Membership.objects.filter(body_id__in=inside).values_list("body_id", flat=True))
     ids = on_platform | {x for x, _, _ in ledger.counts} | {y for _, y, _ in ledger.counts}
     bodies = {b.pk: b for b in Body.objects.filter(pk__in=ids)}
@@ -426,7 +472,7 @@ def network_of_territory(*, territory: Territory, period: Period) -> Graph:
         for pk, b in sorted(bodies.items(), key=lambda item: item[1].name)
     }
     kinds = {pk: b.kind for pk, b in bodies.items()}
-    out_nodes, links, brokerage, ei = _compute(ledger, nodes, kinds, internal)
+    out_nodes, links, ends_of, ei = _compute(ledger, nodes, kinds, internal)
     ratings = _ratings(set(nodes), period)
     for node in out_nodes:
         node.update(ratings.get(node["id"], {"confiance": None, "valeur": None, "evaluations": 0}))
@@ -445,7 +491,7 @@ def network_of_territory(*, territory: Territory, period: Period) -> Graph:
         }
         for kind, value in sorted(ei.items())
     ]
-    return Graph(out_nodes, links, groups, _explain(out_nodes, brokerage, nodes, kinds, period, "inscrite"))
+    return Graph(out_nodes, links, groups, _explain(out_nodes, ends_of, nodes, kinds, period, "inscrite"))
 
 
 def network_of_body(*, body: Body, period: Period) -> Graph:
@@ -488,7 +534,7 @@ def network_of_body(*, body: Body, period: Period) -> Graph:
     }
     group = {pk: top(u).name for pk, u in units.items()}
     # Inside one body, "cross-institution" is with other bodies: the share counts the service's ties outside.
-    out_nodes, links, brokerage, ei = _compute(ledger, nodes, group, {})
+    out_nodes, links, ends_of, ei = _compute(ledger, nodes, group, {})
     for node in out_nodes:
         own, other = node["activite"], node["avec_autres_structures"]
         node["part_inter_institutions"] = round(other / (own + other), 3) if own + other else None
@@ -497,7 +543,7 @@ def network_of_body(*, body: Body, period: Period) -> Graph:
         for name, value in sorted(ei.items(), key=lambda item: str(item[0]))
     ]
     kinds = {pk: group[pk] for pk in units}
-    lines = _explain(out_nodes, brokerage, nodes, kinds, period, "décrit dans l'organisation", "un autre service")
+    lines = _explain(out_nodes, ends_of, nodes, kinds, period, "décrit dans l'organisation", "un autre service")
     how = dict(HOW) | {
         "part_inter_institutions": "Part des interactions du service avec d'autres structures, parmi toutes ses "
         "interactions.",
@@ -530,16 +576,20 @@ def trends_of_territory(*, territory: Territory, period: Period) -> list[dict[st
     crossing = ~Q(from_body=F("to_body"))
     raw = Interaction.objects.filter(where, crossing)
     if first < after:
-        # Whole months from the aggregate, summed and deduplicated by the database.
+        # Whole months from the aggregate, summed and deduplicated by the database; read from the cursor (Django's
+        # per-row date conversion cost a second at a million interactions).
         months = InteractionMonth.objects.filter(where, crossing, month__gte=first, month__lt=after)
-        for month, kind, n in months.values("month", "kind").annotate(n=Sum("count")).values_list("month", "kind", "n"):
-            add(f"{month:%Y-%m}", kind, n)
+        summed = months.values("month", "kind").annotate(n=Sum("count")).values_list("month", "kind", "n")
+        for chunk in _chunks(summed, None):
+            for month, kind, n in chunk:
+                add(str(month)[:7], kind, n)
         for column in ("from_body_id", "to_body_id"):
-            for month, body_id in months.values_list("month", column).distinct().order_by():
-                active[f"{month:%Y-%m}"].add(body_id)
-        accepted = months.filter(kind=InteractionKind.HANDOVER_ACCEPTED).values_list("month", "delays")
-        for month, values in accepted.iterator(chunk_size=20_000):
-            delays[f"{month:%Y-%m}"].extend(values)
+            for chunk in _chunks(months.values_list("month", column).distinct(), None):
+                for month, body_id in chunk:
+                    active[str(month)[:7]].add(body_id)
+        for chunk in _chunks(months.filter(kind=InteractionKind.HANDOVER_ACCEPTED), ("month", "delays")):
+            for (month, _), values in zip(chunk, _json_lists([row[1] for row in chunk]), strict=True):
+                delays[str(month)[:7]].extend(values)
         parts = [
             raw.filter(day__gte=period.start, day__lt=first),
             raw.filter(day__gte=after, day__lte=period.end),
@@ -548,12 +598,13 @@ def trends_of_territory(*, territory: Territory, period: Period) -> list[dict[st
     else:
         parts = [raw.filter(day__gte=period.start, day__lte=period.end)]
     for part in parts:
-        for day, kind, delay, a, b in part.values_list("day", "kind", "delay_seconds", "from_body_id", "to_body_id"):
-            month = f"{day:%Y-%m}"
-            add(month, kind, 1)
-            if kind == InteractionKind.HANDOVER_ACCEPTED and delay is not None:
-                delays[month].append(delay)
-            active[month] |= {a, b}
+        for chunk in _chunks(part, ("day", "kind", "delay_seconds", "from_body_id", "to_body_id")):
+            for day, kind, delay, a, b in chunk:
+                month = str(day)[:7]
+                add(month, kind, 1)
+                if kind == InteractionKind.HANDOVER_ACCEPTED and delay is not None:
+                    delays[month].append(delay)
+                active[month] |= {a, b}
     out = []
     month = period.start.replace(day=1)
     while month <= period.end:
