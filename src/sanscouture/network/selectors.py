@@ -299,6 +299,7 @@ KIND_CODES = {kind: code for code, kind in enumerate(InteractionKind.values)}
 _CODE = {name: KIND_CODES[kind] for name, kind in InteractionKind.__members__.items()}
 _DIRECTED_CODES = [KIND_CODES[k] for k in DIRECTED]
 _SYMMETRIC_CODES = [KIND_CODES[k] for k in SYMMETRIC]
+_DECISION_CODES = [KIND_CODES[k] for k in DECISIONS]
 
 
 def _compute(
@@ -325,7 +326,7 @@ def _compute(
     by_kind = np.zeros((len(pairs), len(KIND_CODES)), dtype=np.int64)
     np.add.at(by_kind, (link_of, ks), ns)
     # Hand-over decisions received, and delays.
-    decided = np.isin(ks, [_CODE["HANDOVER_ACCEPTED"], _CODE["HANDOVER_REFUSED"]])
+    decided = np.isin(ks, _DECISION_CODES)
     received_decided = np.bincount(ys[decided], weights=ns[decided], minlength=n)
     refused = ks == _CODE["HANDOVER_REFUSED"]
     received_refused = np.bincount(ys[refused], weights=ns[refused], minlength=n)
