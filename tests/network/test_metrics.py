@@ -71,6 +71,19 @@ def test_reciprocity_equals_networkx_on_a_random_directed_graph():
     assert any(0 < v < 1 for v in theirs.values())
 
 
+def _role(ga: str, gb: str, gc: str) -> str:
+    """Gould & Fernandez's role of b in a → b → c, from the groups (the definitions, case by case)."""
+    if ga == gb == gc:
+        return "coordinateur"
+    if ga == gc:
+        return "consultant"  # a and c together, b outside
+    if gb == gc:
+        return "gardien"  # a outside, b lets it in
+    if ga == gb:
+        return "representant"  # b speaks for a's group to c
+    return "liaison"
+
+
 def test_brokerage_by_group_counts_equals_enumerating_every_two_path():
     """The counting shortcut against the plain definition, on a random directed graph with three groups."""
     import random
@@ -84,7 +97,7 @@ def test_brokerage_by_group_counts_equals_enumerating_every_two_path():
     for a, b in ties:
         for c in nodes:
             if (b, c) in ties and c != a and (a, c) not in ties:
-                expected[b][metrics._role(group[a], group[b], group[c])] += 1
+                expected[b][_role(group[a], group[b], group[c])] += 1
                 ends[b] |= {a, c}
     got = metrics.brokerage_roles(ties, group)
     assert {n: {r: getattr(got[n], r) for r in metrics.ROLES} for n in nodes} == expected

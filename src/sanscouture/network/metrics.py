@@ -42,25 +42,14 @@ class Brokerage:
         return {**{role: getattr(self, role) for role in ROLES}, "total": self.total}
 
 
-def _role(ga: Hashable, gb: Hashable, gc: Hashable) -> str:
-    if ga == gb == gc:
-        return "coordinateur"
-    if ga == gc:
-        return "consultant"
-    if gb == gc:
-        return "gardien"
-    if ga == gb:
-        return "representant"
-    return "liaison"
-
-
 def brokerage_roles(ties: Ties, group: Mapping[Node, Hashable]) -> dict[Node, Brokerage]:
     """Gould & Fernandez (1989): for every broker b, every a with a → b and every c ≠ a with b → c and no a → c,
     count one two-path in the role given by the groups of a, b and c (the same as statnet's `brokerage`).
 
-    Counted by groups with numpy: the two-paths of b from group ga to group gc are (predecessors of b in ga) ×
-    (successors of b in gc), less the a = c of a reciprocated tie, less the closed ones (a → c exists), which are
-    the only paths enumerated (one set intersection per tie a → b)."""
+    Counted by groups with numpy, per broker b of group gb: with P[g] its predecessors and S[g] its successors in
+    group g, the two-paths are coordinator P[gb]·S[gb], consultant Σ_{g≠gb} P[g]·S[g], gatekeeper (ΣP − P[gb])·S[gb],
+    representative P[gb]·(ΣS − S[gb]), liaison the rest of ΣP·ΣS; less each a = c of a reciprocated tie and each
+    closed path (a → c exists) in its role — the only paths enumerated, one set intersection per tie a → b."""
     nodes = list(group)
     seen = set(nodes)
     for pair in ties:
@@ -69,43 +58,45 @@ def brokerage_roles(ties: Ties, group: Mapping[Node, Hashable]) -> dict[Node, Br
                 seen.add(node)
                 nodes.append(node)
     index = {node: i for i, node in enumerate(nodes)}
-    labels = list(dict.fromkeys(group.get(node) for node in nodes))
-    code = {label: i for i, label in enumerate(labels)}
-    n, ng = len(nodes), len(labels)
-    g = np.asarray([code[group.get(node)] for node in nodes], dtype=np.int64)
+    code: dict[Hashable, int] = {}
+    groups = [code.setdefault(group.get(node), len(code)) for node in nodes]
+    n, ng = len(nodes), len(code)
+    g = np.asarray(groups, dtype=np.int64)
     edges = [(index[a], index[b]) for (a, b), weight in ties.items() if a != b and weight > 0]
-    heads = np.asarray([a for a, _ in edges], dtype=np.int64)
-    tails = np.asarray([b for _, b in edges], dtype=np.int64)
     succ: list[set[int]] = [set() for _ in range(n)]
     for a, b in edges:
         succ[a].add(b)
-    before = np.zeros((n, ng), dtype=np.int64)  # predecessors of b by group
-    after = np.zeros((n, ng), dtype=np.int64)  # successors of b by group
-    np.add.at(before, (tails, g[heads]), 1)
-    np.add.at(after, (heads, g[tails]), 1)
-    paths = before[:, :, None] * after[:, None, :]
-    # a → b → a is no two-path: take the reciprocated ties out of the (g, g) cells.
-    back = np.asarray([a in succ[b] for a, b in edges], dtype=bool)
-    mutual = np.zeros((n, ng), dtype=np.int64)
-    np.add.at(mutual, (tails[back], g[heads[back]]), 1)
-    paths[:, np.arange(ng), np.arange(ng)] -= mutual
-    closed: list[int] = []
-    groups = g.tolist()
+    # Two-paths excluded: a → b → a (reciprocated ties) and a → b → c with a → c, as (b, group of a, group of c).
+    excluded = [(b, groups[a], groups[a]) for a, b in edges if a in succ[b]]
     for a, b in edges:
         common = succ[a] & succ[b]
         if common:
-            cell = (b * ng + groups[a]) * ng
-            closed.extend(cell + groups[c] for c in common)
-    if closed:
-        paths -= np.bincount(closed, minlength=n * ng * ng).reshape(n, ng, ng)
-    # Role of each (ga, gb, gc), then the counts of each broker in each role.
-    role = np.asarray(
-        [[[ROLES.index(_role(ga, gb, gc)) for gc in labels] for gb in labels] for ga in labels], dtype=np.int64
-    ).reshape(ng, ng, ng)
-    per_node_role = role[:, g, :].transpose(1, 0, 2)  # [b, ga, gc]
+            excluded.extend((b, groups[a], groups[c]) for c in common)
+    heads = np.asarray([a for a, _ in edges], dtype=np.int64)
+    tails = np.asarray([b for _, b in edges], dtype=np.int64)
+    before = np.zeros((n, ng), dtype=np.int64)  # P: predecessors of each node by group
+    after = np.zeros((n, ng), dtype=np.int64)  # S: successors of each node by group
+    np.add.at(before, (tails, g[heads]), 1)
+    np.add.at(after, (heads, g[tails]), 1)
+    rows = np.arange(n)
+    p_own, s_own = before[rows, g], after[rows, g]
+    p_all, s_all = before.sum(axis=1), after.sum(axis=1)
+    same_group = (before * after).sum(axis=1)
     counts = np.zeros((n, len(ROLES)), dtype=np.int64)
-    for r in range(len(ROLES)):
-        counts[:, r] = np.where(per_node_role == r, paths, 0).sum(axis=(1, 2))
+    counts[:, 0] = p_own * s_own
+    counts[:, 3] = same_group - p_own * s_own
+    counts[:, 1] = (p_all - p_own) * s_own
+    counts[:, 2] = p_own * (s_all - s_own)
+    counts[:, 4] = p_all * s_all - counts[:, :4].sum(axis=1)
+    if excluded:
+        b, ga, gc = np.asarray(excluded, dtype=np.int64).T
+        gb = g[b]
+        role = np.select(
+            [(ga == gb) & (gc == gb), ga == gc, gb == gc, ga == gb],
+            [ROLES.index(r) for r in ("coordinateur", "consultant", "gardien", "representant")],
+            default=ROLES.index("liaison"),
+        )
+        np.subtract.at(counts, (b, role), 1)
     return {node: Brokerage(*(int(v) for v in counts[i])) for i, node in enumerate(nodes)}
 
 
