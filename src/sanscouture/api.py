@@ -6,7 +6,7 @@ import logging
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from sanscouture.apicontract import ContractAPI
+from sanscouture.apicontract import ContractAPI, french_detail, query_bound
 from sanscouture.cases.api import router as cases_router
 from sanscouture.competences.api import router as competences_router
 from sanscouture.contracts.api import router as contracts_router
@@ -47,7 +47,12 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = [{"champ": ".".join(str(p) for p in e.get("loc", [])), "message": e.get("msg", "")} for e in exc.errors]
+    bound = query_bound(exc.errors)
+    if bound is not None:  # `limite=-1`: refused like an integer beyond 64 bits, with the bound it breaks
+        detail = french_detail(bound)
+        message = f"Le paramètre « {detail['champ']} » est hors limites. {detail['message']}"
+        return _error(request, 400, "entier_hors_limites", message, {"parametre": detail["champ"]})
+    fields = [french_detail(e) for e in exc.errors]
     return _error(request, 422, "requete_invalide", "La requête contient des valeurs invalides.", fields)
 
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from sanscouture.apiauth import agent_or_token, anonymous
 from sanscouture.apicontract import errors
@@ -272,8 +272,8 @@ class TaskFilters(Schema):
     echeance_avant: date | None = None
     moment_de_vie: str | None = None
     commune: str | None = None
-    limite: int = 50
-    decalage: int = 0
+    limite: int = Field(50, ge=1, description="Nombre de tâches (au plus 200)")
+    decalage: int = Field(0, ge=0, description="Tâches à sauter")
 
 
 @router.get(
@@ -283,7 +283,7 @@ class TaskFilters(Schema):
     summary="Les tâches de mes structures, avec filtres (sans donnée personnelle)",
 )
 def tasks_list(request: HttpRequest, filters: Query[TaskFilters]) -> list[TaskListItemOut]:
-    limit, offset = max(1, min(filters.limite, 200)), max(0, filters.decalage)
+    limit, offset = min(filters.limite, 200), filters.decalage
     qs = tasks_for(
         user=request.user,
         status=filters.statut,

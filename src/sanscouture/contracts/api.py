@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sanscouture.apiauth import agent_or_token
 from sanscouture.apicontract import errors
@@ -149,8 +149,8 @@ def _sheet(id: int) -> ActionSheet:
 class ContractFilters(Schema):
     commune: str | None = None
     structure: int | None = None
-    limite: int = 50
-    decalage: int = 0
+    limite: int = Field(50, ge=1, description="Nombre de contrats (au plus 200)")
+    decalage: int = Field(0, ge=0, description="Contrats à sauter")
 
 
 @router.get(
@@ -159,7 +159,7 @@ class ContractFilters(Schema):
 def contracts(request: HttpRequest, filters: Query[ContractFilters]) -> list[ContractOut]:
     commune = commune_resolve(filters.commune).commune if filters.commune else None
     body = get_object_or_404(Body, pk=filters.structure) if filters.structure is not None else None
-    limit, offset = max(1, min(filters.limite, 200)), max(0, filters.decalage)
+    limit, offset = min(filters.limite, 200), filters.decalage
     qs = contracts_list(commune=commune, body=body).prefetch_related("communes")
     return [contract_out(c) for c in qs[offset : offset + limit]]
 

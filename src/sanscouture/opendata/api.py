@@ -5,7 +5,7 @@ from typing import Literal
 
 from data_inclusion.schema.v1 import Service, Structure
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from sanscouture.apicontract import errors
 
@@ -29,8 +29,8 @@ class DataInclusionService(Service):
 
 
 class PageParams(Schema):
-    limite: int = 100
-    decalage: int = 0
+    limite: int = Field(100, ge=1, description=f"Nombre de lignes (au plus {MAX_LIMIT})")
+    decalage: int = Field(0, ge=0, description="Lignes à sauter")
 
 
 def _page(request: HttpRequest, dataset: Literal["structures", "services"], params: PageParams) -> HttpResponse:
@@ -41,7 +41,7 @@ def _page(request: HttpRequest, dataset: Literal["structures", "services"], para
             retry_after=RETRY_AFTER,
         )
     total = export.counts[dataset]
-    limit, offset = max(1, min(params.limite, MAX_LIMIT)), max(0, params.decalage)
+    limit, offset = min(params.limite, MAX_LIMIT), params.decalage
     # The rows are sent as stored: each was validated by the official models when the edition was written.
     response = HttpResponse(export.page(dataset, offset=offset, limit=limit), content_type="application/json")
     response["X-Total-Count"] = str(total)

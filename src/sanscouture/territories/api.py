@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from .schemas import CommuneOut, CommuneSuggestion, TerritoryRef
 from .selectors import Resolution, commune_resolve, commune_search
@@ -16,7 +16,7 @@ MATCH_KINDS = {
 
 class SearchParams(Schema):
     q: str
-    limite: int = 10
+    limite: int = Field(10, ge=1, description="Nombre de communes (au plus 50)")
 
 
 def commune_out(res: Resolution) -> CommuneOut:
@@ -59,7 +59,7 @@ def communes_search(request: HttpRequest, params: Query[SearchParams]) -> list[C
             commune=m.commune.insee_code,
             correspondance=MATCH_KINDS[m.why],
         )
-        for m in commune_search(params.q[:100], limit=max(1, min(params.limite, 50)))
+        for m in commune_search(params.q[:100], limit=min(params.limite, 50))
     ]
 
 
