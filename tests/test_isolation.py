@@ -417,6 +417,7 @@ HTML: dict[str, str] = {
     "GET open311/<path:rest>": "*=404",
     # Login steps.
     "GET connexion/": "*=200 propre=302 partage=302 etranger=302 admin=302 staff=302",
+    "GET deconnexion/": PUBLIC_GET,  # the « Se déconnecter » button; only the POST logs out
     "POST deconnexion/": "*=302",
     "GET connexion/code/": "*=302",  # no password step in progress: back to /connexion/
     "GET connexion/double-authentification/": "*=302",

@@ -119,7 +119,10 @@ def test_logout_ends_the_session_on_the_server(agent, client):
     full_login(client, user, device)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert Session.objects.filter(session_key=key).exists()
-    assert client.get("/deconnexion/").status_code == 405
+    page = client.get("/deconnexion/")  # a GET shows the button, it does not log out
+    assert page.status_code == 200 and Session.objects.filter(session_key=key).exists()
+    html = page.content.decode()
+    assert 'id="form-deconnexion"' in html and 'method="post"' in html and "csrfmiddlewaretoken" in html
     response = client.post("/deconnexion/")
     assert response.status_code == 302
     assert not Session.objects.filter(session_key=key).exists()

@@ -1,5 +1,8 @@
 """`sanscouture demo`: idempotent, clearly fake, refused in production."""
 
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -105,3 +108,15 @@ def test_demo_json_gives_every_login_and_a_working_token_per_body(referential):
     from sanscouture.accounts.models import ApiToken
 
     assert ApiToken.objects.filter(name="Démo").count() == len(tokens)
+
+
+def test_demo_on_a_database_not_prepared_says_where_to_run_it(tmp_path):
+    """Run from another folder, the command finds an empty SQLite file there: a French error, no traceback."""
+    empty = f"sqlite:///{tmp_path / 'vide.sqlite3'}"
+    env = {**os.environ, "SANSCOUTURE_DATA_DIR": str(tmp_path), "DATABASE_URL": empty}
+    done = subprocess.run(
+        [sys.executable, "-m", "sanscouture.cli", "demo"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert "n'est pas prête (migrations non appliquées)" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -83,6 +83,12 @@ def page(browser: Browser, server) -> Iterator[Page]:  # noqa: ANN001
 
 def assert_accessible(page: Page, *, context: str = "") -> None:
     """0 axe-core violations (WCAG 2.1 A/AA rules and best practices) on the page as displayed now."""
+    # axe reads computed colours: a transition still running (a DSFR accordion opening) gives passing colours
+    # mid-way, so wait until every finite animation and transition of the page has ended.
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running'"
+        " || a.effect?.getComputedTiming().iterations === Infinity)"
+    )
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated rather than added as a <script>: the pages' CSP (nonces) refuses inline scripts.
         page.evaluate(AXE.read_text())

@@ -16,3 +16,12 @@ def test_a_nul_in_the_address_shows_the_french_error_page(page: Page) -> None:
     expect(page.get_by_role("link", name="Retour à l'accueil")).to_be_visible()
     page.screenshot(path="/tmp/sec-erreur-400.png", full_page=True)  # noqa: S108 (to look at, as the brief asks)
     assert_accessible(page, context="page d'erreur 400")
+
+
+def test_an_unknown_address_shows_the_french_404_page(page: Page) -> None:
+    response = page.goto("/page-qui-nexiste-pas/")
+    assert response is not None and response.status == 404
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    expect(page.get_by_role("link", name="Qui fait quoi ? (accueil)")).to_be_visible()
+    assert_accessible(page, context="page d'erreur 404")

@@ -42,6 +42,8 @@ def test_organise_reply_by_private_link_and_read_the_effect(page: Page, secrets,
     _log_in(page, "demo-cc-estuaire-sillon", secrets["demo-cc-estuaire-sillon"])
     expect(page.get_by_role("heading", level=1)).to_have_text("Rencontres")
     expect(page.locator("#rencontres-passees")).to_contain_text("Fête des voisins au travail")
+    past = page.locator("#rencontres-passees tr", has_text="Fête des voisins au travail")
+    expect(past.locator(".fr-badge")).to_have_text("Tenue")  # attendance recorded; no longer « Prévue »
     assert_accessible(page, context="liste des rencontres")
     page.screenshot(path=str(SHOTS / "rencontres-liste.png"), full_page=True)
     page.get_by_role("link", name="Organiser une rencontre").click()
@@ -98,6 +100,7 @@ def test_organise_reply_by_private_link_and_read_the_effect(page: Page, secrets,
     event = page.locator("article", has_text="Fête des voisins au travail")
     expect(event.locator("table")).to_contain_text("interactions par lien et par mois")
     expect(event).to_contain_text("tendances parallèles")
+    expect(event.locator("table")).to_contain_text("pas encore disponible : moins de 6 mois")  # ~100 days ago
     expect(page.locator("#agrege-resume")).to_contain_text("1 rencontre")
     assert_accessible(page, context="effet des rencontres")
     page.screenshot(path=str(SHOTS / "rencontres-effet.png"), full_page=True)

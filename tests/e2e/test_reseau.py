@@ -42,6 +42,10 @@ def test_the_network_of_the_herault_its_tie_ratings_and_the_departements_service
     structures = page.locator("#tableau-structures")
     expect(structures.locator("tr[data-isolee]")).to_have_count(1)
     expect(structures.locator("tr[data-noeud='mdph:34']")).to_contain_text("isolée")
+    # The CC du Grand Pic Saint-Loup has no département of its own: its communes put it in the Hérault.
+    cc = structures.locator("tr[data-noeud='epci:200022986']")
+    expect(cc).to_have_count(1)
+    expect(cc).not_to_contain_text("hors territoire")
     tie = page.locator("#tableau-liens tr", has_text="CAF de l'Hérault").filter(has_text="Département de l'Hérault")
     expect(tie).to_have_count(1)
     cells = tie.locator("td")

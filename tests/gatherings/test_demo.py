@@ -48,3 +48,8 @@ def test_demo_gathering_replies_and_effect(referential):
     assert territory["territoire"] == "departement:44" and territory["agrege"]["rencontres"] == 1
     page = _client("demo-cc-estuaire-sillon").get("/rencontres/effet/").content.decode()
     assert "Différence des différences" in page and "Fête des voisins au travail" in page
+    # About a hundred days ago: the 6-month « after » window is not over yet.
+    assert "pas encore disponible : moins de 6 mois" in page and "moins de 3 mois" not in page
+    listed_page = cc.get("/rencontres/").content.decode().split('id="rencontres-passees"')[1]
+    row = listed_page.split(f'data-rencontre="{past["id"]}"')[1].split("</tr>")[0]
+    assert ">Tenue</span>" in row and "Prévue" not in row

@@ -3,8 +3,11 @@ after, and the difference-in-differences; a body that took part in a pair is no 
 
 from datetime import UTC, date, datetime, timedelta
 
+from django.template.loader import render_to_string
+
 from sanscouture.bodies.models import Body
-from sanscouture.gatherings.effect import effects, treatments_of_pairs
+from sanscouture.gatherings.effect import aggregate, effects, treatments_of_pairs
+from sanscouture.gatherings.views import _rows as _table_rows
 from sanscouture.network.models import Interaction, InteractionKind
 from sanscouture.territories.models import Commune, CommuneKind
 
@@ -67,3 +70,24 @@ def test_difference_in_differences_of_a_pair_between_two_bodies(referential):
     six = panel["fenetres"][1]
     assert six["suivis"]["avant"]["interactions"] == 2  # the one 120 days before counts at 6 months
     assert any("tendances parallèles" in c for c in panel["precautions"])
+
+
+def test_a_window_not_yet_over_gives_no_after_figures(referential):
+    cces, savenay = referential.body("epci:200072734"), referential.body("mairie:44195")
+    _rows(cces, savenay, [-30, -120, 10, 20, 40, 80, 95])
+    pairs = [{"id": 1, "interne": False, "structure_a": cces, "structure_b": savenay, "fin": DAY}]
+    # A hundred days later: the 3-month window is over, the 6-month one is not.
+    [panel] = effects(treatments_of_pairs(pairs), today=DAY + timedelta(days=100))
+    three, six = panel["fenetres"]
+    assert three["apres_disponible"] and three["suivis"]["apres"]["interactions"] == 4  # day 95 is past 3 months
+    assert not six["apres_disponible"] and six["apres"] is None and six["suivis"]["apres"] is None
+    assert six["suivis"]["avant"]["interactions"] == 2  # the « before » figures are whole already
+    assert all(v is None for v in six["difference_des_differences"].values())
+    assert any("Moins de 6 mois" in c for c in panel["precautions"])
+    assert not any("Moins de 3 mois" in c for c in panel["precautions"])
+    territory = aggregate([panel])["fenetres"]
+    assert [w["apres_disponible"] for w in territory] == [True, False]
+    html = render_to_string("gatherings/_effect_table.html", {"rows": _table_rows(panel["fenetres"]), "id": "t"})
+    six_rows = [row for row in html.split("<tr>")[2:] if row.startswith("<td>6 mois")]
+    assert six_rows and all(row.count("pas encore disponible : moins de 6 mois") == 2 for row in six_rows)
+    assert "moins de 3 mois" not in html

@@ -177,3 +177,65 @@ def test_attendance_writes_gathering_interactions_for_the_network(world):
     # Corrected: the CAF did not come after all; recorded again, nothing doubles.
     attendance_record(gathering=g, actor=organiser, present={inv["savenay"]}, now=later)
     assert [r.to_body.key for r in rows.all()] == ["mairie:44195"]
+
+
+def _page(user, url):
+    from django.test import Client
+
+    from sanscouture.accounts.testing import login_verified
+
+    client = Client(raise_request_exception=False)
+    login_verified(client, user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _badge(html, gathering_id):
+    row = html.split(f'data-rencontre="{gathering_id}"')[1].split("</tr>")[0]
+    return row.split('fr-badge--sm">')[1].split("<")[0] if 'fr-badge--sm">' in row else row
+
+
+def test_a_past_gathering_reads_passee_then_tenue_once_attendance_is_recorded(world):
+    referential, organiser, agents = world
+    g = _create(referential, organiser)
+    upcoming = _page(organiser, "/rencontres/")
+    assert _badge(upcoming.split('id="rencontres-a-venir"')[1], g.pk) == "Prévue"
+    ago = timezone.now() - timedelta(days=3)
+    Gathering.objects.filter(pk=g.pk).update(starts_at=ago, ends_at=ago + timedelta(hours=2))
+    listed = _page(organiser, "/rencontres/").split('id="rencontres-passees"')[1]
+    assert _badge(listed, g.pk) == "Passée"
+    assert 'id="statut-rencontre">Passée<' in _page(organiser, f"/rencontres/{g.pk}/")
+    g.refresh_from_db()
+    [inv] = g.invitations.filter(user=agents["savenay"])
+    attendance_record(gathering=g, actor=organiser, present={inv.pk}, now=timezone.now())
+    assert _badge(_page(organiser, "/rencontres/").split('id="rencontres-passees"')[1], g.pk) == "Tenue"
+    assert 'id="statut-rencontre">Tenue<' in _page(organiser, f"/rencontres/{g.pk}/")
+
+
+def test_the_page_says_the_territory_and_how_many_bodies_are_invited(world):
+    referential, organiser, _ = world
+    g = _create(referential, organiser)
+    n = g.invited.count()
+    assert n > 1
+    html = _page(organiser, f"/rencontres/{g.pk}/")
+    lead = html.split('id="invitation-territoire">')[1].split("</p>")[0]
+    assert lead == (
+        f"{referential.body(CCES).name} invite les agents des {n} structures du territoire de la CC Estuaire et Sillon."
+    )
+
+
+def test_counts_agree_in_french_zero_and_one_are_singular(world):
+    from django.template import Context, Template
+
+    line = Template(
+        "{% load french %}{{ n }} événement{{ n|pluriel }} mesuré{{ n|pluriel }}, {{ n }} recevr{{ n|pluriel:'a,ont' }}"
+    )
+    assert [line.render(Context({"n": n})) for n in (0, 1, 2)] == [
+        "0 événement mesuré, 0 recevra",
+        "1 événement mesuré, 1 recevra",
+        "2 événements mesurés, 2 recevront",
+    ]
+    # The effect page of a territory where nothing was measured yet.
+    _, _, agents = world
+    assert "0 événement mesuré (0 rencontre, 0 vis mon job)" in _page(agents["savenay"], "/rencontres/effet/")

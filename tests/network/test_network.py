@@ -188,6 +188,41 @@ def test_csv_and_open_data_suppress_small_cells(world):
     assert all(row[decided] in ("", "0") and row[refusal] == "" for row in rows[1:])
 
 
+def test_the_herault_counts_its_intercommunalite_in_its_network_and_its_open_data(world):
+    """The CC du Grand Pic Saint-Loup has no département of its own: its member communes place it in the Hérault."""
+    interactions_sync()
+    data = _get(world["caf"], "/api/v1/reseau?territoire=departement:34").json()
+    cc = next(s for s in data["structures"] if s["cle"] == "epci:200022986")
+    assert cc["dans_territoire"] is True
+    public = Client().get("/api/v1/reseau/donnees-ouvertes?territoire=departement:34")
+    keys = {line.split(";")[0] for line in public.content.decode("utf-8-sig").splitlines()[1:]}
+    assert "epci:200022986" in keys and "caf:34" in keys
+    # Loire-Atlantique's network still sees it from the outside only.
+    other = _get(world["caf"], "/api/v1/reseau?territoire=departement:44").json()
+    assert next(s for s in other["structures"] if s["cle"] == "epci:200022986")["dans_territoire"] is False
+
+
+@pytest.mark.parametrize(("decided", "refused"), [(6, 2), (5, 1), (9, 5), (9, 4), (10, 6)])
+def test_open_data_masks_a_refusal_rate_that_gives_back_1_to_4_refusals_or_acceptances(decided, refused):
+    from sanscouture.network.exports import suppressed
+
+    node = {
+        "activite": 20,
+        "orientations_recues_decidees": decided,
+        "orientations_recues_refusees": refused,
+        "taux_refus": round(refused / decided, 3),
+        "delai_median_acceptation_heures": 3.0,
+        "courtage": {},
+    }
+    row = suppressed(node)
+    small = any(0 < n < 5 for n in (refused, decided - refused))
+    assert (row["taux_refus"] is None) is small
+    assert (row["delai_median_acceptation_heures"] is None) is (decided - refused < 5)
+    # Without the count, the rate and the decided hand-overs give it back all the same.
+    del node["orientations_recues_refusees"]
+    assert (suppressed(node)["taux_refus"] is None) is small
+
+
 def test_open_data_rows_mask_counts_under_five_and_rates_drawn_from_them():
     from sanscouture.network.exports import suppressed
 
@@ -204,8 +239,10 @@ def test_open_data_rows_mask_counts_under_five_and_rates_drawn_from_them():
     assert (row["activite"], row["partenaires"], row["orientations_recues_decidees"]) == (None, 0, None)
     assert row["taux_refus"] is None and row["delai_median_acceptation_heures"] is None
     assert row["courtage_total"] == 7
-    kept = suppressed({"activite": 9, "orientations_recues_decidees": 5, "taux_refus": 0.2, "courtage": {}})
-    assert kept["activite"] == 9 and kept["taux_refus"] == 0.2
+    kept = suppressed({"activite": 9, "orientations_recues_decidees": 10, "taux_refus": 0.5, "courtage": {}})
+    assert kept["activite"] == 9 and kept["taux_refus"] == 0.5
+    # 1 refusal of 5 decided: the rate would give the 1 back.
+    assert suppressed({"orientations_recues_decidees": 5, "taux_refus": 0.2, "courtage": {}})["taux_refus"] is None
     assert Client().get("/api/v1/reseau?territoire=departement:34").status_code == 401
 
 

@@ -316,7 +316,8 @@ def test_errors_of_the_reads(xml, js):
     assert _error(xml.call("GET", "servicerequestupdates"), 400)
     assert _error(xml.call("PUT", "requests", base), 405)
     assert _error(js.call("POST", "services", base), 405)
-    assert _error(xml.call("GET", "pas-une-ressource"), 404)
+    assert "discovery.xml" in _error(xml.call("GET", "pas-une-ressource"), 404)
+    assert "discovery.json" in _error(js.call("GET", "pas-une-ressource"), 404)  # a `.json` path: the JSON error
     # The edge's refusals (control characters here) speak the spec's error model too.
     assert "interdit" in _error(xml.services("34274\x00"), 400)
     assert "interdit" in _error(js.services("34274\x00"), 400)

@@ -187,9 +187,13 @@ def enrol(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
-    """Ends the session on the server (the session row is deleted) and in the browser."""
+    """Ends the session on the server (the session row is deleted) and in the browser. Only a POST logs out (a
+    link or a prefetch must not): a GET shows the button, not a blank 405."""
+    if request.method == "GET":
+        return render(request, "accounts/logout.html", {"title": "Se déconnecter"})
     auth_logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
@@ -203,7 +207,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if invite is None:
         return render(
             request,
-            "web/introuvable.html",
+            "404.html",
             {
                 "title": "Invitation introuvable",
                 "message": "Ce lien d'invitation est inconnu, déjà utilisé ou expiré. "

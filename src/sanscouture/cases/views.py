@@ -68,7 +68,7 @@ TOKEN_SESSION_KEY = "sc_declaration_link"  # noqa: S105 (a session key, not a se
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/introuvable.html", {"title": "Page introuvable", "message": message}, status=404)
+    return render(request, "404.html", {"message": message}, status=404)
 
 
 def _scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -592,9 +592,7 @@ def case_journal(request: HttpRequest, public_id: str) -> HttpResponse:
     except CaseNotFound:
         raise
     except DomainError as exc:
-        return render(
-            request, "web/introuvable.html", {"title": "Accès réservé", "message": exc.message}, status=exc.status
-        )
+        return render(request, "403.html", {"title": "Accès réservé", "message": exc.message}, status=exc.status)
     return render(
         request,
         "cases/journal.html",

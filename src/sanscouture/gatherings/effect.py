@@ -122,7 +122,7 @@ def _did(t_before: Any, t_after: Any, c_before: Any, c_after: Any) -> float | No
     return round((t_after - t_before) - (c_after - c_before), 3)
 
 
-def _caveats(t: Treatment, treated: int, control: int, alone: list[str], complete: bool) -> list[str]:
+def _caveats(t: Treatment, treated: int, control: int, alone: list[str], pending: list[int]) -> list[str]:
     out = [
         "Lecture : la différence des différences compare l'évolution (après − avant) des liens entre les structures "
         "concernées à celle des mêmes liens avec des structures comparables qui n'ont participé à rien. Elle "
@@ -141,9 +141,10 @@ def _caveats(t: Treatment, treated: int, control: int, alone: list[str], complet
             "Sans structure comparable sur le même territoire (seule de son type) : " + ", ".join(alone) + " ; ses "
             "liens ne sont comparés qu'à travers l'autre bout du lien."
         )
-    if not complete:
+    for months in pending:
         out.append(
-            "La période « après » n'est pas finie : les chiffres sont ramenés à 30 jours, mais restent provisoires."
+            f"Moins de {months} mois se sont écoulés depuis l'événement : les chiffres « après » sur {months} mois "
+            "ne sont pas encore disponibles (une fenêtre inachevée les fausserait)."
         )
     return out
 
@@ -162,13 +163,14 @@ def effect_of(t: Treatment, *, busy: dict[int, list[date]], today: date) -> dict
     control -= treated
     alone = sorted(bodies[pk].name for pk, found in comp.items() if not found and pk in bodies)
     windows = []
-    complete_all = True
+    pending = []
     for months, days in WINDOWS.items():
         before = Period(t.day - timedelta(days=days), t.day - timedelta(days=1))
-        end = min(t.day + timedelta(days=days), today)
-        complete = end >= t.day + timedelta(days=days)
-        complete_all &= complete
-        after = Period(t.day + timedelta(days=1), end) if end > t.day else None
+        # An « after » window not yet over gives no figures: a few weeks would pass for the whole window.
+        end = t.day + timedelta(days=days)
+        after = Period(t.day + timedelta(days=1), end) if end <= today else None
+        if after is None:
+            pending.append(months)
         figures = {}
         for name, ties in (("suivis", treated), ("comparables", control)):
             figures[name] = {
@@ -187,7 +189,8 @@ def effect_of(t: Treatment, *, busy: dict[int, list[date]], today: date) -> dict
             {
                 "mois": months,
                 "avant": {"du": before.start, "au": before.end},
-                "apres": {"du": after.start, "au": after.end, "complet": complete} if after else None,
+                "apres": {"du": after.start, "au": after.end} if after else None,
+                "apres_disponible": after is not None,
                 **figures,
                 "difference_des_differences": did,
             }
@@ -201,7 +204,7 @@ def effect_of(t: Treatment, *, busy: dict[int, list[date]], today: date) -> dict
         "liens_suivis": len(treated),
         "liens_comparables": len(control),
         "fenetres": windows,
-        "precautions": _caveats(t, len(treated), len(control), alone, complete_all),
+        "precautions": _caveats(t, len(treated), len(control), alone, pending),
     }
 
 
@@ -252,7 +255,9 @@ def aggregate(panels: list[dict[str, Any]]) -> dict[str, Any]:
             )
             for m in METRICS
         }
-        out.append({"mois": months, **means, "difference_des_differences": did})
+        # Not yet available while no event has its window over (the means skip the events still waiting).
+        ready = not panels or any(p["fenetres"][index]["apres_disponible"] for p in panels)
+        out.append({"mois": months, **means, "apres_disponible": ready, "difference_des_differences": did})
     return {
         "evenements": len(panels),
         "rencontres": sum(1 for p in panels if p["type"] == "rencontre"),

@@ -4,6 +4,7 @@ gathering, the bodies invited, each agent's invitation with their reply and atte
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from sanscouture.bodies.models import Body
 
@@ -57,6 +58,14 @@ class Gathering(models.Model):
     @property
     def cancelled(self) -> bool:
         return self.status == GatheringStatus.CANCELLED
+
+    @property
+    def shown_status(self) -> str:
+        """The status a person reads: the stored one, until the gathering has ended (« Passée », or « Tenue » once
+        its attendance is recorded). Derived, so that nothing has to flip it when the date passes."""
+        if self.cancelled or self.ends_at >= timezone.now():
+            return self.get_status_display()
+        return "Tenue" if self.attendance_recorded_at else "Passée"
 
 
 class GatheringBody(models.Model):

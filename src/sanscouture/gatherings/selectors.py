@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from sanscouture.accounts.models import Membership, Role
 from sanscouture.bodies.models import Body, BodyKind
+from sanscouture.bodies.naming import of_territory
 from sanscouture.competences.routing import place_or_none, route_all
 from sanscouture.territories.models import Commune, CommuneKind, Departement, Epci
 
@@ -151,6 +152,20 @@ def counts(gathering: Gathering) -> dict[str, int]:
     out["invites"] = sum(out.values())
     out["places_restantes"] = max(0, gathering.capacity - out["oui"]) if gathering.capacity else None
     return out
+
+
+# EPCI names open on a feminine noun (« CC du Pays… », « Métropole… ») or are a city's own (« Nantes Métropole »).
+_FEMININE_EPCI = ("CC ", "CA ", "CU ", "Communauté ", "Métropole ", "Eurométropole ")
+
+
+def of_gathering_territory(gathering: Gathering) -> str:
+    """The gathering's territory with its linking word: « de la CC Estuaire et Sillon », « de l'Hérault »."""
+    kind, _, code = gathering.territory.partition(":")
+    name = gathering.territory_name or code
+    departement = Departement.objects.filter(pk=code).first() if kind == "departement" else None
+    if departement is not None:
+        return of_territory(departement.name, departement.type_liaison)
+    return ("de la " if name.startswith(_FEMININE_EPCI) else "de ") + name
 
 
 def invited_rows(gathering: Gathering) -> list[GatheringBody]:

@@ -27,6 +27,7 @@ from .selectors import (
     invited_rows,
     my_body_ids,
     my_invitations,
+    of_gathering_territory,
     organiser_bodies,
 )
 from .services import (
@@ -114,6 +115,7 @@ def detail(request: HttpRequest, rencontre_id: int) -> HttpResponse:
             "g": g,
             "counts": counts(g),
             "invited": invited_rows(g),
+            "of_territory": of_gathering_territory(g),
             "mine": mine,
             "reply_form": ReplyForm(initial={"reply": mine[0].reply} if mine and mine[0].reply else None),
             "manage": manage,
@@ -301,6 +303,7 @@ def _rows(windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(
                 {
                     "mois": w["mois"],
+                    "pending": not w["apres_disponible"],
                     "label": LABELS[m],
                     "ta": val("suivis", "avant"),
                     "tp": val("suivis", "apres"),

@@ -38,7 +38,7 @@ class _CommuneError(Exception):
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/introuvable.html", {"title": "Page introuvable", "message": message}, status=404)
+    return render(request, "404.html", {"message": message}, status=404)
 
 
 def _journey_params(request: HttpRequest) -> dict[str, Any]:

@@ -171,6 +171,9 @@ def reseau_tendances_csv(request: HttpRequest, query: Query[TerritoryQuery]) -> 
     auth=anonymous,
     openapi_extra=CSV_RESPONSE,
     summary="Données ouvertes : les indicateurs des structures d'un territoire, cases de moins de 5 masquées",
+    description="Tout effectif de 1 à 4 est laissé vide, ainsi que tout taux ou délai qui permettrait de le "
+    "retrouver : le taux de refus est vide si les orientations décidées, refusées ou acceptées sont entre 1 et 4 ; "
+    "le délai médian d'acceptation, si les acceptées le sont.",
 )
 def reseau_open_data(request: HttpRequest, query: Query[TerritoryQuery]) -> HttpResponse:
     territory, period = _territory_and_period(request, query)

@@ -1,5 +1,7 @@
 """The figures as CSV (semicolon-separated, UTF-8 with BOM: opens as is in a spreadsheet), and the open-data
-export of the indicators, with every count under 5 (and every rate computed on fewer than 5 events) left empty."""
+export of the indicators, with every count from 1 to 4 left empty, and every rate or delay drawn from such a count: the
+refusal rate is empty when the decided, refused or accepted hand-overs number 1 to 4 (a rate of 0.333 on 6 decided
+would give 2 refusals back), the acceptance delay when the accepted ones do."""
 
 import csv
 import io
@@ -94,13 +96,21 @@ def links_csv(links: list[dict[str, Any]]) -> str:
 
 
 def suppressed(node: dict[str, Any]) -> dict[str, Any]:
-    """One body's open-data row: counts under 5 emptied, and the rates and delays drawn from fewer than 5 events."""
+    """One body's open-data row: counts from 1 to 4 emptied, and every rate or delay drawn from one, or whose
+    complement is one (refused = rate × decided, accepted = decided − refused)."""
     row = _flat(node)
     for count in ("activite", "partenaires", "orientations_recues_decidees", "courtage_total"):
         if row.get(count) is not None and 0 < row[count] < SMALL:
             row[count] = None
-    if (node.get("orientations_recues_decidees") or 0) < SMALL:
-        row["taux_refus"] = row["delai_median_acceptation_heures"] = None
+    decided = node.get("orientations_recues_decidees") or 0
+    refused = node.get("orientations_recues_refusees")
+    if refused is None:
+        refused = round((node.get("taux_refus") or 0) * decided)
+    accepted = decided - refused
+    if any(0 < n < SMALL for n in (decided, refused, accepted)):
+        row["taux_refus"] = None
+    if accepted < SMALL:  # the median acceptance delay is drawn from the accepted hand-overs
+        row["delai_median_acceptation_heures"] = None
     return row
 
 

@@ -23,6 +23,7 @@ class ReseauIndicateursOut(Schema):
     reciprocite: float | None
     delai_median_acceptation_heures: float | None
     orientations_recues_decidees: int
+    orientations_recues_refusees: int
     taux_refus: float | None
     delai_median_reponse_avis_heures: float | None
     intermediarite: float

@@ -16,7 +16,7 @@ from django.db.models import F, Q, QuerySet, Sum
 
 from sanscouture.accounts.models import Membership
 from sanscouture.bodies.models import Body, BodyKind, BodyUnit
-from sanscouture.territories.models import Departement, Epci, Region
+from sanscouture.territories.models import Commune, CommuneKind, Departement, Epci, Region
 
 from . import metrics
 from .errors import InvalidPeriod, InvalidTerritory, UnknownTerritory
@@ -135,14 +135,20 @@ def territory_of_user(user: Any) -> Territory:
 
 
 def territory_bodies(territory: Territory) -> QuerySet[Body]:
-    """The bodies anchored in the territory: by their own anchor or their commune's."""
+    """The bodies anchored in the territory: by their own anchor or their commune's; for a département or a région,
+    also those anchored by a group of communes (EPCI, EPT, syndicat, office serving communes) with a member commune
+    in it, as `bodies.selectors.body_territory` counts them."""
     if territory.kind == "epci":
-        where = Q(epci_id=territory.code) | Q(commune__epci_id=territory.code)
-    elif territory.kind == "departement":
-        where = Q(departement_id=territory.code) | Q(commune__departement_id=territory.code)
-    else:
-        where = Q(region_id=territory.code) | Q(departement__region_id=territory.code)
-        where |= Q(commune__region_id=territory.code)
+        return Body.objects.filter(Q(epci_id=territory.code) | Q(commune__epci_id=territory.code))
+    field = "departement_id" if territory.kind == "departement" else "region_id"
+    where = Q(**{field: territory.code}) | Q(**{f"commune__{field}": territory.code})
+    if territory.kind == "region":
+        where |= Q(departement__region_id=territory.code)
+    members = Commune.objects.filter(kind=CommuneKind.CURRENT, **{field: territory.code})
+    where |= Q(epci_id__in=members.filter(epci__isnull=False).values("epci_id"))
+    where |= Q(ept_id__in=members.filter(ept__isnull=False).values("ept_id"))
+    served = Body.served_communes.through.objects.filter(commune__in=members).values("body_id")
+    where |= Q(kind__in=(BodyKind.OFFICE, BodyKind.SYNDICAT), pk__in=served)
     return Body.objects.filter(where)
 
 
@@ -387,6 +393,7 @@ def _compute(
                 "reciprocite": recip[i],
                 "delai_median_acceptation_heures": _median_hours(received_accept[node]),
                 "orientations_recues_decidees": decisions,
+                "orientations_recues_refusees": int(received_refused[i]),
                 "taux_refus": round(int(received_refused[i]) / decisions, 3) if decisions else None,
                 "delai_median_reponse_avis_heures": _median_hours(notice_delays[node]),
                 "intermediarite": between[i],

@@ -381,5 +381,7 @@ def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def not_found_any(request: HttpRequest, rest: str) -> HttpResponse:
-    """/open311/… without a known resource or format: the spec's error, in XML (its required format)."""
-    return error_response(404, "Ressource Open311 inconnue : voir /open311/v2/discovery.xml.", "xml")
+    """/open311/… without a known resource: the spec's error, in JSON when the path asks for `.json`, else in XML
+    (the spec's required format)."""
+    fmt = "json" if rest.endswith(".json") else "xml"
+    return error_response(404, f"Ressource Open311 inconnue : voir /open311/v2/discovery.{fmt}.", fmt)

@@ -181,7 +181,8 @@ def _refusal(request: HttpRequest, exc: DomainError, in_api: bool) -> HttpRespon
             "message": exc.message,
             "retry_after": getattr(exc, "retry_after", None),
         }
-        response = render(request, "web/erreur.html", context, status=exc.status)
+        template = "404.html" if exc.status == 404 else "web/erreur.html"  # one « Page introuvable » page
+        response = render(request, template, context, status=exc.status)
     if isinstance(exc, Throttled):
         response["Retry-After"] = str(exc.retry_after)
     return response

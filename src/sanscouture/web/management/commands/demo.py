@@ -11,7 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from sanscouture.accounts.models import Role
 from sanscouture.bodies.models import Body
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Refusé : SANSCOUTURE_PRODUCTION=1. Les données de démonstration ne vont pas en production."
             )
+        _check_migrated()
         # With --json, standard output carries the JSON document only: progress goes to standard error.
         say = self.stderr.write if options["json"] else self.stdout.write
         if not Body.objects.exists():  # an empty database: load the bundled referential first, like `serve`
@@ -136,3 +138,16 @@ class Command(BaseCommand):
         for g in rencontres:
             self.stdout.write(f"  {g.title} ({g.starts_at:%d/%m/%Y}) : {base}/rencontres/{g.pk}/")
         self.stdout.write(f"  Effet des rencontres : {base}/rencontres/effet/")
+
+
+def _check_migrated() -> None:
+    """Run from another folder, the command finds another (empty) SQLite database: say so instead of a traceback."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        where = connection.settings_dict["NAME"]
+        raise CommandError(
+            f"La base de données {where} n'est pas prête (migrations non appliquées). Lancez cette commande depuis "
+            "le dossier du projet, là où `./scripts/run` tourne (ou avec le même SANSCOUTURE_DATA_DIR ou "
+            "DATABASE_URL), ou préparez cette base avec `sanscouture migrate`."
+        )
