@@ -53,19 +53,8 @@ from _common import (  # noqa: E402
     print_header,
     write_results,
 )
+from bench_cases import LIFE_EVENT, MOVE, VALUES  # noqa: E402 (the same declaration as the throughput bench)
 
-LIFE_EVENT = "je-demenage"
-MOVE = ["locataire", "francais", "oui", "salarie-du-secteur-prive"]
-VALUES = {
-    "nom": "Martin",
-    "prenoms": "Léa",
-    "date_naissance": "1990-04-02",
-    "adresse_depart": "3 rue de la Gare",
-    "adresse_arrivee": "12 place de l'Église",
-    "date_evenement": "2026-07-01",
-    "numero_allocataire": "1234567",
-    "courriel": "lea.martin@example.org",
-}
 BUSY_DEPARTEMENT = "59"
 BUSY_BODY = f"caf:{BUSY_DEPARTEMENT}"
 TARGET_PAGE_P95_MS = 20.0

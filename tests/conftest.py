@@ -73,10 +73,25 @@ def referential(db) -> Referential:  # noqa: ANN001
     return Referential()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, log: Path, *, seconds: float) -> None:
+    """Until `sanscouture serve` at `url` answers /healthz; its log's end in the error if it stops or takes longer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:  # noqa: S310 (loopback)
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} n'a pas démarré :\n" + log.read_text()[-3000:])
+        time.sleep(0.3)
 
 
 @dataclass
@@ -129,7 +144,7 @@ def _server_database(tmp: Path) -> tuple[str, object]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("server")
     db_url, drop = _server_database(tmp)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SANSCOUTURE_DATA_DIR": str(tmp),
@@ -150,18 +165,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600  # a first start loads the national referential: slow on a busy machine
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:  # noqa: S310 (loopback)
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("le serveur n'a pas démarré :\n" + (tmp / "server.log").read_text()[-3000:])
-            time.sleep(0.3)
+        # a first start loads the national referential: slow on a busy machine
+        wait_healthy(url, proc, tmp / "server.log", seconds=600)
         yield Server(url=url, env=env, log=tmp / "server.log")
     finally:
         proc.terminate()

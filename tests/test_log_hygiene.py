@@ -3,6 +3,7 @@
 import io
 import logging
 
+import pytest
 from django.test import Client
 
 from sanscouture.logsafe import RedactFilter, redact
@@ -21,34 +22,31 @@ def test_redact_masks_tokens_addresses_phones_and_nir():
     assert redact("Dossier 3F2A9C1B — tâche 42") == "Dossier 3F2A9C1B — tâche 42"
 
 
-def test_a_404_on_a_follow_up_link_is_logged_without_the_token(db):
+@pytest.mark.parametrize(
+    ("path", "masked", "secret"),
+    [
+        ("/suivi/UnJetonSecretQuiNexistePas123456/", "/suivi/***/", "UnJetonSecret"),
+        # a gathering's private invitation link (issue 13)
+        (
+            "/rencontres/invitation/UnJetonDeRencontreInconnu123456/",
+            "/rencontres/invitation/***/",
+            "UnJetonDeRencontre",
+        ),
+    ],
+)
+def test_a_404_on_a_private_link_is_logged_without_the_token(db, path, masked, secret):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RedactFilter())
     logger = logging.getLogger("django.request")
     logger.addHandler(handler)
     try:
-        Client().get("/suivi/UnJetonSecretQuiNexistePas123456/")
+        Client().get(path)
     finally:
         logger.removeHandler(handler)
     text = stream.getvalue()
-    assert "Not Found: /suivi/***/" in text  # it was logged, masked
-    assert "UnJetonSecret" not in text and not log_leaks(text)
-
-
-def test_a_404_on_a_gathering_invitation_link_is_logged_without_the_token(db):
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(RedactFilter())
-    logger = logging.getLogger("django.request")
-    logger.addHandler(handler)
-    try:
-        Client().get("/rencontres/invitation/UnJetonDeRencontreInconnu123456/")
-    finally:
-        logger.removeHandler(handler)
-    text = stream.getvalue()
-    assert "Not Found: /rencontres/invitation/***/" in text  # logged, masked (issue 13)
-    assert "UnJetonDeRencontre" not in text and not log_leaks(text)
+    assert f"Not Found: {masked}" in text  # it was logged, masked
+    assert secret not in text and not log_leaks(text)
 
 
 def _through_the_handler(emit) -> str:  # noqa: ANN001

@@ -10,7 +10,6 @@ one PostgreSQL database (docs/deployment.md). The processes share nothing but th
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from sanscouture.competences.routing import CHECK_EVERY_SECONDS
+from tests.conftest import free_port, wait_healthy
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -71,12 +71,6 @@ for n in range(%d):
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def call(base: str, method: str, path: str, payload: dict | None = None, token: str | None = None):
     headers = {"Content-Type": "application/json"}
     if token:
@@ -111,20 +105,6 @@ class Deployment:
         return done.stdout
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:  # noqa: S310 (loopback)
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{url} n'a pas démarré :\n" + log.read_text()[-3000:])
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     import psycopg
@@ -135,7 +115,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
-    port_a, port_b = _free_port(), _free_port()
+    port_a, port_b = free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"{base}/{database}",
@@ -170,8 +150,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         proc_b, log_b = start("serve-b", *web, "--port", str(port_b))
         start("worker-1", "notifications", "travailler", "--interval", "0.2")
         start("worker-2", "notifications", "travailler", "--interval", "0.2", "--sans-planification")
-        _wait_healthy(deployment.a, proc_a, log_a)
-        _wait_healthy(deployment.b, proc_b, log_b)
+        wait_healthy(deployment.a, proc_a, log_a, seconds=120)
+        wait_healthy(deployment.b, proc_b, log_b, seconds=120)
         yield deployment
     finally:
         for proc, _ in processes:

@@ -332,18 +332,7 @@ def _extend_history(
     else:
         periods = [
             [*row[:9], row[9].isoformat() if row[9] else None]
-            for row in CommunePeriod.objects.values_list(
-                "insee_code",
-                "name",
-                "departement",
-                "region",
-                "epci_siren",
-                "epci_kind",
-                "epci_name",
-                "ept_siren",
-                "start",
-                "end",
-            )
+            for row in CommunePeriod.objects.values_list(*PERIOD_COLUMNS)
         ]
         for p in periods:
             p[8] = p[8].isoformat()
