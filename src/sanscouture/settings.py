@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "sanscouture.web.context_processors.site",
             ],
+            "builtins": ["sanscouture.french"],  # `|pluriel`: French plurals, in every template
         },
     },
 ]
